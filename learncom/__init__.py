@@ -1,0 +1,80 @@
+"""learncom: a learning platform for the Dutch social domain."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides settings (tests pass a database URL and paths)."""
+    instance_path = os.environ.get("LEARNCOM_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    if config is None:
+        from learncom.config import load_config
+
+        app.config.update(load_config(Path(app.instance_path)))
+    else:
+        app.config.update(config)
+    app.config.setdefault("PER_PAGE", 20)
+    app.config.setdefault("SITE_NAME", "learncom")
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "nl")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "learncom" / "translations"))
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from learncom import errors, web
+
+    errors.register(app)
+    web.register(app)
+
+    from learncom.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from learncom import models  # noqa: F401  (every table on the metadata)
+    from learncom.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
+    from learncom.i18n import select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from learncom.accounts.services import load_user_by_token
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user_by_token)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to continue.")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from learncom.accounts.views import bp as accounts_bp
+    from learncom.core.views import bp as core_bp
+    from learncom.discussion.views import bp as discussion_bp
+    from learncom.posts.views import bp as posts_bp
+
+    for bp in (core_bp, accounts_bp, posts_bp, discussion_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Members: accounts, kinds (self-declared badges), roles (rights) and teams."""

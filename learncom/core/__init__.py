@@ -1,0 +1,1 @@
+"""Site-wide pages that belong to no feature: health check and language switch."""

@@ -1,0 +1,48 @@
+"""Threaded comments. Deleting keeps the row (shown as "[verwijderd]") so replies stay readable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learncom.accounts.models import User
+from learncom.dbtypes import UTCDateTime, utcnow
+from learncom.extensions import db
+from learncom.posts.models import Post
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    post: Mapped[Post] = relationship(back_populates="comments")
+    author: Mapped[User | None] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side=[id])
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def can_edit(self, user) -> bool:
+        if self.is_deleted or user is None or not user.is_authenticated:
+            return False
+        if not self.post.can_view(user):
+            return False
+        return self.author_id == user.id or user.is_coordinator
+
+    can_delete = can_edit

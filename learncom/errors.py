@@ -1,0 +1,49 @@
+"""Error pages in the user's language, and JSON errors under /api."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from learncom.extensions import db
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood."),
+        403: _("You do not have permission to do this."),
+        404: _("This page does not exist, or you cannot see it."),
+        405: _("This action is not allowed here."),
+        413: _("What you sent is too large."),
+        429: _("Too many requests. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. Nothing you typed was saved; please try again."),
+    }
+
+
+def _respond(code: int, message: str | None = None):
+    message = message or _messages().get(code, _messages()[500])
+    if request.path.startswith("/api/"):
+        name = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                413: "payload_too_large", 429: "too_many_requests"}.get(code, "server_error")
+        return jsonify(error={"code": name, "message": message}), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return _respond(400, _("Your form expired or was sent from elsewhere. "
+                               "Go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return _respond(error.code)
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return _respond(500)

@@ -1,0 +1,1 @@
+"""Posts: experiments, frictions and lessons, with tags, neighbourhoods, links, revisions and logs."""

@@ -1,0 +1,256 @@
+"""Posts of three kinds in one table (their fields are few and mostly text), plus tags,
+neighbourhoods, typed links, revisions and experiment log entries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    false,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learncom import vocab
+from learncom.accounts.models import Team, User, team_members
+from learncom.dbtypes import UTCDateTime, utcnow
+from learncom.extensions import db
+
+if TYPE_CHECKING:
+    from learncom.discussion.models import Comment
+
+post_tags = Table(
+    "post_tags",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name}>"
+
+
+class Neighbourhood(db.Model):
+    """A wijk from a managed list (new ones come from coordinators or imports)."""
+
+    __tablename__ = "neighbourhoods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    city: Mapped[str | None] = mapped_column(String(80))
+
+    def __repr__(self) -> str:
+        return f"<Neighbourhood {self.slug}>"
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('experiment', 'friction', 'lesson')", name="kind"),
+        CheckConstraint("visibility IN ('public', 'members', 'team')", name="visibility"),
+        CheckConstraint("visibility != 'team' OR team_id IS NOT NULL", name="team_has_team"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="SET NULL"), index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
+    visibility: Mapped[str] = mapped_column(String(10), default="public", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Experiment
+    hypothesis: Mapped[str | None] = mapped_column(Text)
+    approach: Mapped[str | None] = mapped_column(Text)
+    target_group: Mapped[str | None] = mapped_column(String(200))
+    outcome_measures: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str | None] = mapped_column(String(16), index=True)
+    result: Mapped[str | None] = mapped_column(Text)
+    evidence_level: Mapped[str | None] = mapped_column(String(24))
+    # Friction
+    obstacle_type: Mapped[str | None] = mapped_column(String(16))
+    affected: Mapped[str | None] = mapped_column(Text)
+    change_status: Mapped[str | None] = mapped_column(String(20), index=True)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Lesson
+    statement: Mapped[str | None] = mapped_column(String(300))
+    context: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[str | None] = mapped_column(String(24))
+    curated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    neighbourhood: Mapped[Neighbourhood | None] = relationship()
+    team: Mapped[Team | None] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name)
+    log_entries: Mapped[list[LogEntry]] = relationship(
+        back_populates="post", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(LogEntry.date, LogEntry.id)",
+    )
+    revisions: Mapped[list[PostRevision]] = relationship(
+        back_populates="post", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="PostRevision.number",
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="post", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Comment.id",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} {self.kind} {self.title!r}>"
+
+    # -- labels ---------------------------------------------------------------------------
+    @property
+    def kind_label(self) -> str:
+        return str(vocab.POST_KINDS[self.kind])
+
+    @property
+    def list_status(self) -> str | None:
+        """The status shown on cards and filtered on in lists: experiment or change status."""
+        field = vocab.STATUS_FIELD.get(self.kind)
+        return getattr(self, field) if field else None
+
+    @property
+    def list_status_label(self) -> str | None:
+        status = self.list_status
+        return str(vocab.STATUSES_BY_KIND[self.kind][status]) if status else None
+
+    # -- permissions ----------------------------------------------------------------------
+    @classmethod
+    def visible_to(cls, user) -> object:
+        """SQL condition: the posts this user may see. Used by every list, count and feed."""
+        if user is None or not user.is_authenticated:
+            return cls.visibility == "public"
+        my_teams = select(team_members.c.team_id).where(team_members.c.user_id == user.id)
+        return or_(
+            cls.visibility.in_(("public", "members")),
+            and_(cls.visibility == "team",
+                 or_(cls.team_id.in_(my_teams), cls.author_id == user.id)),
+        )
+
+    def can_view(self, user) -> bool:
+        if self.visibility == "public":
+            return True
+        if user is None or not user.is_authenticated:
+            return False
+        if self.visibility == "members":
+            return True
+        return self.author_id == user.id or (self.team_id is not None
+                                             and self.team_id in user.team_ids)
+
+    def can_edit(self, user) -> bool:
+        if not self.can_view(user) or not user.is_authenticated:
+            return False
+        return self.author_id == user.id or user.is_coordinator
+
+    can_delete = can_edit
+
+    def can_log(self, user) -> bool:
+        """Experiment log: the author and the members of its team append entries."""
+        if self.kind != "experiment" or not self.can_view(user) or not user.is_authenticated:
+            return False
+        return (self.author_id == user.id or user.is_coordinator
+                or (self.team_id is not None and self.team_id in user.team_ids))
+
+
+def no_posts() -> object:
+    """A condition matching nothing; for filters that can never hold."""
+    return false()
+
+
+class PostLink(db.Model):
+    """A typed link from one post to another; shown on both."""
+
+    __tablename__ = "post_links"
+    __table_args__ = (
+        UniqueConstraint("source_id", "target_id", "relation", name="uq_post_links_edge"),
+        CheckConstraint("source_id != target_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Post] = relationship(foreign_keys=[source_id])
+    target: Mapped[Post] = relationship(foreign_keys=[target_id])
+
+    @property
+    def relation_label(self) -> str:
+        return str(vocab.RELATIONS[self.relation])
+
+    @property
+    def inverse_label(self) -> str:
+        return str(vocab.RELATIONS_INVERSE[self.relation])
+
+
+class PostRevision(db.Model):
+    """A snapshot of a post after each save: who changed what, when."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (UniqueConstraint("post_id", "number", name="uq_post_revisions_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # {"title", "body", "tags": [...], "neighbourhood", "team", "visibility", <kind fields>}
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+    post: Mapped[Post] = relationship(back_populates="revisions")
+    editor: Mapped[User | None] = relationship()
+
+
+class LogEntry(db.Model):
+    """A dated entry in a running experiment's log."""
+
+    __tablename__ = "log_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    date: Mapped[date] = mapped_column(Date)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="log_entries")
+    author: Mapped[User | None] = relationship()

@@ -1,0 +1,335 @@
+"""Post logic: create, edit (with revisions), delete, tags, neighbourhoods, links, log entries
+and the visibility-aware queries every list uses. Functions flush; the caller commits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from learncom import vocab
+from learncom.accounts.models import Team, User
+from learncom.dbtypes import utcnow
+from learncom.extensions import db
+from learncom.markdown import render_markdown
+from learncom.posts.kinds import KIND_FIELDS
+from learncom.posts.models import (
+    LogEntry,
+    Neighbourhood,
+    Post,
+    PostLink,
+    PostRevision,
+    Tag,
+    post_tags,
+)
+from learncom.text import slugify
+
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 40
+
+
+class PostError(ValueError):
+    """A change that breaks a rule; the message is shown to the user."""
+
+
+# -- tags and neighbourhoods -------------------------------------------------------------------
+
+def normalise_tag(raw: str) -> str:
+    """Trimmed, lower case, runs of spaces to one hyphen, at most 40 characters."""
+    tag = re.sub(r"\s+", "-", (raw or "").strip().lower())
+    tag = re.sub(r"-{2,}", "-", tag).strip("-#,")
+    return tag[:MAX_TAG_LENGTH].strip("-")
+
+
+def parse_tags(raw: str | list[str]) -> list[str]:
+    """Tags from a comma-separated string (or a list), normalised, unique, in the given order."""
+    parts = raw if isinstance(raw, list) else re.split(r"[,;\n]", raw or "")
+    seen: list[str] = []
+    for part in parts:
+        tag = normalise_tag(part)
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+def get_or_create_tags(names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+            existing[name] = tag
+        tags.append(tag)
+    return tags
+
+
+def get_or_create_neighbourhood(name: str, city: str | None = None) -> Neighbourhood:
+    name = name.strip()
+    found = db.session.scalar(select(Neighbourhood).where(Neighbourhood.name == name))
+    if found is None:
+        base = slugify(name)
+        slug, n = base, 2
+        while db.session.scalar(select(Neighbourhood.id).where(Neighbourhood.slug == slug)):
+            slug, n = f"{base}-{n}", n + 1
+        found = Neighbourhood(name=name, slug=slug, city=city)
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+# -- create / edit / delete --------------------------------------------------------------------
+
+@dataclass
+class PostInput:
+    """What a form or an import line says about a post."""
+
+    kind: str
+    title: str
+    body: str = ""
+    tags: list[str] | None = None
+    neighbourhood_id: int | None = None
+    team_id: int | None = None
+    visibility: str = "public"
+    fields: dict | None = None
+
+
+def _apply(post: Post, data: PostInput, editor: User | None) -> None:
+    tags = parse_tags(data.tags or [])
+    if not 1 <= len(tags) <= MAX_TAGS:
+        raise PostError(f"A post needs 1 to {MAX_TAGS} tags.")
+    if data.visibility not in vocab.VISIBILITIES:
+        raise PostError("Unknown visibility.")
+    if data.visibility == "team" and data.team_id is None:
+        raise PostError("A team-only post needs a team.")
+    if (data.team_id is not None and editor is not None and not editor.is_coordinator
+            and data.team_id not in editor.team_ids and data.team_id != post.team_id):
+        raise PostError("You can only post for a team you belong to.")
+    post.title = data.title.strip()
+    post.body = data.body or ""
+    post.body_html = str(render_markdown(post.body))
+    post.tags = get_or_create_tags(tags)
+    post.neighbourhood_id = data.neighbourhood_id
+    post.team_id = data.team_id
+    post.visibility = data.visibility
+    for spec in KIND_FIELDS[post.kind]:
+        fields = data.fields or {}
+        if spec.name in fields:
+            setattr(post, spec.name, coerce_field(spec, fields[spec.name]))
+        elif getattr(post, spec.name) is None and spec.default is not None:
+            setattr(post, spec.name, spec.default)
+
+
+def coerce_field(spec, value):
+    """A kind field's value from a form or JSON, checked against its type and choices."""
+    if value in ("", None):
+        return spec.default if spec.type in ("choice", "bool") else None
+    if spec.type == "date":
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError as error:
+            raise PostError(f"{spec.name}: not a date (YYYY-MM-DD): {value!r}") from error
+    if spec.type == "choice":
+        if value not in spec.choices:
+            raise PostError(f"{spec.name}: unknown value {value!r}")
+        return value
+    if spec.type == "bool":
+        return bool(value) if not isinstance(value, str) else value.lower() in ("1", "true", "on")
+    return str(value)
+
+
+def create_post(author: User | None, data: PostInput, *, created_at: datetime | None = None) -> Post:
+    if data.kind not in KIND_FIELDS:
+        raise PostError(f"Unknown kind {data.kind!r}")
+    post = Post(kind=data.kind, author=author)
+    _apply(post, data, author)
+    if created_at is not None:
+        post.created_at = post.updated_at = created_at
+    db.session.add(post)
+    db.session.flush()
+    _add_revision(post, author)
+    return post
+
+
+def update_post(post: Post, editor: User, data: PostInput) -> bool:
+    """Apply an edit; returns False (and keeps no revision) when nothing changed."""
+    before = snapshot(post)
+    data.kind = post.kind
+    _apply(post, data, editor)
+    if snapshot(post) == before:
+        return False
+    post.updated_at = utcnow()
+    db.session.flush()
+    _add_revision(post, editor)
+    return True
+
+
+def delete_post(post: Post) -> None:
+    db.session.delete(post)
+    db.session.flush()
+
+
+def snapshot(post: Post) -> dict:
+    """Everything a revision keeps, as plain JSON values."""
+    data = {
+        "title": post.title,
+        "body": post.body,
+        "tags": sorted(t.name for t in post.tags),
+        "neighbourhood": post.neighbourhood.name if post.neighbourhood else None,
+        "team": post.team.name if post.team else None,
+        "visibility": post.visibility,
+    }
+    for spec in KIND_FIELDS[post.kind]:
+        value = getattr(post, spec.name)
+        data[spec.name] = value.isoformat() if isinstance(value, date) else value
+    return data
+
+
+def _add_revision(post: Post, editor: User | None) -> PostRevision:
+    # Reload relationships the snapshot reads, in case ids were set directly.
+    db.session.flush()
+    db.session.refresh(post, ["neighbourhood", "team"])
+    number = (db.session.scalar(select(func.max(PostRevision.number))
+                                .where(PostRevision.post_id == post.id)) or 0) + 1
+    revision = PostRevision(post_id=post.id, number=number, editor=editor,
+                            snapshot=snapshot(post), created_at=post.updated_at)
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+# -- log entries and links ---------------------------------------------------------------------
+
+def add_log_entry(post: Post, author: User | None, body: str, when: date | None = None,
+                  *, created_at: datetime | None = None) -> LogEntry:
+    if post.kind != "experiment":
+        raise PostError("Only experiments have a log.")
+    entry = LogEntry(post=post, author=author, date=when or date.today(), body=body,
+                     body_html=str(render_markdown(body)))
+    if created_at is not None:
+        entry.created_at = created_at
+    db.session.add(entry)
+    post.updated_at = utcnow() if created_at is None else max(post.updated_at, created_at)
+    db.session.flush()
+    return entry
+
+
+def add_link(source: Post, target: Post, relation: str, by: User | None) -> PostLink:
+    if relation not in vocab.RELATIONS:
+        raise PostError("Unknown relation.")
+    if source.id == target.id:
+        raise PostError("A post cannot link to itself.")
+    exists = db.session.scalar(select(PostLink).where(
+        PostLink.source_id == source.id, PostLink.target_id == target.id,
+        PostLink.relation == relation))
+    if exists is not None:
+        return exists
+    link = PostLink(source=source, target=target, relation=relation, created_by_id=by.id if by else None)
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def remove_link(link: PostLink) -> None:
+    db.session.delete(link)
+    db.session.flush()
+
+
+def links_for(post: Post, viewer) -> list[tuple[str, Post, PostLink]]:
+    """Both directions, each as (label, other post, link), hiding posts the viewer cannot see."""
+    visible = Post.visible_to(viewer)
+    outgoing = db.session.execute(
+        select(PostLink, Post).join(Post, Post.id == PostLink.target_id)
+        .where(PostLink.source_id == post.id, visible)).all()
+    incoming = db.session.execute(
+        select(PostLink, Post).join(Post, Post.id == PostLink.source_id)
+        .where(PostLink.target_id == post.id, visible)).all()
+    result = [(link.relation_label, other, link) for link, other in outgoing]
+    result += [(link.inverse_label, other, link) for link, other in incoming]
+    return result
+
+
+# -- queries -----------------------------------------------------------------------------------
+
+def card_options():
+    """Eager loads for everything a post card shows (no query per card)."""
+    return (selectinload(Post.author), selectinload(Post.tags), selectinload(Post.neighbourhood),
+            selectinload(Post.team))
+
+
+def visible_posts(viewer) -> Select:
+    return select(Post).where(Post.visible_to(viewer)).options(*card_options())
+
+
+def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,
+                   neighbourhood_id: int | None = None, status: str | None = None,
+                   author_id: int | None = None) -> Select:
+    query = visible_posts(viewer)
+    if kind:
+        query = query.where(Post.kind == kind)
+    if tag:
+        query = query.where(Post.id.in_(
+            select(post_tags.c.post_id).join(Tag, Tag.id == post_tags.c.tag_id)
+            .where(Tag.name == tag)))
+    if neighbourhood_id:
+        query = query.where(Post.neighbourhood_id == neighbourhood_id)
+    if status and kind in vocab.STATUS_FIELD:
+        query = query.where(getattr(Post, vocab.STATUS_FIELD[kind]) == status)
+    if author_id:
+        query = query.where(Post.author_id == author_id)
+    return query.order_by(Post.created_at.desc(), Post.id.desc())
+
+
+def comment_counts(post_ids: list[int]) -> dict[int, int]:
+    """Visible (not deleted) comments per post, in one query."""
+    from learncom.discussion.models import Comment
+
+    if not post_ids:
+        return {}
+    rows = db.session.execute(
+        select(Comment.post_id, func.count()).where(
+            Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None))
+        .group_by(Comment.post_id))
+    return dict(rows.all())
+
+
+def tag_counts(viewer) -> list[tuple[str, int]]:
+    """Every tag with the number of posts the viewer can see under it."""
+    rows = db.session.execute(
+        select(Tag.name, func.count(Post.id))
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(Post.visible_to(viewer))
+        .group_by(Tag.name).order_by(func.count(Post.id).desc(), Tag.name))
+    return [(name, count) for name, count in rows.all()]
+
+
+def neighbourhood_counts(viewer) -> list[tuple[Neighbourhood, int]]:
+    counts = dict(db.session.execute(
+        select(Post.neighbourhood_id, func.count(Post.id))
+        .where(Post.visible_to(viewer), Post.neighbourhood_id.is_not(None))
+        .group_by(Post.neighbourhood_id)).all())
+    hoods = db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.city, Neighbourhood.name))
+    return [(hood, counts.get(hood.id, 0)) for hood in hoods]
+
+
+def all_neighbourhoods() -> list[Neighbourhood]:
+    return list(db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)))
+
+
+def all_teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def get_visible_post(post_id: int, viewer) -> Post | None:
+    """The post if it exists and the viewer may see it (else None: callers answer 404)."""
+    post = db.session.get(Post, post_id)
+    return post if post is not None and post.can_view(viewer) else None

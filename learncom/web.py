@@ -1,0 +1,88 @@
+"""Web plumbing shared by all pages: security headers, Jinja helpers, safe redirects, paging."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale
+from markupsafe import Markup
+
+from learncom import vocab
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def safe_next_url(target: str | None, default: str = "/") -> str:
+    """Only redirect to a path on this site: never to another host, scheme or odd spelling."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return default
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target) or "\\" in target:
+        return default
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def page_arg(name: str = "page") -> int:
+    """The page number from the query string; bad values mean page 1 instead of an error."""
+    try:
+        return max(1, min(int(request.args.get(name, 1)), 10_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _datetime(value: datetime | None, fmt: str = "medium") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def _date(value: date | datetime | None, fmt: str = "medium") -> str:
+    return format_date(value, fmt) if value else ""
+
+
+def _iso(value: date | datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _url_with(**changes) -> str:
+    """The current URL with some query arguments replaced (None removes); page resets."""
+    args = request.args.to_dict(flat=True)
+    args.pop("page", None)
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    from urllib.parse import urlencode
+
+    query = urlencode(args)
+    return request.path + (f"?{query}" if query else "")
+
+
+def register(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response
+
+    app.jinja_env.filters["datetime"] = _datetime
+    app.jinja_env.filters["date"] = _date
+    app.jinja_env.filters["iso"] = _iso
+    app.jinja_env.globals.update(
+        vocab=vocab,
+        get_locale=get_locale,
+        url_with=_url_with,
+        Markup=Markup,
+    )
