@@ -54,5 +54,8 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        read_only = has_request_context() and request.method in SAFE_METHODS
+        # Sessions on `engine.execution_options(learncom_read_only=True)` (the search index's
+        # long reads) also keep a deferred BEGIN, so they never hold the write lock.
+        read_only = bool(connection.get_execution_options().get("learncom_read_only")) or (
+            has_request_context() and request.method in SAFE_METHODS)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -29,6 +29,8 @@ def safe_next_url(target: str | None, default: str = "/") -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return default
+    if "//" in parts.path:  # "/.//evil.example" resolves to the path "//evil.example"
+        return default
     return target
 
 

@@ -84,6 +84,16 @@ class User(UserMixin, db.Model):
         """An e-mail address is shown only to its owner, coordinators and admins."""
         return self.id == other.id or self.is_coordinator
 
+    @property
+    def can_manage_teams(self) -> bool:
+        """Coordinators (and admins) create teams and choose their members."""
+        return self.is_coordinator
+
+    @property
+    def can_manage_accounts(self) -> bool:
+        """Only admins change roles and (de)activate accounts."""
+        return self.is_admin
+
     def reset_session_token(self) -> None:
         self.session_token = _new_session_token()
 

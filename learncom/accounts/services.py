@@ -1,54 +1,89 @@
-"""Account logic: passwords, registration by confirmed e-mail, login, profiles, teams.
+"""Account logic: passwords, registration by confirmed e-mail, login, password reset, profiles,
+teams and roles.
 
 Services change objects and flush; the view commits once per request.
 """
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+import hashlib
+import hmac
+
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app, has_app_context, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
-from learncom.accounts.models import Team, User
+from learncom.accounts.models import Team, User, team_members
 from learncom.extensions import db
 from learncom.mail import send_mail
 from learncom.text import slugify
+from learncom.vocab import MEMBER_KINDS, ROLES
 
 MIN_PASSWORD_LENGTH = 10
 CONFIRM_MAX_AGE = 60 * 60 * 48
+RESET_MAX_AGE = 60 * 60
 
-_hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a failed login takes the same time either way.
-_DUMMY_HASH = _hasher.hash("learncom-dummy-password")
+_HASHERS: dict[str, PasswordHasher] = {}
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _password_hasher() -> tuple[PasswordHasher, str]:
+    """The argon2 hasher and a dummy hash for it. PASSWORD_HASH_PROFILE = "fast" (the test
+    suite) uses the cheapest parameters; everything else uses argon2-cffi's defaults."""
+    profile = "default"
+    if has_app_context() and current_app.config.get("PASSWORD_HASH_PROFILE") == "fast":
+        profile = "fast"
+    if profile not in _HASHERS:
+        hasher = (PasswordHasher.from_parameters(profiles.CHEAPEST) if profile == "fast"
+                  else PasswordHasher())
+        _HASHERS[profile] = hasher
+        # Verified against when the e-mail is unknown, so a failed login takes the same time.
+        _DUMMY_HASHES[profile] = hasher.hash("learncom-dummy-password")
+    return _HASHERS[profile], _DUMMY_HASHES[profile]
+
+
+class AccountError(ValueError):
+    """A change that breaks a rule; the message is shown to the user."""
 
 
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+# -- passwords and login -------------------------------------------------------------------------
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _password_hasher()[0].hash(password)
 
 
 def check_password(user: User | None, password: str) -> bool:
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    hasher, dummy = _password_hasher()
+    stored = user.password_hash if user is not None and user.password_hash else dummy
     try:
-        ok = _hasher.verify(stored, password)
+        ok = hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
     return ok and user is not None and user.password_hash is not None
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password also renews the session token: every other session is logged out, and
+    every password-reset link made for the old password stops working."""
     user.password_hash = hash_password(password)
     user.reset_session_token()
+    db.session.flush()
 
 
 def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
 
 
 def load_user_by_token(token: str) -> User | None:
@@ -58,27 +93,39 @@ def load_user_by_token(token: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The member for this e-mail and password, or None. Unknown addresses, wrong passwords and
+    deactivated accounts cost the same password check, so timing tells nothing either."""
     user = get_user_by_email(email)
-    if check_password(user, password) and user.active:
-        return user
-    return None
+    if not (check_password(user, password) and user.active):
+        return None
+    if _password_hasher()[0].check_needs_rehash(user.password_hash):
+        # Stronger parameters since this hash was made: upgrade it now we know the password.
+        user.password_hash = hash_password(password)
+        db.session.flush()
+    return user
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="learncom-register")
+# -- registration --------------------------------------------------------------------------------
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def request_registration(data: dict) -> None:
     """Mail a confirmation link carrying the signed registration; nothing is stored until the link
     is followed. A known address gets a "you already have an account" mail instead, and the
-    visitor sees the same answer either way, so the form never reveals who is a member."""
+    visitor sees the same answer either way, so the form never reveals who is a member. The
+    password is hashed on both paths so the answer also takes the same time."""
     email = normalise_email(data["email"])
+    password_hash = hash_password(data["password"])
     if get_user_by_email(email) is not None:
         send_mail(email, _("Your learncom account"), _(
             "Someone (perhaps you) tried to register on learncom with this e-mail address, "
             "but it already has an account. Log in here: %(url)s\n\n"
+            "Forgot your password? Choose a new one here: %(reset)s\n\n"
             "If this was not you, you can ignore this message.",
-            url=url_for("accounts.login", _external=True)))
+            url=url_for("accounts.login", _external=True),
+            reset=url_for("accounts.forgot_password", _external=True)))
         return
     payload = {
         "email": email,
@@ -86,29 +133,62 @@ def request_registration(data: dict) -> None:
         "kind": data["kind"],
         "organisation": (data.get("organisation") or "").strip() or None,
         "function": (data.get("function") or "").strip() or None,
-        "password_hash": hash_password(data["password"]),
+        "password_hash": password_hash,
     }
-    token = _serializer().dumps(payload)
+    token = _serializer("learncom-register").dumps(payload)
     send_mail(email, _("Confirm your learncom account"), _(
         "Welcome to learncom, %(name)s!\n\nFollow this link to activate your account "
         "(valid for 48 hours):\n%(url)s\n\nIf you did not register, ignore this message.",
         name=payload["name"], url=url_for("accounts.confirm", token=token, _external=True)))
 
 
-def confirm_registration(token: str) -> User | None:
-    """Create the account from a valid link; None if the link is broken or expired. Following
-    the link twice finds the account made the first time."""
+def read_registration(token: str) -> dict | None:
+    """The registration a confirmation link carries, or None if it is broken or expired."""
     try:
-        payload = _serializer().loads(token, max_age=CONFIRM_MAX_AGE)
+        payload = _serializer("learncom-register").loads(token, max_age=CONFIRM_MAX_AGE)
     except (SignatureExpired, BadSignature):
         return None
+    if not isinstance(payload, dict) or not {"email", "name", "kind", "password_hash"} <= set(
+            payload):
+        return None
+    return payload
+
+
+def confirm_registration(token: str) -> tuple[User | None, bool]:
+    """Create the account from a valid link: (user, created). (None, False) if the link is broken
+    or expired; (existing user, False) if this link was already used."""
+    payload = read_registration(token)
+    if payload is None:
+        return None, False
     existing = get_user_by_email(payload["email"])
     if existing is not None:
-        return existing if existing.password_hash == payload["password_hash"] else None
-    user = User(**payload)
+        if existing.password_hash == payload["password_hash"]:
+            return existing, False
+        return None, False
+    kind = payload["kind"] if payload["kind"] in MEMBER_KINDS else "resident"
+    user = User(email=payload["email"], name=unique_display_name(payload["name"]), kind=kind,
+                organisation=payload.get("organisation"), function=payload.get("function"),
+                password_hash=payload["password_hash"])
     db.session.add(user)
     db.session.flush()
-    return user
+    return user, True
+
+
+def unique_display_name(name: str) -> str:
+    """The name, or the name with a number when someone took it since the form was checked."""
+    name = name.strip()
+    candidate, n = name, 2
+    while display_name_taken(candidate):
+        candidate, n = f"{name[:75]} {n}", n + 1
+    return candidate
+
+
+def display_name_taken(name: str, exclude_user_id: int | None = None) -> bool:
+    """Display names are unique (case-insensitive) so @mentions and member pages are unambiguous."""
+    query = select(User.id).where(func.lower(User.name) == (name or "").strip().lower())
+    if exclude_user_id is not None:
+        query = query.where(User.id != exclude_user_id)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def create_user(email: str, name: str, password: str | None = None, *, kind: str = "resident",
@@ -122,6 +202,49 @@ def create_user(email: str, name: str, password: str | None = None, *, kind: str
     return user
 
 
+# -- password reset ------------------------------------------------------------------------------
+
+def _password_fingerprint(user: User) -> str:
+    """A short digest of the current password hash: a reset link signed with it stops working
+    as soon as the password changes (so each link works once)."""
+    return hashlib.sha256((user.password_hash or "-").encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer("learncom-reset").dumps({"id": user.id, "pw": _password_fingerprint(user)})
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link to a known, active address; do nothing otherwise. The visitor sees the
+    same answer either way."""
+    user = get_user_by_email(email)
+    if user is None or not user.active:
+        return
+    url = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    send_mail(user.email, _("Choose a new learncom password"), _(
+        "Hello %(name)s,\n\nFollow this link to choose a new password (valid for one hour, "
+        "and only once):\n%(url)s\n\nIf you did not ask for this, ignore this message: "
+        "your password stays as it is.", name=user.name, url=url))
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The member a reset link is for, or None if it is broken, expired or already used."""
+    try:
+        payload = _serializer("learncom-reset").loads(token, max_age=RESET_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("id"), int):
+        return None
+    user = db.session.get(User, payload["id"])
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(str(payload.get("pw", "")), _password_fingerprint(user)):
+        return None
+    return user
+
+
+# -- profile -------------------------------------------------------------------------------------
+
 def update_profile(user: User, data: dict) -> None:
     user.name = data["name"].strip()
     user.kind = data["kind"]
@@ -130,13 +253,81 @@ def update_profile(user: User, data: dict) -> None:
     db.session.flush()
 
 
-def display_name_taken(name: str, exclude_user_id: int | None = None) -> bool:
-    """Display names are unique (case-insensitive) so @mentions and member pages are unambiguous."""
-    query = select(User.id).where(func.lower(User.name) == name.strip().lower())
-    if exclude_user_id is not None:
-        query = query.where(User.id != exclude_user_id)
-    return db.session.scalar(query) is not None
+# -- member lists --------------------------------------------------------------------------------
 
+def members_query(*, kind: str | None = None, query: str | None = None,
+                  include_inactive: bool = False) -> Select:
+    """Members by name; optionally one kind, or a name (or, for admins, e-mail) fragment."""
+    stmt = select(User).options(selectinload(User.teams)).order_by(func.lower(User.name), User.id)
+    if not include_inactive:
+        stmt = stmt.where(User.active.is_(True))
+    if kind in MEMBER_KINDS:
+        stmt = stmt.where(User.kind == kind)
+    if query:
+        needle = query.strip().lower()
+        condition = func.lower(User.name).contains(needle, autoescape=True)
+        if include_inactive:  # the admin list also finds e-mail addresses
+            condition = or_(condition, User.email.contains(needle, autoescape=True))
+        stmt = stmt.where(condition)
+    return stmt
+
+
+def kind_counts() -> dict[str, int]:
+    """Active members per kind, in one query."""
+    rows = db.session.execute(select(User.kind, func.count(User.id))
+                              .where(User.active.is_(True)).group_by(User.kind))
+    return dict(rows.all())
+
+
+def find_member(name_or_email: str) -> User | None:
+    """An active member by e-mail address or by display name (case-insensitive)."""
+    value = (name_or_email or "").strip()
+    if not value:
+        return None
+    if "@" in value:
+        user = get_user_by_email(value)
+        if user is not None and user.active:
+            return user
+    return db.session.scalar(select(User).where(func.lower(User.name) == value.lower(),
+                                                User.active.is_(True)).limit(1))
+
+
+# -- roles and activation ------------------------------------------------------------------------
+
+def active_admin_count() -> int:
+    return db.session.scalar(select(func.count(User.id)).where(
+        User.role == "admin", User.active.is_(True))) or 0
+
+
+def change_role(user: User, role: str) -> None:
+    """Set a member's role; never leaves the site without an active admin."""
+    if role not in ROLES:
+        raise AccountError(_("Unknown role."))
+    if user.role == role:
+        return
+    if user.role == "admin" and user.active and active_admin_count() <= 1:
+        raise AccountError(_("%(name)s is the last admin. Make someone else admin first.",
+                             name=user.name))
+    user.role = role
+    db.session.flush()
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    """Deactivate (cannot log in; every session ends) or reactivate an account."""
+    if user.active == active:
+        return
+    if not active:
+        if user.id == by.id:
+            raise AccountError(_("You cannot deactivate your own account."))
+        if user.role == "admin" and active_admin_count() <= 1:
+            raise AccountError(_("%(name)s is the last admin. Make someone else admin first.",
+                                 name=user.name))
+        user.reset_session_token()
+    user.active = active
+    db.session.flush()
+
+
+# -- teams ---------------------------------------------------------------------------------------
 
 def get_or_create_team(name: str) -> Team:
     name = name.strip()
@@ -146,6 +337,56 @@ def get_or_create_team(name: str) -> Team:
         db.session.add(team)
         db.session.flush()
     return team
+
+
+def team_name_taken(name: str) -> bool:
+    return db.session.scalar(select(Team.id).where(
+        func.lower(Team.name) == (name or "").strip().lower()).limit(1)) is not None
+
+
+def create_team(name: str, description: str | None = None) -> Team:
+    name = name.strip()
+    if not name:
+        raise AccountError(_("Fill in a name."))
+    if team_name_taken(name):
+        raise AccountError(_("A team with this name already exists."))
+    team = Team(name=name, slug=_unique_team_slug(name),
+                description=(description or "").strip() or None)
+    db.session.add(team)
+    db.session.flush()
+    return team
+
+
+def get_team_by_slug(slug: str) -> Team | None:
+    return db.session.scalar(select(Team).where(Team.slug == slug)
+                             .options(selectinload(Team.members)))
+
+
+def teams_with_counts() -> list[tuple[Team, int]]:
+    """Every team with its number of members, in two queries."""
+    counts = dict(db.session.execute(
+        select(team_members.c.team_id, func.count(team_members.c.user_id))
+        .group_by(team_members.c.team_id)).all())
+    teams = db.session.scalars(select(Team).order_by(func.lower(Team.name))).all()
+    return [(team, counts.get(team.id, 0)) for team in teams]
+
+
+def add_team_member(team: Team, user: User) -> bool:
+    """Add a member; False when they already belong to the team."""
+    if user in team.members:
+        return False
+    team.members.append(user)
+    db.session.flush()
+    return True
+
+
+def remove_team_member(team: Team, user: User) -> bool:
+    """Remove a member; False when they did not belong to the team."""
+    if user not in team.members:
+        return False
+    team.members.remove(user)
+    db.session.flush()
+    return True
 
 
 def _unique_team_slug(name: str) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +20,11 @@ from learncom.posts.models import Post
 
 MAX_COMMENT_LENGTH = 20_000
 
+#: Replies nest this many levels deep; deeper replies are listed (in time order) under their
+#: ancestor at this level, with a note saying whom they answer. This keeps a thread readable on
+#: a phone and keeps a long reply chain from exhausting the template's recursion.
+MAX_THREAD_DEPTH = 6
+
 
 class CommentError(ValueError):
     """A comment that breaks a rule; the message is shown to the user."""
@@ -27,28 +34,68 @@ class CommentError(ValueError):
 class ThreadNode:
     comment: Comment
     replies: list[ThreadNode] = field(default_factory=list)
+    #: Set when the node was lifted out of a thread deeper than MAX_THREAD_DEPTH: the comment
+    #: it answers (which is then not the comment it is listed under).
+    reply_to: Comment | None = None
+
+
+def _reindex(post_id: int) -> None:
+    """Comments are searched with their post: queue the post in this transaction (when the
+    search feature is installed in this app)."""
+    if has_app_context() and "learncom_search" in current_app.extensions:
+        from learncom import search
+
+        search.enqueue(post_id)
 
 
 def add_comment(post: Post, author: User | None, body: str, parent: Comment | None = None,
                 *, created_at: datetime | None = None) -> Comment:
     if parent is not None and parent.post_id != post.id:
-        raise CommentError("The reply belongs to another post.")
+        raise CommentError(_l("You can only reply to a comment on the same post."))
+    if parent is not None and parent.is_deleted:
+        raise CommentError(_l("That comment was deleted, so you cannot reply to it."))
     comment = Comment(post=post, author=author, parent=parent, body=body,
                       body_html=str(render_markdown(body)))
     if created_at is not None:
         comment.created_at = created_at
     db.session.add(comment)
     db.session.flush()
+    _reindex(post.id)
     return comment
 
 
+def reply_target(post: Post, parent_id: str | int | None) -> Comment | None:
+    """The comment a new reply goes under, from a submitted ``parent_id`` (None: a new comment).
+
+    Raises CommentError when the id is not a live comment on this post. The message is the same
+    for a comment that does not exist and one on another post, so it tells nothing about posts
+    the member cannot see. Replying to a deleted comment is refused: its text is gone, so a reply
+    would answer nothing the reader can see.
+    """
+    if parent_id is None or (isinstance(parent_id, str) and not parent_id.strip()):
+        return None
+    try:
+        number = int(parent_id)
+    except (TypeError, ValueError):
+        number = 0
+    parent = get_comment(number)
+    if parent is None or parent.post_id != post.id:
+        raise CommentError(_l("The comment you replied to is not part of this discussion."))
+    if parent.is_deleted:
+        raise CommentError(_l("That comment was deleted, so you cannot reply to it."))
+    return parent
+
+
 def edit_comment(comment: Comment, body: str) -> bool:
+    if comment.is_deleted:
+        raise CommentError(_l("A deleted comment cannot be edited."))
     if body == comment.body:
         return False
     comment.body = body
     comment.body_html = str(render_markdown(body))
     comment.edited_at = utcnow()
     db.session.flush()
+    _reindex(comment.post_id)
     return True
 
 
@@ -58,21 +105,68 @@ def delete_comment(comment: Comment) -> None:
     comment.body = ""
     comment.body_html = ""
     db.session.flush()
+    _reindex(comment.post_id)
 
 
 def thread_for(post: Post) -> list[ThreadNode]:
+    """The post's comments as a tree of ThreadNodes, oldest first at every level (one query)."""
     comments = db.session.scalars(
         select(Comment).where(Comment.post_id == post.id)
         .options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
     nodes = {c.id: ThreadNode(c) for c in comments}
-    roots: list[ThreadNode] = []
+    children: dict[int | None, list[ThreadNode]] = {}
     for node in nodes.values():
-        parent = nodes.get(node.comment.parent_id) if node.comment.parent_id else None
-        (parent.replies if parent else roots).append(node)
+        parent_id = node.comment.parent_id if node.comment.parent_id in nodes else None
+        children.setdefault(parent_id, []).append(node)
+    roots = children.get(None, [])
+    # Walk down level by level (no recursion, whatever the depth of the data).
+    level, depth = roots, 1
+    while level:
+        next_level: list[ThreadNode] = []
+        for node in level:
+            if depth < MAX_THREAD_DEPTH:
+                node.replies = children.get(node.comment.id, [])
+                next_level.extend(node.replies)
+            else:
+                node.replies = _flattened_descendants(node, children, nodes)
+        level, depth = next_level, depth + 1
     return roots
 
 
+def _flattened_descendants(top: ThreadNode, children: dict[int | None, list[ThreadNode]],
+                           nodes: dict[int, ThreadNode]) -> list[ThreadNode]:
+    flat: list[ThreadNode] = []
+    todo = list(children.get(top.comment.id, []))
+    while todo:
+        node = todo.pop()
+        flat.append(node)
+        todo.extend(children.get(node.comment.id, []))
+    flat.sort(key=lambda n: (n.comment.created_at, n.comment.id))
+    for node in flat:
+        node.replies = []
+        if node.comment.parent_id != top.comment.id:
+            node.reply_to = nodes[node.comment.parent_id].comment
+    return flat
+
+
+def iter_thread(thread: list[ThreadNode]):
+    """Every node of a thread, depth first in reading order."""
+    stack = list(reversed(thread))
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.replies))
+
+
+def count_comments(thread: list[ThreadNode]) -> int:
+    """Comments in a thread that were not deleted (what the heading counts)."""
+    return sum(1 for node in iter_thread(thread) if not node.comment.is_deleted)
+
+
 def get_comment(comment_id: int) -> Comment | None:
+    """The comment with this id, or None (also for ids no database column can hold)."""
+    if not 0 < comment_id < 2**63:
+        return None
     return db.session.get(Comment, comment_id)
 
 

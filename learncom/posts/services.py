@@ -3,10 +3,12 @@ and the visibility-aware queries every list uses. Functions flush; the caller co
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
@@ -146,7 +148,8 @@ def coerce_field(spec, value):
     return str(value)
 
 
-def create_post(author: User | None, data: PostInput, *, created_at: datetime | None = None) -> Post:
+def create_post(author: User | None, data: PostInput, *,
+                created_at: datetime | None = None) -> Post:
     if data.kind not in KIND_FIELDS:
         raise PostError(f"Unknown kind {data.kind!r}")
     post = Post(kind=data.kind, author=author)
@@ -232,7 +235,8 @@ def add_link(source: Post, target: Post, relation: str, by: User | None) -> Post
         PostLink.relation == relation))
     if exists is not None:
         return exists
-    link = PostLink(source=source, target=target, relation=relation, created_by_id=by.id if by else None)
+    link = PostLink(source=source, target=target, relation=relation,
+                    created_by_id=by.id if by else None)
     db.session.add(link)
     db.session.flush()
     return link
@@ -271,7 +275,7 @@ def visible_posts(viewer) -> Select:
 
 def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,
                    neighbourhood_id: int | None = None, status: str | None = None,
-                   author_id: int | None = None) -> Select:
+                   author_id: int | None = None, author_kind: str | None = None) -> Select:
     query = visible_posts(viewer)
     if kind:
         query = query.where(Post.kind == kind)
@@ -285,6 +289,8 @@ def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,
         query = query.where(getattr(Post, vocab.STATUS_FIELD[kind]) == status)
     if author_id:
         query = query.where(Post.author_id == author_id)
+    if author_kind:
+        query = query.where(Post.author_id.in_(select(User.id).where(User.kind == author_kind)))
     return query.order_by(Post.created_at.desc(), Post.id.desc())
 
 
@@ -317,7 +323,8 @@ def neighbourhood_counts(viewer) -> list[tuple[Neighbourhood, int]]:
         select(Post.neighbourhood_id, func.count(Post.id))
         .where(Post.visible_to(viewer), Post.neighbourhood_id.is_not(None))
         .group_by(Post.neighbourhood_id)).all())
-    hoods = db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.city, Neighbourhood.name))
+    hoods = db.session.scalars(
+        select(Neighbourhood).order_by(Neighbourhood.city, Neighbourhood.name))
     return [(hood, counts.get(hood.id, 0)) for hood in hoods]
 
 
@@ -333,3 +340,242 @@ def get_visible_post(post_id: int, viewer) -> Post | None:
     """The post if it exists and the viewer may see it (else None: callers answer 404)."""
     post = db.session.get(Post, post_id)
     return post if post is not None and post.can_view(viewer) else None
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+_POST_REF = re.compile(r"^\s*(?:\S*/posts/)?(\d{1,12})/?\s*$")
+
+
+def parse_post_ref(raw: str | None) -> int | None:
+    """A post id from "123" or a URL ending in "/posts/123"; None when it is neither."""
+    match = _POST_REF.match(raw or "")
+    return int(match.group(1)) if match else None
+
+
+def get_post_page(post_id: int, viewer) -> Post | None:
+    """Like get_visible_post, with everything the post page shows loaded up front."""
+    post = db.session.scalar(
+        select(Post).where(Post.id == post_id).options(
+            *card_options(), selectinload(Post.owner),
+            selectinload(Post.log_entries).selectinload(LogEntry.author)))
+    return post if post is not None and post.can_view(viewer) else None
+
+
+def recent_posts(viewer, kind: str, limit: int = 6) -> list[Post]:
+    return list(db.session.scalars(filtered_posts(viewer, kind=kind).limit(limit)))
+
+
+def newest_lessons(viewer, limit: int = 6) -> list[Post]:
+    """Lessons for the home page: curated ones first, then the newest."""
+    query = (visible_posts(viewer).where(Post.kind == "lesson")
+             .order_by(Post.curated.desc(), Post.created_at.desc(), Post.id.desc()).limit(limit))
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class Activity:
+    """One line in "recent activity": a comment or a log entry on a post the viewer can see."""
+
+    type: str  # "comment" | "log"
+    at: datetime
+    post: Post
+    actor: User | None
+    text: str
+
+
+def recent_activity(viewer, limit: int = 10) -> list[Activity]:
+    """The newest comments and log entries on visible posts, newest first (two queries)."""
+    from learncom.discussion.models import Comment
+    from learncom.markdown import excerpt
+
+    visible = Post.visible_to(viewer)
+    comments = db.session.scalars(
+        select(Comment).join(Post, Post.id == Comment.post_id)
+        .where(visible, Comment.deleted_at.is_(None))
+        .options(selectinload(Comment.author), selectinload(Comment.post))
+        .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)).all()
+    entries = db.session.scalars(
+        select(LogEntry).join(Post, Post.id == LogEntry.post_id).where(visible)
+        .options(selectinload(LogEntry.author), selectinload(LogEntry.post))
+        .order_by(LogEntry.created_at.desc(), LogEntry.id.desc()).limit(limit)).all()
+    items = [Activity("comment", c.created_at, c.post, c.author, excerpt(c.body, 140))
+             for c in comments]
+    items += [Activity("log", e.created_at, e.post, e.author, excerpt(e.body, 140))
+              for e in entries]
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit]
+
+
+def revision_count(post: Post) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(PostRevision).where(PostRevision.post_id == post.id)) or 0
+
+
+@dataclass
+class FieldRow:
+    """A kind field as the post page shows it."""
+
+    name: str
+    type: str
+    label: str
+    value: object  # a date, a bool, a choice label, a line of text, or safe HTML (Markup)
+
+
+def field_rows(post: Post) -> list[FieldRow]:
+    """The post's kind fields that have a value, in the order kinds.py declares them."""
+    rows = []
+    for spec in KIND_FIELDS[post.kind]:
+        value = getattr(post, spec.name)
+        if value is None or value == "":
+            continue
+        if spec.type == "text":
+            value = render_markdown(value)
+        elif spec.type == "choice":
+            value = str(spec.choices.get(value, value))
+        rows.append(FieldRow(spec.name, spec.type, str(spec.label), value))
+    return rows
+
+
+def get_tag(name: str) -> Tag | None:
+    return db.session.scalar(select(Tag).where(Tag.name == name))
+
+
+def get_neighbourhood_by_slug(slug: str) -> Neighbourhood | None:
+    return db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
+
+
+def neighbourhood_exists(name: str) -> bool:
+    return db.session.scalar(select(Neighbourhood.id).where(
+        func.lower(Neighbourhood.name) == name.strip().lower())) is not None
+
+
+def add_neighbourhood(name: str, city: str | None) -> Neighbourhood:
+    """A coordinator adds a wijk to the managed list."""
+    if neighbourhood_exists(name):
+        raise PostError("This neighbourhood already exists.")
+    return get_or_create_neighbourhood(name, (city or "").strip() or None)
+
+
+def neighbourhoods_by_city(viewer) -> list[tuple[str, list[tuple[Neighbourhood, int]]]]:
+    """Every neighbourhood with its visible post count, grouped by city (no city last)."""
+    groups: dict[str, list[tuple[Neighbourhood, int]]] = {}
+    for hood, count in neighbourhood_counts(viewer):
+        groups.setdefault(hood.city or "", []).append((hood, count))
+    return sorted(groups.items(), key=lambda item: (item[0] == "", item[0].lower()))
+
+
+def get_link_of(post: Post, link_id: int) -> PostLink | None:
+    """A link that starts or ends at this post."""
+    link = db.session.get(PostLink, link_id)
+    if link is None or post.id not in (link.source_id, link.target_id):
+        return None
+    return link
+
+
+# -- history -----------------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+# Snapshot keys whose values are long text: shown as a word-level diff.
+LONG_TEXT_FIELDS = frozenset({"body"}) | frozenset(
+    spec.name for specs in KIND_FIELDS.values() for spec in specs if spec.type == "text")
+
+
+def word_diff(old: str | None, new: str | None) -> Markup:
+    """A word-level diff of two texts as HTML: every token is escaped before any markup is added,
+    so user text can never turn into tags."""
+    old_tokens = _TOKENS.findall(old or "")
+    new_tokens = _TOKENS.findall(new or "")
+    parts: list[str] = []
+    matcher = difflib.SequenceMatcher(a=old_tokens, b=new_tokens, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(str(escape("".join(old_tokens[a1:a2]))))
+            continue
+        if op in ("delete", "replace"):
+            parts.append(f"<del>{escape(''.join(old_tokens[a1:a2]))}</del>")
+        if op in ("insert", "replace"):
+            parts.append(f"<ins>{escape(''.join(new_tokens[b1:b2]))}</ins>")
+    return Markup("".join(parts))  # noqa: S704 - built from escaped tokens only
+
+
+@dataclass
+class Change:
+    field: str
+    label: str
+    old: str
+    new: str
+    diff: Markup | None = None  # long text: a word-level diff
+    added: list[str] | None = None  # tags
+    removed: list[str] | None = None
+
+
+@dataclass
+class HistoryEntry:
+    revision: PostRevision
+    changes: list[Change]
+    first: bool
+
+
+def _field_labels(kind: str) -> dict[str, object]:
+    from flask_babel import lazy_gettext as _l
+
+    labels: dict[str, object] = {
+        "title": _l("Title"), "body": _l("Text"), "tags": _l("Tags"),
+        "neighbourhood": _l("Neighbourhood"), "team": _l("Team"), "visibility": _l("Visibility"),
+    }
+    labels.update({spec.name: spec.label for spec in KIND_FIELDS[kind]})
+    return labels
+
+
+def _display(kind: str, key: str, value) -> str:
+    from flask_babel import gettext as _
+
+    if value is None or value == "":
+        return "—"
+    if key == "visibility":
+        return str(vocab.VISIBILITY_SHORT.get(value, value))
+    specs = {spec.name: spec for spec in KIND_FIELDS[kind]}
+    spec = specs.get(key)
+    if spec is not None and spec.type == "choice":
+        return str(spec.choices.get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def _changes(kind: str, before: dict, after: dict) -> list[Change]:
+    labels = _field_labels(kind)
+    keys = list(labels) + [k for k in after if k not in labels]
+    changes = []
+    for key in keys:
+        old, new = before.get(key), after.get(key)
+        if old == new or (old in (None, "") and new in (None, "")):
+            continue
+        label = str(labels.get(key, key))
+        if key == "tags":
+            old_set, new_set = set(old or []), set(new or [])
+            changes.append(Change(key, label, ", ".join(old or []), ", ".join(new or []),
+                                  added=sorted(new_set - old_set),
+                                  removed=sorted(old_set - new_set)))
+        elif key in LONG_TEXT_FIELDS or key == "title":
+            changes.append(Change(key, label, old or "", new or "",
+                                  diff=word_diff(old or "", new or "")))
+        else:
+            changes.append(Change(key, label, _display(kind, key, old), _display(kind, key, new)))
+    return changes
+
+
+def revision_history(post: Post) -> list[HistoryEntry]:
+    """Revisions newest first, each with its changes against the one before (one query)."""
+    revisions = db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id == post.id)
+        .options(selectinload(PostRevision.editor)).order_by(PostRevision.number)).all()
+    entries = []
+    previous: dict = {}
+    for index, revision in enumerate(revisions):
+        snap = revision.snapshot or {}
+        entries.append(HistoryEntry(revision, _changes(post.kind, previous, snap), index == 0))
+        previous = snap
+    entries.reverse()
+    return entries

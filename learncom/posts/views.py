@@ -1,44 +1,267 @@
+"""Post pages: home, lists, the post page, new/edit/delete/history, log, links, tags, wijken.
+Views stay thin: they read the request, call services, commit once and render."""
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
-from flask_login import current_user
-from sqlalchemy import select
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from learncom import vocab
+from learncom.accounts.models import Team
 from learncom.discussion import services as discussion_services
 from learncom.extensions import db
 from learncom.posts import services
-from learncom.posts.models import Neighbourhood
+from learncom.posts.forms import (
+    LinkForm,
+    LogEntryForm,
+    NeighbourhoodForm,
+    post_form_class,
+    post_form_data,
+)
+from learncom.posts.kinds import KIND_FIELDS
 from learncom.web import page_arg
 
 bp = Blueprint("posts", __name__)
 
+# /posts/nieuw/<kind>: Dutch words in links we make; the English kind names work too.
+NEW_POST_SLUGS = {"experiment": "experiment", "friction": "frictie", "lesson": "les"}
+_NEW_POST_KINDS = {**{kind: kind for kind in KIND_FIELDS},
+                   **{slug: kind for kind, slug in NEW_POST_SLUGS.items()}}
+
+
+@bp.app_context_processor
+def _post_helpers():
+    return {"new_post_slugs": NEW_POST_SLUGS}
+
+
+def _per_page() -> int:
+    return int(current_app.config.get("PER_PAGE", 20))
+
+
+def _paginate(query):
+    return db.paginate(query, page=page_arg(), per_page=_per_page(), error_out=False)
+
+
+def _visible_or_404(post_id: int):
+    post = services.get_visible_post(post_id, current_user)
+    if post is None:
+        abort(404)
+    return post
+
+
+# -- home and lists ----------------------------------------------------------------------------
 
 @bp.get("/")
 def home():
-    recent = {kind: db.session.scalars(services.filtered_posts(current_user, kind=kind).limit(5)).all()
-              for kind in vocab.POST_KINDS}
-    return render_template("posts/home.html", recent=recent)
+    recent = {kind: services.recent_posts(current_user, kind)
+              for kind in ("experiment", "friction")}
+    lessons = services.newest_lessons(current_user)
+    shown = [p.id for posts in recent.values() for p in posts] + [p.id for p in lessons]
+    return render_template("posts/home.html", recent=recent, lessons=lessons,
+                           activity=services.recent_activity(current_user),
+                           counts=services.comment_counts(shown))
+
+
+def _list_filters(kind: str | None) -> dict:
+    """The filters in the query string that make sense; anything else is ignored."""
+    args = request.args
+    filters: dict = {}
+    tag = services.normalise_tag(args.get("tag", "")[:200])
+    if tag:
+        filters["tag"] = tag
+    slug = args.get("neighbourhood", "")[:200]
+    hood = services.get_neighbourhood_by_slug(slug) if slug else None
+    if hood is not None:
+        filters["neighbourhood"] = hood
+    status = args.get("status", "")
+    if kind in vocab.STATUSES_BY_KIND and status in vocab.STATUSES_BY_KIND[kind]:
+        filters["status"] = status
+    author_kind = args.get("author_kind", "")
+    if author_kind in vocab.MEMBER_KINDS:
+        filters["author_kind"] = author_kind
+    return filters
 
 
 @bp.get("/<any(experimenten, fricties, lessen):slug>")
 def list_kind(slug: str):
     kind = vocab.SLUG_KINDS[slug]
-    page = db.paginate(services.filtered_posts(current_user, kind=kind), page=page_arg(),
-                       per_page=20, error_out=False)
-    return render_template("posts/list.html", kind=kind, page=page,
+    filters = _list_filters(kind)
+    hood = filters.get("neighbourhood")
+    query = services.filtered_posts(
+        current_user, kind=kind, tag=filters.get("tag"),
+        neighbourhood_id=hood.id if hood else None, status=filters.get("status"),
+        author_kind=filters.get("author_kind"))
+    page = _paginate(query)
+    return render_template("posts/list.html", kind=kind, slug=slug, page=page, filters=filters,
+                           neighbourhoods=services.all_neighbourhoods(),
                            counts=services.comment_counts([p.id for p in page.items]))
+
+
+# -- the post page -----------------------------------------------------------------------------
+
+def _render_post(post, *, log_form=None, link_form=None, status: int = 200):
+    can_edit = post.can_edit(current_user)
+    can_log = post.can_log(current_user)
+    if log_form is None and can_log:
+        log_form = LogEntryForm(formdata=None, prefix="log")
+    if link_form is None and can_edit:
+        link_form = LinkForm(formdata=None, prefix="link")
+    return render_template(
+        "posts/show.html", post=post, fields=services.field_rows(post),
+        links=services.links_for(post, current_user),
+        thread=discussion_services.thread_for(post),
+        revisions=services.revision_count(post),
+        can_edit=can_edit, can_log=can_log, log_form=log_form, link_form=link_form,
+    ), status
 
 
 @bp.get("/posts/<int:post_id>")
 def show(post_id: int):
-    post = services.get_visible_post(post_id, current_user)
+    post = services.get_post_page(post_id, current_user)
     if post is None:
         abort(404)
-    return render_template("posts/show.html", post=post,
-                           links=services.links_for(post, current_user),
-                           thread=discussion_services.thread_for(post))
+    return _render_post(post)
 
+
+@bp.post("/posts/<int:post_id>/logboek")
+@login_required
+def add_log(post_id: int):
+    post = _visible_or_404(post_id)
+    if not post.can_log(current_user):
+        abort(403)
+    form = LogEntryForm(prefix="log")
+    if not form.validate_on_submit():
+        return _render_post(post, log_form=form)
+    services.add_log_entry(post, current_user, form.text.data, form.date.data)
+    db.session.commit()
+    flash(_("The log entry is added."), "success")
+    return redirect(url_for("posts.show", post_id=post.id, _anchor="log"))
+
+
+@bp.post("/posts/<int:post_id>/koppelingen")
+@login_required
+def add_link(post_id: int):
+    post = _visible_or_404(post_id)
+    if not post.can_edit(current_user):
+        abort(403)
+    form = LinkForm(prefix="link")
+    if form.validate_on_submit():
+        target = services.get_visible_post(form.target_id, current_user)
+        if target is None:
+            form.target.errors.append(_("There is no post with this number that you can see."))
+        elif target.id == post.id:
+            form.target.errors.append(_("A post cannot link to itself."))
+        else:
+            services.add_link(post, target, form.relation.data, current_user)
+            db.session.commit()
+            flash(_("The link is added."), "success")
+            return redirect(url_for("posts.show", post_id=post.id, _anchor="links"))
+    return _render_post(post, link_form=form)
+
+
+@bp.post("/posts/<int:post_id>/koppelingen/<int:link_id>/verwijderen")
+@login_required
+def remove_link(post_id: int, link_id: int):
+    post = _visible_or_404(post_id)
+    link = services.get_link_of(post, link_id)
+    if link is None:
+        abort(404)
+    if not post.can_edit(current_user):
+        abort(403)
+    services.remove_link(link)
+    db.session.commit()
+    flash(_("The link is removed."), "success")
+    return redirect(url_for("posts.show", post_id=post.id, _anchor="links"))
+
+
+# -- new, edit, delete, history ----------------------------------------------------------------
+
+def _my_teams(post=None) -> list[Team]:
+    teams = list(current_user.teams)
+    if post is not None and post.team is not None and post.team not in teams:
+        teams.append(post.team)
+    return teams
+
+
+def _make_form(kind: str, post=None):
+    form_class = post_form_class(kind, current_user.is_coordinator)
+    data = post_form_data(post) if post is not None else None
+    return form_class(data=data, neighbourhoods=services.all_neighbourhoods(),
+                      teams=_my_teams(post))
+
+
+@bp.get("/posts/nieuw")
+@login_required
+def choose_kind():
+    return render_template("posts/choose_kind.html")
+
+
+@bp.route("/posts/nieuw/<kind>", methods=["GET", "POST"])
+@login_required
+def new(kind: str):
+    kind = _NEW_POST_KINDS.get(kind)
+    if kind is None:
+        abort(404)
+    form = _make_form(kind)
+    if form.validate_on_submit():
+        try:
+            post = services.create_post(current_user, form.to_input())
+        except services.PostError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Your post is published."), "success")
+            return redirect(url_for("posts.show", post_id=post.id))
+    return render_template("posts/form.html", form=form, kind=kind, post=None)
+
+
+@bp.route("/posts/<int:post_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int):
+    post = _visible_or_404(post_id)
+    if not post.can_edit(current_user):
+        abort(403)
+    form = _make_form(post.kind, post)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_post(post, current_user, form.to_input())
+        except services.PostError as error:
+            db.session.rollback()
+            post = _visible_or_404(post_id)
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Your changes are saved.") if changed else _("Nothing was changed."),
+                  "success" if changed else "info")
+            return redirect(url_for("posts.show", post_id=post.id))
+    return render_template("posts/form.html", form=form, kind=post.kind, post=post)
+
+
+@bp.route("/posts/<int:post_id>/verwijderen", methods=["GET", "POST"])
+@login_required
+def delete(post_id: int):
+    post = _visible_or_404(post_id)
+    if not post.can_delete(current_user):
+        abort(403)
+    if request.method == "POST":
+        kind = post.kind
+        services.delete_post(post)
+        db.session.commit()
+        flash(_("The post is deleted."), "success")
+        return redirect(url_for("posts.list_kind", slug=vocab.KIND_SLUGS[kind]))
+    return render_template("posts/delete.html", post=post)
+
+
+@bp.get("/posts/<int:post_id>/geschiedenis")
+def history(post_id: int):
+    post = _visible_or_404(post_id)
+    return render_template("posts/history.html", post=post,
+                           entries=services.revision_history(post))
+
+
+# -- tags and neighbourhoods -------------------------------------------------------------------
 
 @bp.get("/tags")
 def tags():
@@ -47,24 +270,41 @@ def tags():
 
 @bp.get("/tags/<name>")
 def tag(name: str):
-    page = db.paginate(services.filtered_posts(current_user, tag=name), page=page_arg(),
-                       per_page=20, error_out=False)
-    return render_template("posts/tag.html", tag=name, page=page,
+    found = services.get_tag(name)
+    if found is None:
+        abort(404)
+    page = _paginate(services.filtered_posts(current_user, tag=found.name))
+    return render_template("posts/tag.html", tag=found.name, page=page,
                            counts=services.comment_counts([p.id for p in page.items]))
 
 
-@bp.get("/wijken")
+@bp.route("/wijken", methods=["GET", "POST"])
 def neighbourhoods():
-    return render_template("posts/neighbourhoods.html",
-                           neighbourhoods=services.neighbourhood_counts(current_user))
+    form = None
+    if current_user.is_authenticated and current_user.is_coordinator:
+        form = NeighbourhoodForm()
+    if request.method == "POST":
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if form is None:
+            abort(403)
+        if form.validate_on_submit():
+            if services.neighbourhood_exists(form.name.data):
+                form.name.errors.append(_("This neighbourhood is already on the list."))
+            else:
+                hood = services.add_neighbourhood(form.name.data, form.city.data)
+                db.session.commit()
+                flash(_("%(name)s is added.", name=hood.name), "success")
+                return redirect(url_for("posts.neighbourhoods"))
+    return render_template("posts/neighbourhoods.html", form=form,
+                           groups=services.neighbourhoods_by_city(current_user))
 
 
 @bp.get("/wijken/<slug>")
 def neighbourhood(slug: str):
-    hood = db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
+    hood = services.get_neighbourhood_by_slug(slug)
     if hood is None:
         abort(404)
-    page = db.paginate(services.filtered_posts(current_user, neighbourhood_id=hood.id),
-                       page=page_arg(), per_page=20, error_out=False)
+    page = _paginate(services.filtered_posts(current_user, neighbourhood_id=hood.id))
     return render_template("posts/neighbourhood.html", neighbourhood=hood, page=page,
                            counts=services.comment_counts([p.id for p in page.items]))

@@ -1,0 +1,82 @@
+# learncom — the commands the README names.
+#
+#   make run      venv + install, migrate, load the demo data (only into an empty database),
+#                 serve on http://127.0.0.1:5000 (SQLite and the search index under instance/)
+#   make test     venv + install, the whole suite on SQLite, then again on a PostgreSQL server
+#                 that the test run starts itself; fails if either fails
+#   make lint     ruff
+#   make migration m="add follows"   a new Alembic migration from the models
+#   make clean    caches, compiled catalogs, test artefacts (keeps .venv and instance/)
+#   make distclean   clean + remove .venv
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TRANSLATIONS := learncom/translations
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+PYTEST_ARGS ?=
+
+export FLASK_APP := wsgi
+
+.PHONY: venv install catalogs run test test-sqlite test-postgres lint migration clean distclean
+
+venv: $(BIN)/python
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.11+ not found (apt-get install python3 python3-venv)" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $@
+
+install: $(STAMP) catalogs
+
+# Compile the message catalogs the app reads (.mo files are not kept in git). `pybabel compile`
+# fails when there is no catalog at all, so only run it when one exists.
+catalogs: $(STAMP)
+	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel -q compile -d $(TRANSLATIONS); \
+	fi
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask learncom load-demo
+	@echo "learncom: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket \
+		--access-logfile - wsgi:app
+
+# Both runs always happen; the target fails if either failed.
+test: install
+	@status=0; \
+	echo "==> pytest on SQLite"; \
+	$(BIN)/pytest $(PYTEST_ARGS) || status=1; \
+	echo "==> pytest on PostgreSQL"; \
+	$(BIN)/pytest --postgres $(PYTEST_ARGS) || status=1; \
+	if [ $$status -ne 0 ]; then echo "==> make test: FAILED" >&2; else echo "==> make test: passed on SQLite and PostgreSQL"; fi; \
+	exit $$status
+
+test-sqlite: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	$(BIN)/pytest --postgres $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+migration: install
+	@test -n "$(m)" || { echo 'usage: make migration m="what changed"' >&2; exit 1; }
+	$(BIN)/flask db migrate -m "$(m)"
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .hypothesis test-results *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find $(TRANSLATIONS) -name '*.mo' -delete 2>/dev/null || true
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Dutch demo data (demo.jsonl) and its loader: `flask learncom load-demo`."""

@@ -1,0 +1,51 @@
+"""Load the demo data through the JSONL importer, only into a database without posts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from learncom.accounts.models import User
+from learncom.accounts.services import hash_password
+from learncom.extensions import db
+from learncom.portability.services import ImportReport, import_lines
+from learncom.posts.models import Post
+
+DEMO_FILE = Path(__file__).with_name("demo.jsonl")
+DEFAULT_PASSWORD = "learncom-demo"  # noqa: S105  (a documented local demo password)
+
+
+@dataclass
+class DemoReport:
+    loaded: bool
+    imported: ImportReport | None = None
+    # Accounts worth trying first: (their role or kind, the account).
+    accounts: list[tuple[str, User]] = field(default_factory=list)
+
+
+def load_demo(password: str = DEFAULT_PASSWORD, path: Path = DEMO_FILE) -> DemoReport:
+    """Import the demo file and give every account it created the shared demo password.
+
+    Does nothing when the database already holds posts, so it is safe to call on every start.
+    Raises ImportLineError when the file is broken; the caller commits or rolls back."""
+    if db.session.scalar(select(Post.id).limit(1)) is not None:
+        return DemoReport(loaded=False)
+    with path.open("rb") as lines:
+        report = import_lines(lines)
+    shared_hash = hash_password(password)  # once: argon2 is slow on purpose
+    for user in report.created_users:
+        user.password_hash = shared_hash
+    db.session.flush()
+    return DemoReport(loaded=True, imported=report, accounts=_accounts_to_try(report.created_users))
+
+
+def _accounts_to_try(users: list[User]) -> list[tuple[str, User]]:
+    picks = [
+        ("admin", next((u for u in users if u.role == "admin"), None)),
+        ("coordinator", next((u for u in users if u.role == "coordinator"), None)),
+        ("resident", next((u for u in users if u.kind == "resident" and u.role == "member"),
+                          None)),
+    ]
+    return [(label, user) for label, user in picks if user is not None]

@@ -1,0 +1,178 @@
+"""Dutch text analysis shared by indexing, querying and highlighting.
+
+One analyzer chain is used everywhere so the index, the query and the highlighter agree on what a
+"word" is: tokenize, lower-case, drop Dutch stop words, fold accents ("geïnterviewd" and
+"geinterviewd" are the same word; "één" matches "een"), then the Snowball Dutch stemmer
+("buurtkamers" -> "buurtkamer", "wijken" -> "wijk").
+
+Compound words ("schuldhulp" should find "schuldhulpverlening") are NOT handled here but at query
+time, by a bounded prefix expansion over the stemmed index vocabulary (see
+`whoosh_backend.WhooshBackend._compounds`). Dutch compounds put the modifier first and the head
+last, so a query word that is the *start* of an indexed word is almost always a compound match
+("buurtkamer" -> "buurtkamerproject", "jeugdzorg" -> "jeugdzorgaanbieder"). We chose that over
+the two alternatives:
+
+- an edge-n-gram subfield multiplies the postings of every body word by its length (4-20 grams),
+  which slows indexing (already the slowest part of Whoosh) and grows the index several times;
+- decompounding with a dictionary built from the index vocabulary splits words at index time,
+  which needs a vocabulary before the first document and mis-splits names ("Kanaleneiland").
+
+The expansion costs one ordered range scan of the term dictionary per field, is bounded (the
+most frequent `MAX_EXPANSIONS` terms), only applies to query words of at least
+`MIN_COMPOUND_LENGTH` letters, and the expanded terms score lower than the word itself.
+Limitation: a word in the middle or at the end of a compound ("hulpverlening" in
+"schuldhulpverlening") is not found.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markupsafe import Markup, escape
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.support.charset import accent_map
+
+# Words: letters and digits, with inner dots kept ("e.g", "1.5"), as Whoosh's default.
+WORD_PATTERN = r"\w+(\.?\w+)*"
+_WORD = re.compile(WORD_PATTERN)
+
+MIN_COMPOUND_LENGTH = 5
+MAX_EXPANSIONS = 30
+
+
+def dutch_analyzer():
+    """Tokenize, lower-case, Dutch stop words, accent folding, Dutch Snowball stemming."""
+    return (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | StopFilter(lang="nl")
+            | CharsetFilter(accent_map) | StemFilter(lang="nl", cachesize=100_000))
+
+
+def name_analyzer():
+    """For names of people and places: no stop words, no stemming ("De Meern", "Van Dijk")."""
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+_DUTCH = dutch_analyzer()
+_NAMES = name_analyzer()
+
+
+def stems(text: str) -> list[str]:
+    """The index terms of a text: what the title/body/comments fields store for it."""
+    return [token.text for token in _DUTCH(text or "")]
+
+
+def folded_words(text: str) -> list[str]:
+    """Lower-cased, accent-folded words, not stemmed (names, prefixes, spelling)."""
+    return [token.text for token in _NAMES(text or "")]
+
+
+@lru_cache(maxsize=200_000)
+def stem_word(word: str) -> str | None:
+    """The index term for one word (None for a stop word)."""
+    terms = stems(word)
+    return terms[0] if len(terms) == 1 else None
+
+
+# -- plain text from Markdown ------------------------------------------------------------------
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_MARKUP = re.compile(r"(^|\s)[#>]+\s|[*_`~]{1,3}|<[^>]{0,200}>|^\s*[-+*]\s+|^\s*\d+\.\s+",
+                        re.MULTILINE)
+_SPACES = re.compile(r"\s+")
+
+
+def plain_text(markdown_text: str | None) -> str:
+    """Markdown source as readable plain text, cheaply (no rendering): for indexing and snippets.
+
+    Rendering every post through Markdown + the sanitiser would triple rebuild time; the
+    tokenizer ignores punctuation anyway, so only the markup a reader would notice in a snippet
+    (emphasis, headings, quotes, list bullets, link targets, tags) is stripped.
+    """
+    if not markdown_text:
+        return ""
+    text = _MD_LINK.sub(r"\1", markdown_text)
+    text = _MD_MARKUP.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+# -- highlighting -----------------------------------------------------------------------------
+
+class Matcher:
+    """Decides whether a word of a text matches the query: by stem, or as a prefix/compound."""
+
+    def __init__(self, terms: set[str], prefixes: set[str]):
+        self.terms = terms
+        self.prefixes = tuple(sorted(prefixes))
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.prefixes)
+
+    def matches(self, word: str) -> bool:
+        folded = folded_words(word)
+        if not folded:
+            return False
+        if self.prefixes and folded[0].startswith(self.prefixes):
+            return True
+        stem = stem_word(word.lower())
+        return stem is not None and (stem in self.terms
+                                     or (bool(self.prefixes) and stem.startswith(self.prefixes)))
+
+
+def highlight(text: str, matcher: Matcher, *, width: int = 220) -> Markup | None:
+    """A snippet of `text` around its best match, as safe HTML: every piece of the user's text is
+    escaped, and only our own `<mark>` tags are added. None when nothing in the text matches."""
+    if not text or not matcher:
+        return None
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if matcher.matches(m.group())]
+    if not spans:
+        return None
+    # The window that holds the most matches, starting at a match.
+    best_start, best_count = spans[0][0], 0
+    for i, (start, _end) in enumerate(spans):
+        count = sum(1 for s, _e in spans[i:] if s < start + width)
+        if count > best_count:
+            best_start, best_count = start, count
+    lead = width // 5
+    begin = max(0, best_start - lead)
+    if begin > 0:
+        space = text.rfind(" ", 0, begin + 1)
+        begin = space + 1 if space >= 0 and best_start - space < lead * 2 else begin
+    end = min(len(text), begin + width)
+    if end < len(text):
+        space = text.rfind(" ", begin, end)
+        end = space if space > best_start else end
+    parts: list[str] = ["…"] if begin > 0 else []
+    cursor = begin
+    for start, stop in spans:
+        if start < begin or stop > end:
+            continue
+        parts.append(str(escape(text[cursor:start])))
+        parts.append(f"<mark>{escape(text[start:stop])}</mark>")
+        cursor = stop
+    parts.append(str(escape(text[cursor:end])))
+    if end < len(text):
+        parts.append("…")
+    return Markup("".join(parts))  # noqa: S704 - every user-text piece escaped above
+
+
+def highlight_all(text: str, matcher: Matcher) -> Markup:
+    """The whole (short) text with matches marked, e.g. a title; always safe HTML."""
+    if not text:
+        return Markup("")
+    if not matcher:
+        return escape(text)
+    parts: list[str] = []
+    cursor = 0
+    for m in _WORD.finditer(text):
+        if matcher.matches(m.group()):
+            parts.append(str(escape(text[cursor:m.start()])))
+            parts.append(f"<mark>{escape(m.group())}</mark>")
+            cursor = m.end()
+    parts.append(str(escape(text[cursor:])))
+    return Markup("".join(parts))  # noqa: S704 - every user-text piece escaped above

@@ -1,0 +1,81 @@
+"""`flask search rebuild | sync | check`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+search_cli = AppGroup("search", help="Search index: rebuild, sync the queue, check.")
+
+
+class _Rate:
+    """Shows posts/s beside click's progress bar (which shows the ETA itself)."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.done = 0
+
+    def __call__(self, _item) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        return f"{self.done / elapsed:.0f} posts/s" if self.done else ""
+
+
+@search_cli.command("rebuild")
+@click.option("--procs", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="Indexing processes (Whoosh multiprocessing writer).")
+@with_appcontext
+def rebuild_command(procs: int) -> None:
+    """Build a fresh index beside the live one and swap it in."""
+    from learncom.search import documents, queue, services
+
+    with queue.read_session() as session:
+        total = documents.count_posts(session)
+    rate = _Rate()
+    started = time.monotonic()
+    with click.progressbar(length=total, label="Indexing", show_eta=True, show_pos=True,
+                           item_show_func=rate) as bar:
+        def progress(n: int) -> None:
+            rate.done += n
+            bar.update(n, rate.done)
+
+        count = services.rebuild(progress, procs=procs)
+    elapsed = time.monotonic() - started
+    click.echo(f"Indexed {count} posts in {elapsed:.1f} s "
+               f"({count / max(elapsed, 1e-6):.0f} posts/s).")
+
+
+@search_cli.command("sync")
+@click.option("--wait", default=120.0, show_default=True, help="Seconds to wait for a writer.")
+@with_appcontext
+def sync_command(wait: float) -> None:
+    """Index everything in the queue (after a crash, or after a bulk import)."""
+    from learncom.search import queue
+
+    result = queue.sync(wait=wait)
+    click.echo(f"Indexed {result.processed} queued changes.")
+    if result.busy:
+        click.echo("Another process is still writing the index; run sync again.", err=True)
+        raise SystemExit(1)
+
+
+@search_cli.command("check")
+@click.option("--verbose", "-v", is_flag=True, help="List the post ids.")
+@with_appcontext
+def check_command(verbose: bool) -> None:
+    """Report posts missing from or stale in the index; exit code 1 if any."""
+    from learncom.search import services
+
+    report = services.check()
+    click.echo(f"missing: {len(report.missing)}, stale: {len(report.stale)}, "
+               f"orphans: {len(report.orphans)}, queued: {report.queued}")
+    if verbose:
+        for name in ("missing", "stale", "orphans"):
+            ids = getattr(report, name)
+            if ids:
+                click.echo(f"{name}: {' '.join(map(str, ids))}")
+    if not report.ok:
+        click.echo("The index is out of date: run `flask search sync` "
+                   "(or `flask search rebuild`).", err=True)
+        raise SystemExit(1)

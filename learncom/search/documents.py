@@ -1,0 +1,94 @@
+"""From database rows to `PostDocument`s, in a bounded number of queries per batch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from learncom import vocab
+from learncom.discussion.models import Comment
+from learncom.posts.models import Post
+from learncom.search.analysis import plain_text
+from learncom.search.backend import PostDocument
+
+# Kind-specific fields whose text is searched along with the body.
+TEXT_FIELDS = ("hypothesis", "approach", "target_group", "outcome_measures", "result",
+               "affected", "resolution_note", "statement", "context")
+MAX_COMMENTS_CHARS = 60_000
+
+
+def load_options():
+    """Everything a document needs: six queries per batch, whatever its size."""
+    return (selectinload(Post.author), selectinload(Post.tags), selectinload(Post.neighbourhood),
+            selectinload(Post.log_entries),
+            selectinload(Post.comments).load_only(Comment.id, Comment.body, Comment.deleted_at,
+                                                   Comment.post_id))
+
+
+def load_posts(session: Session, post_ids: list[int]) -> dict[int, Post]:
+    if not post_ids:
+        return {}
+    posts = session.scalars(select(Post).where(Post.id.in_(post_ids)).options(*load_options()))
+    return {post.id: post for post in posts}
+
+
+def iter_documents(session: Session, batch: int = 500) -> Iterator[PostDocument]:
+    """Every post as a document, in id order, `batch` posts at a time (for rebuild and check)."""
+    last = 0
+    while True:
+        ids = list(session.scalars(select(Post.id).where(Post.id > last)
+                                   .order_by(Post.id).limit(batch)))
+        if not ids:
+            return
+        posts = load_posts(session, ids)
+        for post_id in ids:
+            if post_id in posts:
+                yield document_for(posts[post_id])
+        last = ids[-1]
+        session.expunge_all()
+
+
+def count_posts(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Post)) or 0
+
+
+def comment_texts(post: Post) -> list[str]:
+    return [plain_text(c.body) for c in post.comments if c.deleted_at is None and c.body]
+
+
+def body_text(post: Post) -> str:
+    """The body, the kind-specific text fields and the log, as plain text."""
+    parts = [plain_text(post.body)]
+    parts += [plain_text(getattr(post, name)) for name in TEXT_FIELDS if getattr(post, name, None)]
+    parts += [plain_text(entry.body) for entry in post.log_entries]
+    return "\n".join(part for part in parts if part)
+
+
+def document_for(post: Post) -> PostDocument:
+    status_field = vocab.STATUS_FIELD.get(post.kind)
+    hood = post.neighbourhood
+    comments = "\n".join(comment_texts(post))[:MAX_COMMENTS_CHARS]
+    doc = PostDocument(
+        id=post.id, kind=post.kind, visibility=post.visibility, team_id=post.team_id,
+        author_id=post.author_id, author_kind=post.author.kind if post.author else None,
+        neighbourhood=hood.slug if hood else None,
+        status=getattr(post, status_field) if status_field else None,
+        tags=sorted(tag.name for tag in post.tags), created_at=post.created_at,
+        title=post.title, body=body_text(post), comments=comments,
+        author_name=post.author.name if post.author else "",
+        place=" ".join(p for p in (hood.name, hood.city) if p) if hood else "",
+    )
+    doc.fingerprint = fingerprint(doc)
+    return doc
+
+
+def fingerprint(doc: PostDocument) -> str:
+    """A hash of everything indexed: `check` compares it to find stale documents."""
+    values = {k: v for k, v in vars(doc).items() if k != "fingerprint"}
+    values["created_at"] = doc.created_at.isoformat() if doc.created_at else None
+    raw = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()

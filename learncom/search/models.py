@@ -1,0 +1,33 @@
+"""The search index queue: one row per post change, written in the same transaction as the change.
+
+A row says "post N changed" (or was deleted); the drain reads the post's current state from the
+database, so the order of rows and their `op` only matter for reading the log, never for
+correctness. Rows are deleted only after the index has committed them, so a crash anywhere in
+between loses nothing: the next drain or `flask search sync` picks them up again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from learncom.dbtypes import UTCDateTime, utcnow
+from learncom.extensions import db
+
+OPS = ("upsert", "delete")
+
+
+class IndexQueue(db.Model):
+    __tablename__ = "index_queue"
+    __table_args__ = (CheckConstraint("op IN ('upsert', 'delete')", name="op"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key: a "delete" row must outlive its post.
+    post_id: Mapped[int] = mapped_column(Integer, index=True)
+    op: Mapped[str] = mapped_column(String(8), default="upsert")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<IndexQueue {self.id} {self.op} post={self.post_id}>"

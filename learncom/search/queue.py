@@ -1,0 +1,221 @@
+"""Keeping the index true: `enqueue` in the writer's transaction, `drain` after commit.
+
+    service changes a post  ->  enqueue(post.id)        (same transaction: both or neither)
+    view commits            ->  after_commit hook       (only if this session enqueued rows)
+                            ->  drain in the background  (web requests never wait on the index)
+
+`drain()` takes Whoosh's writer lock without waiting. If another process holds it, that process
+drains everything (it re-reads the queue after releasing the lock, so a row committed while it
+was busy is never stranded), and this one returns at once: several gunicorn workers never
+collide and never raise `LockError`. Queue rows are deleted only after the index committed
+them, and only the rows that were processed; a crash anywhere in between loses nothing (the
+next drain or `flask search sync` redoes them; indexing is idempotent).
+
+Why a background thread and not `response.call_on_close`: a merge can take hundreds of
+milliseconds on a large index, and `call_on_close` still ties up the worker that served the
+request (with sync gunicorn workers the next request queues behind it). One daemon thread per
+process waits on an Event, so a burst of commits coalesces into one drain. In TESTING (config
+`SEARCH_SYNC_DRAIN`, default: app.testing) the drain runs synchronously in the hook, so tests are
+deterministic; `SEARCH_DRAIN_AFTER_COMMIT = False` turns the hook off (to simulate a crash
+between commit and drain, or for bulk imports followed by one `flask search sync`).
+
+Reading the queue and posts uses its own short sessions, never the committing one (a session
+may not run SQL inside its after_commit hook), and the read happens while the index lock is
+held, so two drains never index different versions of the same post in the wrong order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session
+
+from learncom.extensions import db
+from learncom.search.backend import Busy
+from learncom.search.documents import document_for, load_posts
+from learncom.search.models import OPS, IndexQueue
+
+log = logging.getLogger(__name__)
+
+_FLAG = "learncom_search_enqueued"
+BATCH = 500
+MAX_PER_COMMIT = 5_000
+MAX_ROUNDS = 1_000
+
+
+def enqueue(post_id: int, op: str = "upsert", session: Session | None = None) -> None:
+    """Queue a post for (re)indexing in the current transaction. Call it whenever a post, its
+    comments, tags, log or visibility change (op "delete" before deleting the post)."""
+    if op not in OPS:
+        raise ValueError(f"unknown index operation {op!r}")
+    target = session if session is not None else db.session
+    target.add(IndexQueue(post_id=post_id, op=op))
+    app = current_app._get_current_object() if has_app_context() else None  # noqa: SLF001
+    target.info[_FLAG] = app
+
+
+@dataclass
+class DrainResult:
+    processed: int = 0  # queue rows handled
+    busy: bool = False  # another process held the writer (and drains for us)
+
+
+def drain(backend=None, *, batch: int = BATCH) -> DrainResult:
+    """Index everything in the queue; return at once if another writer holds the index."""
+    if backend is None:
+        from learncom.search.services import get_backend
+
+        backend = get_backend()
+    engine = db.engine
+    result = DrainResult()
+    for _round in range(MAX_ROUNDS):
+        try:
+            with backend.writing() as writer:
+                done = _index_queued(engine, writer, batch)
+        except Busy:
+            result.busy = True
+            return result
+        _forget(engine, done)
+        result.processed += len(done)
+        # Re-read after releasing the lock: a row committed while we held it, whose own drain
+        # found the lock taken, is ours to do.
+        if not done and not pending(engine):
+            break
+    return result
+
+
+def read_session(engine=None) -> Session:
+    """A session for long reads: a deferred BEGIN on SQLite, so it never holds the write lock
+    (see `learncom.extensions.configure_sqlite`)."""
+    return Session((engine or db.engine).execution_options(learncom_read_only=True))
+
+
+def _index_queued(engine, writer, batch: int) -> list[int]:
+    done: list[int] = []
+    last = 0
+    while len(done) < MAX_PER_COMMIT:
+        with read_session(engine) as session:
+            rows = session.execute(
+                select(IndexQueue.id, IndexQueue.post_id).where(IndexQueue.id > last)
+                .order_by(IndexQueue.id).limit(batch)).all()
+            if not rows:
+                break
+            post_ids = sorted({row.post_id for row in rows})
+            posts = load_posts(session, post_ids)
+            documents = {post_id: document_for(post) for post_id, post in posts.items()}
+        # The database says what the post is now; the queued op only said "look again".
+        for post_id in post_ids:
+            if post_id in documents:
+                writer.upsert(documents[post_id])
+            else:
+                writer.delete(post_id)
+        done += [row.id for row in rows]
+        last = rows[-1].id
+    return done
+
+
+def _forget(engine, ids: list[int]) -> None:
+    for start in range(0, len(ids), 500):
+        with Session(engine) as session:
+            session.execute(delete(IndexQueue).where(IndexQueue.id.in_(ids[start:start + 500])))
+            session.commit()
+
+
+def pending(engine=None) -> int:
+    with read_session(engine) as session:
+        return session.scalar(select(func.count()).select_from(IndexQueue)) or 0
+
+
+def sync(backend=None, *, wait: float = 120.0) -> DrainResult:
+    """Drain until the queue is empty, waiting for another writer if needed (CLI)."""
+    deadline = time.monotonic() + wait
+    total = DrainResult()
+    while True:
+        result = drain(backend)
+        total.processed += result.processed
+        if not result.busy and not pending():
+            return total
+        if time.monotonic() > deadline:
+            total.busy = True
+            return total
+        time.sleep(0.2)
+
+
+# -- after commit ----------------------------------------------------------------------------
+
+class _Drainer:
+    """One daemon thread per process and app that drains whenever it is woken."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.event = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.pid: int | None = None
+        self.lock = threading.Lock()
+
+    def wake(self) -> None:
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
+                self.pid = os.getpid()  # a forked worker starts its own thread
+                self.thread = threading.Thread(target=self._run, name="search-drain",
+                                               daemon=True)
+                self.thread.start()
+        self.event.set()
+
+    def _run(self) -> None:
+        while True:
+            self.event.wait()
+            self.event.clear()
+            try:
+                with self.app.app_context():
+                    drain()
+            except Exception:
+                self.app.logger.exception("search: draining the index queue failed")
+
+
+def drain_after_commit(app: Flask) -> None:
+    if not app.config.get("SEARCH_DRAIN_AFTER_COMMIT", True):
+        return
+    if app.config.get("SEARCH_SYNC_DRAIN", app.testing):
+        try:
+            with app.app_context():
+                drain()
+        except Exception:
+            # The data is committed and the rows stay queued; never fail the request for it.
+            app.logger.exception("search: draining the index queue failed")
+        return
+    state = app.extensions.get("learncom_search")
+    if state is not None:
+        state.drainer.wake()
+
+
+def _after_commit(session) -> None:
+    app = session.info.pop(_FLAG, False)
+    if app is False:
+        return
+    app = app or (current_app._get_current_object() if has_app_context() else None)  # noqa: SLF001
+    if app is not None:
+        drain_after_commit(app)
+
+
+def _after_rollback(session) -> None:
+    session.info.pop(_FLAG, None)
+
+
+_installed = False
+
+
+def install_session_hooks() -> None:
+    """Listen on every SQLAlchemy session (once per process)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_rollback", _after_rollback)
+    _installed = True

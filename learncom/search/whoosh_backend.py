@@ -1,0 +1,730 @@
+"""The embedded search engine: Whoosh (whoosh-reloaded 2.7.5).
+
+Layout on disk (`SEARCH_INDEX_DIR`)::
+
+    search-index/
+        current -> ix-20261123T110501-4f2a     (symlink: the live index)
+        ix-20261123T110501-4f2a/               (a Whoosh index directory)
+        ix-20261120T093000-77c1/               (the previous one, kept for open searchers)
+
+`rebuild` builds a new `ix-*` directory beside the live one and swaps the `current` symlink with
+an atomic rename, so searches never see a half-built index.
+
+What is stored: only the post id, its fingerprint (for `check`) and the title. Results pages
+load the ten hits from the database (one query) and highlight from there (`services.py`), so the
+index never holds whole bodies (the main memory and speed cost measured for untuned Whoosh).
+
+Writers: `ix.writer()` takes Whoosh's lock without waiting and raises `LockError` when another
+process (or thread) is writing; we turn that into `Busy` and the caller leaves the queue to the
+holder (see `queue.py`).
+
+Searchers: one per process and index, shared by threads with a lease count, replaced by a fresh
+`ix.searcher()` when the index has a newer generation (or the live directory was swapped). We do
+not use `Searcher.refresh()`: in whoosh-reloaded 2.7.5 it reuses the old reader's segment list
+and keeps segments a merge has replaced, so after a merge every document is counted twice
+(reproduced: 27 hits for 12 documents).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from datetime import time as dtime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.sorting import FieldFacet
+
+from learncom.search.analysis import (
+    MAX_EXPANSIONS,
+    MIN_COMPOUND_LENGTH,
+    dutch_analyzer,
+    folded_words,
+    name_analyzer,
+    stems,
+)
+from learncom.search.backend import (
+    Busy,
+    EngineHit,
+    EngineResults,
+    Filters,
+    PostDocument,
+    SearchBackend,
+    Visibility,
+)
+from learncom.search.query import (
+    MIN_PREFIX_LENGTH,
+    FieldFilter,
+    ParsedQuery,
+    Phrase,
+    Word,
+    normalise_value,
+)
+from learncom.text import slugify
+
+TEXT_FIELDS = ("title", "body", "comments", "tagtext")
+NAME_FIELDS = ("people", "place")
+PHRASE_FIELDS = ("title", "body", "comments")
+COMPOUND_BOOST = 0.5
+MAX_FACET_DOCS = 100_000
+LIVE = "current"
+
+
+def make_schema() -> Schema:
+    dutch = dutch_analyzer()
+    names = name_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        fingerprint=STORED(),
+        kind=ID(sortable=True),
+        visibility=ID(),
+        team_id=ID(),
+        author_id=ID(),
+        author_kind=ID(),
+        neighbourhood=ID(sortable=True),
+        status=ID(sortable=True),
+        tags=KEYWORD(commas=True, lowercase=True, scorable=True, field_boost=2.0),
+        tagtext=TEXT(analyzer=dutch, field_boost=2.0, phrase=False),
+        created_at=DATETIME(sortable=True),
+        title=TEXT(analyzer=dutch, field_boost=3.0, stored=True, spelling=True),
+        body=TEXT(analyzer=dutch, spelling=True),
+        comments=TEXT(analyzer=dutch),
+        people=TEXT(analyzer=names, phrase=False),
+        place=TEXT(analyzer=names, phrase=False),
+    )
+
+
+def _naive_utc(value: datetime | None) -> datetime:
+    value = value or datetime.now(UTC)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def whoosh_fields(doc: PostDocument) -> dict:
+    fields = {
+        "id": str(doc.id), "fingerprint": doc.fingerprint, "kind": doc.kind,
+        "visibility": doc.visibility,
+        "team_id": str(doc.team_id) if doc.team_id else None,
+        "author_id": str(doc.author_id) if doc.author_id else None,
+        "author_kind": doc.author_kind, "neighbourhood": doc.neighbourhood,
+        "status": doc.status, "tags": ",".join(doc.tags) or None,
+        "tagtext": " ".join(tag.replace("-", " ") for tag in doc.tags) or None,
+        "created_at": _naive_utc(doc.created_at), "title": doc.title,
+        "body": doc.body or None, "comments": doc.comments or None,
+        "people": doc.author_name or None, "place": doc.place or None,
+    }
+    return {name: value for name, value in fields.items() if value not in (None, "")}
+
+
+# -- the index directory ---------------------------------------------------------------------
+
+class IndexStore:
+    """Where the live index is, creating it on first use, and the atomic swap for rebuilds."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self.schema = make_schema()
+
+    @contextlib.contextmanager
+    def _dir_lock(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".layout.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def live_path(self) -> Path:
+        link = self.root / LIVE
+        try:
+            return self.root / os.readlink(link)
+        except FileNotFoundError:
+            pass
+        with self._dir_lock():
+            if not link.is_symlink():
+                path = self.new_path()
+                whoosh_index.create_in(str(path), self.schema)
+                self._point_to(path)
+        return self.root / os.readlink(link)
+
+    def new_path(self) -> Path:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        path = self.root / f"ix-{stamp}-{uuid.uuid4().hex[:6]}"
+        path.mkdir(parents=True)
+        return path
+
+    def _point_to(self, path: Path) -> None:
+        tmp = self.root / f".{LIVE}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
+        os.symlink(path.name, tmp)
+        os.replace(tmp, self.root / LIVE)  # atomic on POSIX
+
+    def swap(self, path: Path) -> Path:
+        """Make `path` the live index; remove all but it and the one it replaces."""
+        with self._dir_lock():
+            previous = self.live_path()
+            self._point_to(path)
+            for old in self.root.glob("ix-*"):
+                if old not in (path, previous) and old.is_dir():
+                    shutil.rmtree(old, ignore_errors=True)
+        return previous
+
+    def open(self, path: Path | None = None):
+        return whoosh_index.open_dir(str(path or self.live_path()))
+
+
+# -- searchers -------------------------------------------------------------------------------
+
+class _Lease:
+    def __init__(self, path: Path, searcher):
+        self.path = path
+        self.searcher = searcher
+        self.users = 0
+        self.retired = False
+
+
+class SearcherPool:
+    """One open searcher per index per process, replaced when the index changed; a searcher in
+    use by another thread is closed only when that thread is done with it."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._leases: dict[str, _Lease] = {}
+
+    @contextlib.contextmanager
+    def searcher(self, store: IndexStore):
+        lease = self._acquire(store)
+        try:
+            yield lease.searcher
+        finally:
+            self._release(lease)
+
+    def _acquire(self, store: IndexStore) -> _Lease:
+        path = store.live_path()
+        key = str(store.root)
+        with self._lock:
+            lease = self._leases.get(key)
+            if lease is not None and (lease.path != path or not lease.searcher.up_to_date()):
+                self._retire(lease)
+                lease = None
+            if lease is None:
+                lease = _Lease(path, store.open(path).searcher())
+                self._leases[key] = lease
+            lease.users += 1
+            return lease
+
+    def _release(self, lease: _Lease) -> None:
+        with self._lock:
+            lease.users -= 1
+            if lease.retired and lease.users == 0:
+                lease.searcher.close()
+
+    def _retire(self, lease: _Lease) -> None:
+        lease.retired = True
+        if lease.users == 0:
+            lease.searcher.close()
+
+    def close(self, root: str | os.PathLike | None = None) -> None:
+        """Close the searchers of one index (or all): tests and `rebuild` use this."""
+        with self._lock:
+            for key in [k for k in self._leases if root is None or k == str(Path(root))]:
+                self._retire(self._leases.pop(key))
+
+
+POOL = SearcherPool()
+
+
+# -- facets ----------------------------------------------------------------------------------
+
+class _FacetCache:
+    """Per-segment arrays docnum -> value for the facet fields, built once per segment (segments
+    never change; deleted documents simply never match). Counting a result set is then a walk
+    over its docnums, instead of Whoosh's per-search un-inverting of the tags field."""
+
+    def __init__(self, size: int = 256):
+        self._lock = threading.Lock()
+        self._arrays: OrderedDict[tuple, dict] = OrderedDict()
+        self._size = size
+
+    def arrays(self, path: Path, reader) -> dict:
+        segment = reader.segment()
+        key = (str(path), segment.segment_id() if segment is not None else id(reader))
+        with self._lock:
+            found = self._arrays.get(key)
+            if found is not None:
+                self._arrays.move_to_end(key)
+                return found
+        built = self._build(reader)
+        with self._lock:
+            self._arrays[key] = built
+            while len(self._arrays) > self._size:
+                self._arrays.popitem(last=False)
+        return built
+
+    @staticmethod
+    def _build(reader) -> dict:
+        n = reader.doc_count_all()
+        arrays: dict[str, list] = {}
+        for name, field in (("kind", "kind"), ("neighbourhood", "neighbourhood"),
+                            ("status", "status")):
+            values: list = [None] * n
+            for btext in reader.lexicon(field):
+                value = btext.decode("utf-8")
+                for docnum in reader.postings(field, btext).all_ids():
+                    values[docnum] = value
+            arrays[name] = values
+        tags: list = [()] * n
+        for btext in reader.lexicon("tags"):
+            value = btext.decode("utf-8")
+            for docnum in reader.postings("tags", btext).all_ids():
+                tags[docnum] = (*tags[docnum], value)
+        arrays["tag"] = tags
+        return arrays
+
+
+FACETS = _FacetCache()
+
+
+# -- the backend -----------------------------------------------------------------------------
+
+class _Writer:
+    def __init__(self, writer):
+        self._writer = writer
+
+    def upsert(self, doc: PostDocument) -> None:
+        self._writer.update_document(**whoosh_fields(doc))
+
+    def delete(self, post_id: int) -> None:
+        self._writer.delete_by_term("id", str(post_id))
+
+
+class WhooshBackend(SearchBackend):
+    def __init__(self, root: str | os.PathLike, *, time_limit: float = 2.0):
+        self.store = IndexStore(root)
+        self.time_limit = time_limit
+
+    # -- writing ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[_Writer]:
+        """The index writer, taken without waiting (`Busy` if another writer holds it);
+        committed when the block ends, cancelled if it raises."""
+        for _attempt in range(5):
+            path = self.store.live_path()
+            try:
+                writer = self.store.open(path).writer()
+            except LockError as error:
+                raise Busy() from error
+            if self.store.live_path() == path:
+                break
+            writer.cancel()  # a rebuild swapped the index between open and lock
+        else:
+            raise Busy()
+        try:
+            yield _Writer(writer)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def rebuild(self, documents, total: int, progress: Callable[[int], None] | None = None,
+                *, procs: int = 1, wait: float = 120.0) -> None:
+        """Build a fresh index beside the live one and swap it in. The live index's writer lock
+        is held throughout, so drains leave the queue alone; what they would have written is
+        drained into the new index right after the swap (by the caller)."""
+        old = self.store.open()
+        try:
+            hold = old.writer(timeout=wait, delay=0.25)
+        except LockError as error:
+            raise Busy() from error
+        try:
+            path = self.store.new_path()
+            fresh = whoosh_index.create_in(str(path), self.store.schema)
+            options = {"limitmb": 256}
+            if procs > 1:
+                options.update(procs=procs, multisegment=True)
+            writer = fresh.writer(**options)
+            try:
+                for doc in documents:
+                    writer.add_document(**whoosh_fields(doc))
+                    if progress is not None:
+                        progress(1)
+            except BaseException:
+                writer.cancel()
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            writer.commit()
+            self.store.swap(path)
+        finally:
+            hold.cancel()
+
+    def fingerprints(self) -> dict[int, str]:
+        with POOL.searcher(self.store) as searcher:
+            return {int(fields["id"]): fields.get("fingerprint", "")
+                    for fields in searcher.reader().all_stored_fields()}
+
+    def doc_count(self) -> int:
+        with POOL.searcher(self.store) as searcher:
+            return searcher.doc_count()
+
+    # -- searching -------------------------------------------------------------------------
+    def search(self, query: ParsedQuery, filters: Filters, visibility: Visibility, *,
+               page: int = 1, per_page: int = 10, sort: str = "relevance") -> EngineResults:
+        with POOL.searcher(self.store) as searcher:
+            builder = _QueryBuilder(searcher)
+            restrictions = builder.filters(filters) + builder.field_groups(query)
+            text_groups = builder.text_groups(query)
+            excluded = builder.excluded(query)
+            if not text_groups and not restrictions and not excluded:
+                return EngineResults(hits=[], total=0)
+            results = self._run(searcher, builder.combine(text_groups, restrictions, excluded,
+                                                          visibility),
+                                page, per_page, sort)
+            if results.total == 0 and len(text_groups) > 1:
+                either = [wq.Or(text_groups)]
+                results = self._run(searcher, builder.combine(either, restrictions, excluded,
+                                                              visibility),
+                                    page, per_page, sort)
+                results.fallback = True
+            results.terms, results.prefixes = builder.terms, builder.prefixes
+            return results
+
+    def _run(self, searcher, q, page: int, per_page: int, sort: str) -> EngineResults:
+        started = time.monotonic()
+        sortedby = FieldFacet("created_at", reverse=True) if sort == "newest" else None
+        collector = TimeLimitCollector(
+            searcher.collector(limit=page * per_page, sortedby=sortedby),
+            timelimit=self.time_limit, use_alarm=False)
+        timed_out = False
+        try:
+            searcher.search_with_collector(q, collector)
+        except TimeLimit:
+            timed_out = True
+        found = collector.results()
+        start = (page - 1) * per_page
+        hits = [EngineHit(int(found[i]["id"]), float(found.score(i) or 0.0))
+                for i in range(start, min(start + per_page, found.scored_length()))]
+        remaining = self.time_limit - (time.monotonic() - started)
+        # Walking the matches for the facets also gives the exact total (Whoosh's top-N
+        # collector skips blocks that cannot reach the top, so its own count is partial).
+        facets, complete, seen = self._facets(searcher, q, remaining)
+        total = seen if complete else max(seen, found.scored_length())
+        return EngineResults(hits=hits, total=total, facets=facets,
+                             timed_out=timed_out or not complete)
+
+    def _facets(self, searcher, q, seconds: float) -> tuple[dict[str, dict[str, int]], bool, int]:
+        counts = {name: Counter() for name in ("kind", "tag", "neighbourhood", "status")}
+        deadline = time.monotonic() + max(seconds, 0.05)
+        seen = 0
+        path = self.store.live_path()
+        for leaf, _offset in searcher.leaf_searchers():
+            arrays = FACETS.arrays(path, leaf.reader())
+            kinds, hoods, statuses, tags = (arrays["kind"], arrays["neighbourhood"],
+                                            arrays["status"], arrays["tag"])
+            for docnum in q.docs(leaf):
+                counts["kind"][kinds[docnum]] += 1
+                counts["neighbourhood"][hoods[docnum]] += 1
+                counts["status"][statuses[docnum]] += 1
+                counts["tag"].update(tags[docnum])
+                seen += 1
+                if seen % 2048 == 0 and (seen >= MAX_FACET_DOCS
+                                         or time.monotonic() > deadline):
+                    return _facet_dicts(counts), False, seen
+        return _facet_dicts(counts), True, seen
+
+    def suggest(self, query: ParsedQuery, visibility: Visibility) -> dict[str, str]:
+        """Corrections for words that match nothing the viewer can see. A candidate comes from
+        the index vocabulary (Whoosh's unstemmed `spell_` fields, by edit distance) and is only
+        offered when a post the viewer may see contains it, so a team-only word is never
+        revealed to someone outside the team."""
+        corrections: dict[str, str] = {}
+        with POOL.searcher(self.store) as searcher:
+            builder = _QueryBuilder(searcher)
+            allowed = builder.visibility(visibility)
+            for word in query.words()[:8]:
+                folded = folded_words(word)
+                if len(folded) != 1 or len(folded[0]) < 4 or folded[0].isdigit():
+                    continue
+                found = builder.word(Word(word))
+                if found is not None and _any(searcher, wq.And([found, allowed])):
+                    continue
+                for candidate in _candidates(searcher, folded[0]):
+                    spelled = wq.Or([wq.Term("spell_title", candidate),
+                                     wq.Term("spell_body", candidate)])
+                    if _any(searcher, wq.And([spelled, allowed])):
+                        corrections[word] = candidate
+                        break
+        return corrections
+
+    def similar(self, text: str, visibility: Visibility, *, exclude: int | None = None,
+                limit: int = 5) -> list[EngineHit]:
+        if not text or not text.strip():
+            return []
+        with POOL.searcher(self.store) as searcher:
+            keys = searcher.key_terms_from_text("body", text[:20_000], numterms=15)
+            if not keys:
+                return []
+            q = wq.Or([wq.Term(field, term, boost=weight) for term, weight in keys
+                       for field in ("title", "body", "tagtext")])
+            q = wq.And([q, wq.ConstantScoreQuery(_QueryBuilder(searcher).visibility(visibility),
+                                                 0.0)])
+            if exclude is not None:
+                q = wq.AndNot(q, wq.Term("id", str(exclude)))
+            collector = TimeLimitCollector(searcher.collector(limit=limit),
+                                           timelimit=self.time_limit, use_alarm=False)
+            with contextlib.suppress(TimeLimit):
+                searcher.search_with_collector(q, collector)
+            found = collector.results()
+            return [EngineHit(int(found[i]["id"]), float(found.score(i) or 0.0))
+                    for i in range(min(limit, found.scored_length()))]
+
+
+def _facet_dicts(counts: dict[str, Counter]) -> dict[str, dict[str, int]]:
+    return {name: {value: n for value, n in counter.most_common() if value}
+            for name, counter in counts.items()}
+
+
+def _any(searcher, q) -> bool:
+    """Does anything match? Stops at the first document instead of scoring them all."""
+    matcher = q.matcher(searcher, searcher.boolean_context())
+    return matcher.is_active()
+
+
+def _candidates(searcher, word: str) -> list[str]:
+    found: list[str] = []
+    for field in ("title", "body"):
+        for candidate in searcher.corrector(field).suggest(word, limit=6, maxdist=2, prefix=1):
+            if candidate not in found:
+                found.append(candidate)
+    return sorted(found, key=lambda c: (_distance(word, c), found.index(c)))
+
+
+def _distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+class _QueryBuilder:
+    """Turns the parsed search box and the UI filters into a Whoosh query for one searcher."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.terms: set[str] = set()
+        self.prefixes: set[str] = set()
+
+    # -- visibility, always inside the query ----------------------------------------------
+    @staticmethod
+    def visibility(visibility: Visibility):
+        public = wq.Term("visibility", "public")
+        if not visibility.members:
+            return public
+        mine = [wq.Term("team_id", str(t)) for t in sorted(visibility.team_ids)]
+        if visibility.user_id is not None:
+            mine.append(wq.Term("author_id", str(visibility.user_id)))
+        allowed = [public, wq.Term("visibility", "members")]
+        if mine:
+            allowed.append(wq.And([wq.Term("visibility", "team"), wq.Or(mine)]))
+        return wq.Or(allowed)
+
+    def combine(self, text_groups: list, restrictions: list, excluded: list,
+                visibility: Visibility):
+        parts = list(text_groups) + [wq.ConstantScoreQuery(r, 0.0) for r in restrictions]
+        parts.append(wq.ConstantScoreQuery(self.visibility(visibility), 0.0))
+        if not text_groups:
+            parts.insert(0, wq.Every())
+        q = wq.And(parts)
+        if excluded:
+            q = wq.AndNot(q, wq.Or(excluded))
+        return q
+
+    # -- clauses ---------------------------------------------------------------------------
+    def text_groups(self, query: ParsedQuery) -> list:
+        groups = []
+        for group in query.groups:
+            if not any(isinstance(c, Word | Phrase) for c in group):
+                continue
+            alternatives = [q for q in (self.clause(c) for c in group) if q is not None]
+            if alternatives:
+                groups.append(alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives))
+        return groups
+
+    def field_groups(self, query: ParsedQuery) -> list:
+        groups = []
+        for group in query.groups:
+            if any(isinstance(c, Word | Phrase) for c in group):
+                continue
+            alternatives = [q for q in (self.clause(c) for c in group) if q is not None]
+            if alternatives:
+                groups.append(alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives))
+        return groups
+
+    def excluded(self, query: ParsedQuery) -> list:
+        found = []
+        for clause in query.excluded:
+            q = self.clause(clause, expand=False, record=False)
+            if q is not None:
+                found.append(q)
+        return found
+
+    def clause(self, clause, *, expand: bool = True, record: bool = True):
+        if isinstance(clause, Word):
+            return self.word(clause, expand=expand, record=record)
+        if isinstance(clause, Phrase):
+            return self.phrase(clause, record=record)
+        return self.field(clause)
+
+    def word(self, word: Word, *, expand: bool = True, record: bool = True):
+        if word.prefix:
+            return self.prefix_word(word, record=record)
+        terms = stems(word.text)
+        folded = folded_words(word.text)
+        if not terms:
+            return None  # only stop words
+        parts = []
+        for term in terms:
+            alternatives = [wq.Term(field, term) for field in TEXT_FIELDS]
+            if record:
+                self.terms.add(term)
+            if expand and len(term) >= MIN_COMPOUND_LENGTH:
+                compounds = [t for t in self._expand(("title", "body", "comments"), term)
+                             if t != term]
+                alternatives += [wq.Term(field, t, boost=COMPOUND_BOOST)
+                                 for t in compounds for field in TEXT_FIELDS]
+                if compounds and record:
+                    self.prefixes.add(term)
+            parts.append(wq.Or(alternatives))
+        names = [wq.Or([wq.Term(field, w) for field in NAME_FIELDS]) for w in folded]
+        text_q = (parts[0] if len(parts) == 1 else wq.And(parts)) if parts else None
+        name_q = (names[0] if len(names) == 1 else wq.And(names)) if names else None
+        if text_q is None:
+            return name_q
+        return wq.Or([text_q, name_q]) if name_q is not None else text_q
+
+    def prefix_word(self, word: Word, *, record: bool = True):
+        folded = folded_words(word.text)
+        if not folded or len(folded[-1]) < MIN_PREFIX_LENGTH:
+            return self.word(Word(word.text), record=record)
+        prefix = folded[-1]
+        stem = stems(folded[-1])
+        starts = {prefix} | ({stem[0]} if stem else set())
+        alternatives = []
+        for start in starts:
+            alternatives += [wq.Term(field, t) for t in
+                             self._expand(("title", "body", "comments", "tagtext"), start)
+                             for field in TEXT_FIELDS]
+            alternatives += [wq.Term(field, t) for field in NAME_FIELDS
+                             for t in self._expand((field,), start)]
+            if record:
+                self.prefixes.add(start)
+        head = folded[:-1]
+        q = wq.Or(alternatives) if alternatives else wq.NullQuery
+        if head:
+            before = self.word(Word(" ".join(head)), record=record)
+            return wq.And([before, q]) if before is not None else q
+        return q
+
+    def phrase(self, phrase: Phrase, *, record: bool = True):
+        terms = stems(phrase.text)
+        if not terms:
+            return None
+        if record:
+            self.terms.update(terms)
+        if len(terms) == 1:
+            return wq.Or([wq.Term(field, terms[0]) for field in TEXT_FIELDS])
+        return wq.Or([wq.Phrase(field, terms) for field in PHRASE_FIELDS])
+
+    def field(self, clause: FieldFilter):
+        name, value = clause.field, clause.value
+        if name == "tag":
+            from learncom.posts.services import normalise_tag
+
+            tag = normalise_tag(value)
+            if not tag:
+                return None
+            if clause.prefix:
+                return _or_terms("tags", self._expand(("tags",), tag))
+            return wq.Term("tags", tag)
+        if name == "neighbourhood":
+            slug = slugify(value)
+            if clause.prefix:
+                return _or_terms("neighbourhood", self._expand(("neighbourhood",), slug))
+            return wq.Term("neighbourhood", slug)
+        if name == "author":
+            words = folded_words(value)
+            if not words:
+                return None
+            parts = [wq.Term("people", w) for w in words[:-1]]
+            last = words[-1]
+            parts.append(_or_terms("people", self._expand(("people",), last))
+                         if clause.prefix else wq.Term("people", last))
+            return parts[0] if len(parts) == 1 else wq.And(parts)
+        if name in ("after", "before"):
+            from learncom.search.query import parse_date
+
+            day = parse_date(value)
+            if day is None:
+                return None
+            return _date_range(day if name == "after" else None,
+                               day if name == "before" else None)
+        normalised = normalise_value(name, value)
+        if normalised is None:
+            return wq.NullQuery
+        return wq.Term(name, normalised)
+
+    def filters(self, filters: Filters) -> list:
+        found = []
+        for name in ("kind", "status", "author_kind"):
+            value = getattr(filters, name)
+            if value:
+                normalised = normalise_value(name, value)
+                found.append(wq.Term(name, normalised) if normalised else wq.NullQuery)
+        if filters.tag:
+            found.append(self.field(FieldFilter("tag", filters.tag)) or wq.NullQuery)
+        if filters.neighbourhood:
+            found.append(wq.Term("neighbourhood", slugify(filters.neighbourhood)))
+        if filters.after or filters.before:
+            found.append(_date_range(filters.after, filters.before))
+        return found
+
+    def _expand(self, fields: tuple[str, ...], prefix: str) -> list[str]:
+        """At most MAX_EXPANSIONS terms starting with `prefix`, the most frequent first."""
+        frequency: Counter = Counter()
+        for field in fields:
+            if field not in self.searcher.schema:
+                continue
+            for n, btext in enumerate(self.reader.expand_prefix(field, prefix)):
+                if n >= MAX_EXPANSIONS * 8:
+                    break
+                frequency[btext.decode("utf-8")] += self.reader.doc_frequency(field, btext)
+        return [term for term, _n in frequency.most_common(MAX_EXPANSIONS)]
+
+
+def _or_terms(field: str, terms: list[str]):
+    if not terms:
+        return wq.NullQuery
+    return wq.Or([wq.Term(field, t) for t in terms])
+
+
+def _date_range(after, before):
+    start = datetime.combine(after, dtime.min) if after else None
+    end = datetime.combine(before, dtime.max) if before else None
+    return wq.DateRange("created_at", start, end)

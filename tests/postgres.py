@@ -1,0 +1,205 @@
+"""A throwaway PostgreSQL server for the test run (`pytest --postgres`).
+
+`start_postgres(tmp_dir)` runs initdb into a fresh data directory, starts the server on a free
+127.0.0.1 port (and a private unix socket) with durability switched off (fsync, full-page writes
+and synchronous commit: a test database need not survive a crash), creates a database and waits
+until it answers. `server.stop()` stops it and removes the data directory.
+
+initdb and pg_ctl refuse to run as root, so as root they run as the `postgres` system user
+(`runuser -u postgres --`) on a directory that user owns. A missing PostgreSQL is an error, never
+a skip: `apt-get install postgresql` (Debian) provides it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DATABASE = "learncom_test"
+SUPERUSER = "postgres"
+READY_TIMEOUT = 30.0
+
+
+class PostgresUnavailable(RuntimeError):
+    """PostgreSQL could not be found or started."""
+
+
+def find_bindir() -> Path:
+    """The directory holding initdb and pg_ctl: $LEARNCOM_PG_BINDIR, PATH, or Debian's layout."""
+    given = os.environ.get("LEARNCOM_PG_BINDIR")
+    candidates = [Path(given)] if given else []
+    on_path = shutil.which("initdb")
+    if on_path:
+        candidates.append(Path(on_path).parent)
+    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
+                    key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+                    reverse=True)
+    candidates.extend(debian)
+    for bindir in candidates:
+        if (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file():
+            return bindir
+    raise PostgresUnavailable(
+        "PostgreSQL server binaries (initdb, pg_ctl) not found. Install them with "
+        "`apt-get install -y postgresql` or point LEARNCOM_PG_BINDIR at their directory."
+    )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class PostgresServer:
+    bindir: Path
+    root: Path  # holds data/, the socket and the log; removed on stop()
+    port: int
+    run_as: str | None  # system user to run the server tools as (None: the current user)
+    database: str = DATABASE
+    _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "server.log"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{self.database}"
+
+    def dsn(self, database: str | None = None) -> str:
+        return (f"host=127.0.0.1 port={self.port} user={SUPERUSER} "
+                f"dbname={database or self.database}")
+
+    def run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        command = [str(self.bindir / tool), *args]
+        if self.run_as:
+            command = ["runuser", "-u", self.run_as, "--", *command]
+        result = subprocess.run(command, cwd=self.root, capture_output=True, text=True,
+                                check=False)
+        if check and result.returncode != 0:
+            raise PostgresUnavailable(
+                f"{tool} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+                f"\n{self.server_log()}"
+            )
+        return result
+
+    def server_log(self) -> str:
+        try:
+            return self.log_file.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if (self.data_dir / "postmaster.pid").exists():
+            self.run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "immediate", "-w",
+                     check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _connect(dsn: str):
+    import psycopg
+
+    return psycopg.connect(dsn, autocommit=True, connect_timeout=2)
+
+
+def _wait_until_ready(server: PostgresServer) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with _connect(server.dsn("postgres")) as conn:
+                conn.execute("SELECT 1")
+            return
+        except Exception as error:  # noqa: BLE001 - any failure means "not yet"
+            last_error = error
+            time.sleep(0.1)
+    raise PostgresUnavailable(
+        f"PostgreSQL did not answer within {READY_TIMEOUT:.0f} s: {last_error}\n"
+        f"{server.server_log()}"
+    )
+
+
+def _prepare_root(tmp_dir: Path, run_as: str | None) -> Path:
+    """A directory the server's user owns. As root the pytest tmp dir (mode 0700, owned by root)
+    is not reachable for `postgres`, so a private directory under the system temp dir is used."""
+    if run_as is None:
+        root = Path(tmp_dir) / "postgres"
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+    root = Path(tempfile.mkdtemp(prefix="learncom-pg-"))
+    account = pwd.getpwnam(run_as)
+    os.chown(root, account.pw_uid, account.pw_gid)
+    root.chmod(0o700)
+    return root
+
+
+def start_postgres(tmp_dir: Path, *, attempts: int = 3) -> PostgresServer:
+    """Initialise and start a PostgreSQL server with a fresh `learncom_test` database."""
+    bindir = find_bindir()
+    run_as = None
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam(SUPERUSER)
+        except KeyError as error:
+            raise PostgresUnavailable(
+                "running as root needs the `postgres` system user (created by the Debian "
+                "postgresql package) to run initdb and pg_ctl"
+            ) from error
+        run_as = SUPERUSER
+    root = _prepare_root(Path(tmp_dir), run_as)
+    server = PostgresServer(bindir=bindir, root=root, port=0, run_as=run_as)
+    try:
+        server.run("initdb", "-D", str(server.data_dir), "-U", SUPERUSER, "-A", "trust",
+                   "-E", "UTF8", "--no-locale", "--no-sync")
+        for _attempt in range(attempts):
+            server.port = _free_port()
+            settings = {
+                "port": str(server.port),
+                "listen_addresses": "'127.0.0.1'",
+                "unix_socket_directories": f"'{server.root}'",
+                "fsync": "off",
+                "full_page_writes": "off",
+                "synchronous_commit": "off",
+                "max_connections": "100",
+                "log_min_messages": "warning",
+            }
+            with (server.data_dir / "postgresql.auto.conf").open("a") as conf:
+                conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
+            started = server.run("pg_ctl", "start", "-D", str(server.data_dir), "-w",
+                                 "-t", str(int(READY_TIMEOUT)), "-l", str(server.log_file),
+                                 "-o", "-F", check=False)
+            if started.returncode == 0:
+                break
+            # Most likely the port was taken between choosing and binding it: try another.
+            with contextlib.suppress(PostgresUnavailable):
+                server.run("pg_ctl", "stop", "-D", str(server.data_dir), "-m", "immediate",
+                           check=False)
+        else:
+            raise PostgresUnavailable(
+                f"pg_ctl start failed:\n{started.stdout}\n{started.stderr}\n{server.server_log()}"
+            )
+        _wait_until_ready(server)
+        with _connect(server.dsn("postgres")) as conn:
+            conn.execute(f'CREATE DATABASE "{server.database}"')
+    except BaseException:
+        server.stop()
+        raise
+    atexit.register(server.stop)
+    return server

@@ -1,0 +1,81 @@
+"""The real demo file loads through the importer, its accounts log in with the shared demo
+password, and loading again does nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from learncom.accounts.models import User
+from learncom.accounts.services import check_password
+from learncom.discussion.models import Comment
+from learncom.extensions import db
+from learncom.posts.models import Post, PostLink
+from learncom.vocab import MEMBER_KINDS, POST_KINDS
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def load_demo(runner, *args):
+    result = runner.invoke(args=["learncom", "load-demo", *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_demo_loads_once(runner):
+    result = load_demo(runner)
+    assert result.stdout.startswith("Demo data loaded. Imported: ")
+
+    assert count(Post) >= 60
+    assert all(count(Post, Post.kind == kind) >= 10 for kind in POST_KINDS)
+    assert count(Comment) >= 150
+    assert count(Comment, Comment.parent_id.is_not(None)) >= 30  # threads, not flat lists
+    assert count(PostLink) >= 10
+    for kind in MEMBER_KINDS:
+        assert count(User, User.kind == kind) >= 15, kind
+    assert count(Post, Post.visibility == "team") >= 1
+    assert count(User, User.role == "admin") >= 1
+    assert count(User, User.role == "coordinator") >= 1
+
+    # Every account from the file shares one password hash (computed once) and the CLI names
+    # an admin, a coordinator and a resident to try.
+    hashes = set(db.session.scalars(select(User.password_hash)))
+    assert len(hashes) == 1 and None not in hashes
+    admin = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
+    assert admin.email in result.stdout
+    assert "learncom-demo" in result.stdout
+    assert len([line for line in result.stdout.splitlines() if "@" in line]) == 3
+
+    before = (count(User), count(Post), count(Comment), count(PostLink))
+    again = load_demo(runner)
+    assert "not loaded" in again.stdout
+    assert (count(User), count(Post), count(Comment), count(PostLink)) == before
+
+
+def test_demo_user_logs_in_with_the_demo_password(runner, client, auth):
+    load_demo(runner)
+    resident = db.session.scalar(select(User).where(User.kind == "resident").order_by(User.id))
+    response = auth.login(resident.email, "learncom-demo")
+    assert response.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert 'action="/account/uitloggen"' in page
+    assert f'href="/leden/{resident.id}"' in page
+
+
+def test_load_demo_with_own_password(runner):
+    too_short = runner.invoke(args=["learncom", "load-demo", "--password", "kort"])
+    assert too_short.exit_code == 2
+    assert count(Post) == 0 and count(User) == 0
+
+    load_demo(runner, "--password", "een-eigen-wachtwoord")
+    user = db.session.scalar(select(User).order_by(User.id))
+    assert check_password(user, "een-eigen-wachtwoord")
+    assert not check_password(user, "learncom-demo")
+
+
+def test_load_demo_leaves_a_database_with_posts_alone(runner, create_user, create_post):
+    create_post(create_user("Anke", email="anke@example.org"))
+    result = load_demo(runner)
+    assert "not loaded" in result.stdout
+    assert count(User) == 1 and count(Post) == 1
