@@ -33,6 +33,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
     _init_extensions(app)
+    from learncom.web import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
 
     from learncom import errors, web

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import session
+from flask import has_request_context, session
 from flask_login import current_user
 
 from learncom.config import SUPPORTED_LOCALES
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and background work
+        return "nl"
     chosen = session.get("locale")
     if chosen in SUPPORTED_LOCALES:
         return chosen

@@ -12,3 +12,4 @@ from learncom.posts.models import (  # noqa: F401
     post_tags,
 )
 from learncom.mail import OutboxMessage  # noqa: F401
+from learncom.search.models import IndexQueue  # noqa: F401

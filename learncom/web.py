@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
+from werkzeug.routing import IntegerConverter
 
 from learncom import vocab
 
@@ -16,6 +17,15 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` that only matches ids a database column can hold, so a huge number in a URL
+    is a 404 instead of an overflow in the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def safe_next_url(target: str | None, default: str = "/") -> str:

@@ -2,9 +2,9 @@
 
 - The engine is the app's own (`db.engine`), so SQLite gets the same pragmas as at run time.
 - SQLite cannot ALTER most things: migrations are written in batch mode (table rebuilds on
-  SQLite, plain ALTERs on PostgreSQL), so one generated on either engine runs on both. While they run
-  on SQLite, foreign keys are switched off (a table rebuild drops the old table, which with
-  foreign keys on would fire ON DELETE CASCADE on its children) and checked again afterwards.
+  SQLite, plain ALTERs on PostgreSQL), so one generated on either engine runs on both. While
+  they run on SQLite, foreign keys are switched off (a table rebuild drops the old table, which
+  with foreign keys on would fire ON DELETE CASCADE on its children) and checked afterwards.
 - Column types are compared, so a changed type or length shows up in `flask db check`.
 - Our own column types render as plain SQLAlchemy types, so migration files import nothing from
   the application and stay valid when the application's code moves on.

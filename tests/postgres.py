@@ -203,3 +203,39 @@ def start_postgres(tmp_dir: Path, *, attempts: int = 3) -> PostgresServer:
         raise
     atexit.register(server.stop)
     return server
+
+
+def fresh_database_url(database_url: str, name: str) -> str:
+    """A new, empty database beside the test run's database (PostgreSQL), or a URL for a new
+    SQLite file named `name` beside the test run's file. Drop it with `drop_database`."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return str(url.set(database=str(Path(url.database).with_name(f"{name}.db"))))
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(database_url: str, name: str) -> None:
+    """Undo `fresh_database_url` (closing whatever connections are still open)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        Path(url.database).with_name(f"{name}.db").unlink(missing_ok=True)
+        return
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

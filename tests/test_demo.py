@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from learncom.accounts.models import User
 from learncom.accounts.services import check_password
+from learncom.demo import loader
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.posts.models import Post, PostLink
@@ -23,7 +24,8 @@ def load_demo(runner, *args):
     return result
 
 
-def test_demo_loads_once(runner):
+def test_demo_loads_once_and_its_accounts_log_in(runner, client, auth):
+    # One load of the real file for everything (it takes a few seconds).
     result = load_demo(runner)
     assert result.stdout.startswith("Demo data loaded. Imported: ")
 
@@ -47,31 +49,52 @@ def test_demo_loads_once(runner):
     assert "learncom-demo" in result.stdout
     assert len([line for line in result.stdout.splitlines() if "@" in line]) == 3
 
-    before = (count(User), count(Post), count(Comment), count(PostLink))
-    again = load_demo(runner)
-    assert "not loaded" in again.stdout
-    assert (count(User), count(Post), count(Comment), count(PostLink)) == before
-
-
-def test_demo_user_logs_in_with_the_demo_password(runner, client, auth):
-    load_demo(runner)
+    # A demo resident logs in with the demo password through the login form.
     resident = db.session.scalar(select(User).where(User.kind == "resident").order_by(User.id))
+    assert resident.email in result.stdout
     response = auth.login(resident.email, "learncom-demo")
     assert response.status_code == 302
     page = client.get("/").get_data(as_text=True)
     assert 'action="/account/uitloggen"' in page
     assert f'href="/leden/{resident.id}"' in page
 
+    # make run calls it on every start: the second time it changes nothing.
+    before = (count(User), count(Post), count(Comment), count(PostLink))
+    again = load_demo(runner)
+    assert "not loaded" in again.stdout
+    assert (count(User), count(Post), count(Comment), count(PostLink)) == before
 
-def test_load_demo_with_own_password(runner):
+
+def test_load_demo_with_own_password(runner, tmp_path, monkeypatch):
+    # A two-line demo file keeps this test fast; the real file is loaded above.
+    tiny = tmp_path / "demo.jsonl"
+    tiny.write_text(
+        '{"type": "user", "email": "ria@demo.example", "name": "Ria", "kind": "resident"}\n'
+        '{"type": "post", "ref": "p", "kind": "lesson", "title": "Les", "tags": ["les"], '
+        '"author": "kees@demo.example", "fields": {"statement": "Vraag het de bewoner."}}\n',
+        encoding="utf-8")
+    monkeypatch.setattr(loader, "DEMO_FILE", tiny)
     too_short = runner.invoke(args=["learncom", "load-demo", "--password", "kort"])
     assert too_short.exit_code == 2
     assert count(Post) == 0 and count(User) == 0
 
-    load_demo(runner, "--password", "een-eigen-wachtwoord")
-    user = db.session.scalar(select(User).order_by(User.id))
-    assert check_password(user, "een-eigen-wachtwoord")
-    assert not check_password(user, "learncom-demo")
+    result = load_demo(runner, "--password", "een-eigen-wachtwoord")
+    assert "ria@demo.example" in result.stdout  # the resident to try
+    users = db.session.scalars(select(User)).all()
+    assert {u.email for u in users} == {"ria@demo.example", "kees@demo.example"}
+    assert all(check_password(u, "een-eigen-wachtwoord") for u in users)
+    assert not check_password(users[0], "learncom-demo")
+
+
+def test_broken_demo_file_loads_nothing(runner, tmp_path, monkeypatch):
+    broken = tmp_path / "demo.jsonl"
+    broken.write_text('{"type": "user", "email": "ria@demo.example"}\n{"type": "post"}\n',
+                      encoding="utf-8")
+    monkeypatch.setattr(loader, "DEMO_FILE", broken)
+    result = runner.invoke(args=["learncom", "load-demo"])
+    assert result.exit_code == 1
+    assert "Line 2: " in result.stderr
+    assert count(User) == 0
 
 
 def test_load_demo_leaves_a_database_with_posts_alone(runner, create_user, create_post):

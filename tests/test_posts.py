@@ -227,6 +227,10 @@ def test_tag_index_and_page(client, author, create_post):
     html = client.get("/tags/armoede").get_data(as_text=True)
     assert sorted(cards(html)) == ["A", "B"]
     assert client.get("/tags/bestaat-niet").status_code == 404
+    # A tag typed the way people type it finds its page.
+    for typed in ("%20Armoede", "ARMOEDE", "%00armoede"):
+        response = client.get(f"/tags/{typed}")
+        assert response.status_code == 301 and response.location.endswith("/tags/armoede")
 
 
 def test_neighbourhood_index_grouped_by_city_and_page(client, author, create_post):
@@ -277,7 +281,7 @@ def test_coordinator_adds_a_neighbourhood(client, auth, create_user):
 
 @pytest.mark.parametrize("url", [
     "/posts/999999", "/posts/999999/geschiedenis", "/tags/onbekend", "/wijken/onbekend",
-    "/posts/abc",
+    "/posts/abc", "/wijken/%00", "/tags/%00",
 ])
 def test_404s(client, url):
     assert client.get(url).status_code == 404

@@ -17,7 +17,12 @@ from learncom.search import enqueue, search
 from learncom.search.models import IndexQueue
 from learncom.search.queue import drain, pending
 from learncom.search.services import check, get_backend
-from tests.search_fixtures import index, post_factory, search_app  # noqa: F401
+from tests import search_fixtures
+
+# The search fixtures (the app with search wired in, and indexing helpers).
+search_app = search_fixtures.search_app
+index = search_fixtures.index
+post_factory = search_fixtures.post_factory
 
 
 # These helpers end the test's own transaction: on SQLite it holds the write lock, and a drain
@@ -249,7 +254,7 @@ def test_two_processes_writing_at_once_lose_nothing(search_app, create_user):
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for name in ("a", "b")]
     outputs = [worker.communicate(timeout=240) for worker in workers]
-    for worker, (out, err) in zip(workers, outputs, strict=True):
+    for worker, (_out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err
         assert "LockError" not in err
     assert pending() == 0

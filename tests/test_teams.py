@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from learncom.accounts.models import Team
 from learncom.extensions import db
@@ -11,6 +11,22 @@ from learncom.extensions import db
 
 def team_count() -> int:
     return db.session.scalar(select(func.count(Team.id)))
+
+
+def queries_for(client, url: str) -> int:
+    statements: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200, url
+    return len(statements)
 
 
 def team_named(name: str) -> Team | None:
@@ -159,3 +175,23 @@ def test_team_page_ignores_bad_page_argument(client, create_user):
     create_user("Anke", teams=["Wijkteam Noord"])
     for query in ("page=abc", "page=-1", "page=100000"):
         assert client.get(f"/teams/wijkteam-noord?{query}").status_code == 200
+
+
+def test_member_and_team_pages_do_not_grow_with_their_size(client, auth, create_user,
+                                                           create_post, create_comment):
+    def grow(start: int, stop: int) -> None:
+        for n in range(start, stop):
+            user = create_user(f"Lid {n:02d}", teams=["Wijkteam Noord", f"Team {n % 3}"])
+            post = create_post(user, title=f"Post {n}", team="Wijkteam Noord",
+                               tags=[f"tag-{n}", "gedeeld"])
+            create_comment(post, author, f"Reactie {n}")
+
+    author = create_user("Auteur", role="admin", teams=["Wijkteam Noord"])
+    urls = ["/leden", "/teams", "/teams/wijkteam-noord", f"/leden/{author.id}",
+            "/beheer/leden"]
+    grow(0, 3)
+    auth.login(author)
+    before = {url: queries_for(client, url) for url in urls}
+    grow(3, 15)
+    after = {url: queries_for(client, url) for url in urls}
+    assert after == before

@@ -25,14 +25,14 @@ class DemoReport:
     accounts: list[tuple[str, User]] = field(default_factory=list)
 
 
-def load_demo(password: str = DEFAULT_PASSWORD, path: Path = DEMO_FILE) -> DemoReport:
+def load_demo(password: str = DEFAULT_PASSWORD, path: Path | None = None) -> DemoReport:
     """Import the demo file and give every account it created the shared demo password.
 
     Does nothing when the database already holds posts, so it is safe to call on every start.
     Raises ImportLineError when the file is broken; the caller commits or rolls back."""
     if db.session.scalar(select(Post.id).limit(1)) is not None:
         return DemoReport(loaded=False)
-    with path.open("rb") as lines:
+    with (path or DEMO_FILE).open("rb") as lines:
         report = import_lines(lines)
     shared_hash = hash_password(password)  # once: argon2 is slow on purpose
     for user in report.created_users:

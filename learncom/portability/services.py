@@ -481,7 +481,6 @@ class _Writer:
             team = accounts.get_or_create_team(name)
             if team not in user.teams:
                 user.teams.append(team)
-        db.session.flush()
         self.users[line.email] = user
 
     def _author(self, email: str | None) -> User | None:
@@ -523,7 +522,6 @@ class _Writer:
         for entry in line.log:
             posts.add_log_entry(post, self._author(entry.author), entry.body, entry.date,
                                 created_at=datetime.combine(entry.date, time(12), UTC))
-        db.session.flush()
         self.posts[line.ref] = post
         self.report.posts += 1
 

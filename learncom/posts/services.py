@@ -88,6 +88,7 @@ def get_or_create_neighbourhood(name: str, city: str | None = None) -> Neighbour
 
 # -- create / edit / delete --------------------------------------------------------------------
 
+
 @dataclass
 class PostInput:
     """What a form or an import line says about a post."""
@@ -437,11 +438,23 @@ def field_rows(post: Post) -> list[FieldRow]:
     return rows
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_arg(value: str | None, max_length: int = 200) -> str:
+    """A query-string or URL value without control characters (PostgreSQL refuses NUL)."""
+    return _CONTROL.sub("", value or "")[:max_length]
+
+
 def get_tag(name: str) -> Tag | None:
+    if not name or len(name) > MAX_TAG_LENGTH or _CONTROL.search(name):
+        return None
     return db.session.scalar(select(Tag).where(Tag.name == name))
 
 
 def get_neighbourhood_by_slug(slug: str) -> Neighbourhood | None:
+    if not slug or len(slug) > 80 or _CONTROL.search(slug):
+        return None
     return db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
 
 

@@ -67,11 +67,10 @@ def _list_filters(kind: str | None) -> dict:
     """The filters in the query string that make sense; anything else is ignored."""
     args = request.args
     filters: dict = {}
-    tag = services.normalise_tag(args.get("tag", "")[:200])
+    tag = services.normalise_tag(services.clean_arg(args.get("tag")))
     if tag:
         filters["tag"] = tag
-    slug = args.get("neighbourhood", "")[:200]
-    hood = services.get_neighbourhood_by_slug(slug) if slug else None
+    hood = services.get_neighbourhood_by_slug(args.get("neighbourhood", ""))
     if hood is not None:
         filters["neighbourhood"] = hood
     status = args.get("status", "")
@@ -100,7 +99,7 @@ def list_kind(slug: str):
 
 # -- the post page -----------------------------------------------------------------------------
 
-def _render_post(post, *, log_form=None, link_form=None, status: int = 200):
+def _render_post(post, *, log_form=None, link_form=None):
     can_edit = post.can_edit(current_user)
     can_log = post.can_log(current_user)
     if log_form is None and can_log:
@@ -113,7 +112,7 @@ def _render_post(post, *, log_form=None, link_form=None, status: int = 200):
         thread=discussion_services.thread_for(post),
         revisions=services.revision_count(post),
         can_edit=can_edit, can_log=can_log, log_form=log_form, link_form=link_form,
-    ), status
+    )
 
 
 @bp.get("/posts/<int:post_id>")
@@ -272,6 +271,9 @@ def tags():
 def tag(name: str):
     found = services.get_tag(name)
     if found is None:
+        normalised = services.normalise_tag(services.clean_arg(name))
+        if normalised and normalised != name and services.get_tag(normalised) is not None:
+            return redirect(url_for("posts.tag", name=normalised), 301)
         abort(404)
     page = _paginate(services.filtered_posts(current_user, tag=found.name))
     return render_template("posts/tag.html", tag=found.name, page=page,

@@ -27,6 +27,7 @@ Limitation: a word in the middle or at the end of a compound ("hulpverlening" in
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from markupsafe import Markup, escape
@@ -79,11 +80,20 @@ def stem_word(word: str) -> str | None:
     return terms[0] if len(terms) == 1 else None
 
 
+@lru_cache(maxsize=200_000)
+def word_forms(word: str) -> tuple[str, str | None]:
+    """(folded, stemmed) forms of one word, cached: the highlighter asks for every word of
+    every hit, and most words repeat across hits and queries."""
+    folded = folded_words(word)
+    return (folded[0] if folded else "", stem_word(word))
+
+
 # -- plain text from Markdown ------------------------------------------------------------------
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_MARKUP = re.compile(r"(^|\s)[#>]+\s|[*_`~]{1,3}|<[^>]{0,200}>|^\s*[-+*]\s+|^\s*\d+\.\s+",
-                        re.MULTILINE)
+_MD_MARKUP = re.compile(
+    r"^\s{0,3}(?:#{1,6}|>+)\s*|[*_`~]{1,3}|</?[A-Za-z][^<>\n]{0,200}>|^\s*[-+*]\s+|^\s*\d+\.\s+",
+    re.MULTILINE)
 _SPACES = re.compile(r"\s+")
 
 
@@ -103,25 +113,60 @@ def plain_text(markdown_text: str | None) -> str:
 
 # -- highlighting -----------------------------------------------------------------------------
 
+def _fold_table() -> dict[int, str]:
+    """Lower-case accented Latin letters to their base letter, one character for one, so
+    offsets in the folded text are offsets in the original."""
+    table = {}
+    for code in range(0xC0, 0x250):
+        decomposed = unicodedata.normalize("NFD", chr(code).lower())
+        if len(chr(code).lower()) == 1 and decomposed[0].isascii() and decomposed[0].isalpha():
+            table[code] = decomposed[0]
+    return table
+
+
+_FOLD = _fold_table()
+
+
 class Matcher:
-    """Decides whether a word of a text matches the query: by stem, or as a prefix/compound."""
+    """Decides whether a word of a text matches the query: by stem, or as a prefix/compound.
+
+    Highlighting ten long hits word by word through the analyzer costs tens of milliseconds, so
+    a regex first finds the few words that could match (those starting like a query term; a
+    Dutch stem can differ from its word only near the end, "eenzaamheid" -> "eenzam") and only
+    those are analysed."""
 
     def __init__(self, terms: set[str], prefixes: set[str]):
         self.terms = terms
         self.prefixes = tuple(sorted(prefixes))
+        heads = {t[:max(3, len(t) - 2)] for t in terms} | set(self.prefixes)
+        alternatives = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True) if h)
+        self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})\w*") if alternatives else None
 
     def __bool__(self) -> bool:
         return bool(self.terms or self.prefixes)
 
     def matches(self, word: str) -> bool:
-        folded = folded_words(word)
+        folded, stem = word_forms(word)
         if not folded:
             return False
-        if self.prefixes and folded[0].startswith(self.prefixes):
+        if self.prefixes and folded.startswith(self.prefixes):
             return True
-        stem = stem_word(word.lower())
         return stem is not None and (stem in self.terms
                                      or (bool(self.prefixes) and stem.startswith(self.prefixes)))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every matching word in `text`."""
+        if self.pattern is None:
+            return []
+        folded = text.lower().translate(_FOLD)
+        if len(folded) != len(text):  # a rare letter whose lower case is longer: go slowly
+            return [(m.start(), m.end()) for m in _WORD.finditer(text) if self.matches(m.group())]
+        found = []
+        for m in self.pattern.finditer(folded):
+            word = _WORD.match(text, m.start())
+            if word is not None and self.matches(word.group()):
+                found.append((word.start(), word.end()))
+        return found
 
 
 def highlight(text: str, matcher: Matcher, *, width: int = 220) -> Markup | None:
@@ -129,15 +174,17 @@ def highlight(text: str, matcher: Matcher, *, width: int = 220) -> Markup | None
     escaped, and only our own `<mark>` tags are added. None when nothing in the text matches."""
     if not text or not matcher:
         return None
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if matcher.matches(m.group())]
+    spans = matcher.spans(text)
     if not spans:
         return None
     # The window that holds the most matches, starting at a match.
-    best_start, best_count = spans[0][0], 0
+    best_start, best_count, ahead = spans[0][0], 0, 0
     for i, (start, _end) in enumerate(spans):
-        count = sum(1 for s, _e in spans[i:] if s < start + width)
-        if count > best_count:
-            best_start, best_count = start, count
+        ahead = max(ahead, i)
+        while ahead < len(spans) and spans[ahead][0] < start + width:
+            ahead += 1
+        if ahead - i > best_count:
+            best_start, best_count = start, ahead - i
     lead = width // 5
     begin = max(0, best_start - lead)
     if begin > 0:
@@ -169,10 +216,9 @@ def highlight_all(text: str, matcher: Matcher) -> Markup:
         return escape(text)
     parts: list[str] = []
     cursor = 0
-    for m in _WORD.finditer(text):
-        if matcher.matches(m.group()):
-            parts.append(str(escape(text[cursor:m.start()])))
-            parts.append(f"<mark>{escape(m.group())}</mark>")
-            cursor = m.end()
+    for start, end in matcher.spans(text):
+        parts.append(str(escape(text[cursor:start])))
+        parts.append(f"<mark>{escape(text[start:end])}</mark>")
+        cursor = end
     parts.append(str(escape(text[cursor:])))
     return Markup("".join(parts))  # noqa: S704 - every user-text piece escaped above

@@ -473,7 +473,7 @@ class WhooshBackend(SearchBackend):
         if not text or not text.strip():
             return []
         with POOL.searcher(self.store) as searcher:
-            keys = searcher.key_terms_from_text("body", text[:20_000], numterms=15)
+            keys = _key_terms(searcher, text[:20_000], 15)
             if not keys:
                 return []
             q = wq.Or([wq.Term(field, term, boost=weight) for term, weight in keys
@@ -494,6 +494,26 @@ class WhooshBackend(SearchBackend):
 def _facet_dicts(counts: dict[str, Counter]) -> dict[str, dict[str, int]]:
     return {name: {value: n for value, n in counter.most_common() if value}
             for name, counter in counts.items()}
+
+
+def _key_terms(searcher, text: str, count: int) -> list[tuple[str, float]]:
+    """The text's most telling index terms: frequent in the text, rare in the index (tf-idf
+    over title, body and tags). Terms the index does not know are skipped."""
+    import math
+
+    reader = searcher.reader()
+    total = max(searcher.doc_count(), 1)
+    frequency = Counter(stems(text))
+    weights = []
+    for term, tf in frequency.most_common(300):
+        df = max(reader.doc_frequency(field, term) for field in ("title", "body", "tagtext"))
+        if df == 0:
+            continue
+        weights.append((term, (1 + math.log(tf)) * math.log(1 + total / df)))
+    weights.sort(key=lambda item: -item[1])
+    top = weights[:count]
+    best = top[0][1] if top else 1.0
+    return [(term, weight / best) for term, weight in top]
 
 
 def _any(searcher, q) -> bool:
