@@ -81,3 +81,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (core_bp, accounts_bp, posts_bp, discussion_bp):
         app.register_blueprint(bp)
+
+    from learncom import search
+
+    search.init_app(app)

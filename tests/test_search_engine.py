@@ -162,18 +162,20 @@ def test_leading_wildcards_are_dropped_and_prefix_expansion_is_bounded(search_ap
 # -- visibility --------------------------------------------------------------------------------
 
 @pytest.fixture
-def team_world(create_user, post_factory):
+def team_world(create_user, create_post, index):
     member = create_user("Teamlid", teams=["Wijkteam Noord"])
     outsider = create_user("Buitenstaander", teams=["Wijkteam Zuid"])
     coordinator = create_user("Coördinator", role="coordinator")
-    public = post_factory(member, title="Openbaar verslag over de voedselbank",
-                          tags=["voedsel"], neighbourhood="Overvecht")
-    members = post_factory(member, title="Ledenverslag over de voedselbank", tags=["voedsel"],
-                           visibility="members")
-    team = post_factory(member, title="Teamverslag over de voedselbank en kwetsbaarheid",
-                        body="Onze geheime zorgkaart van de wijk", tags=["teamgeheim"],
-                        neighbourhood="Zuilen", visibility="team", team="Wijkteam Noord",
-                        kind="friction")
+    public = create_post(member, title="Openbaar verslag over de voedselbank",
+                         tags=["voedsel"], neighbourhood="Overvecht")
+    members = create_post(member, title="Ledenverslag over de voedselbank", tags=["voedsel"],
+                          visibility="members")
+    team = create_post(member, title="Teamverslag over de voedselbank en kwetsbaarheid",
+                       body="Onze geheime zorgkaart van de wijk", tags=["teamgeheim"],
+                       neighbourhood="Zuilen", visibility="team", team="Wijkteam Noord",
+                       kind="friction")
+    # One drain, one segment: documents share a segment as they do in a real index.
+    index(public, members, team)
     return {"member": member, "outsider": outsider, "coordinator": coordinator,
             "public": public, "members": members, "team": team}
 

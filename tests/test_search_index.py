@@ -43,12 +43,13 @@ def test_index_queue_table_is_created_by_the_test_schema(search_app):
     assert "index_queue" in inspect(db.engine).get_table_names()
 
 
-def test_commit_makes_a_post_searchable(search_app, create_user, create_post):
+def test_commit_makes_a_post_searchable(search_app, create_user):
     author = create_user()
-    post = create_post(author, title="Buurtkamer als vindplaats")
-    assert ids("vindplaats") == []
-    enqueue(post.id)
-    assert queued() == 1  # in the transaction, not yet drained
+    post = post_services.create_post(author, post_services.PostInput(
+        kind="experiment", title="Buurtkamer als vindplaats", tags=["eenzaamheid"]))
+    # The service queued the post in its own transaction; nothing is indexed before commit.
+    assert db.session.scalar(select(func.count()).select_from(IndexQueue)) == 1
+    assert get_backend().fingerprints() == {}
     db.session.commit()
     assert ids("vindplaats") == [post.id]
     assert queued() == 0
@@ -56,9 +57,8 @@ def test_commit_makes_a_post_searchable(search_app, create_user, create_post):
 
 def test_rollback_indexes_nothing(search_app, create_user):
     author = create_user()
-    post = post_services.create_post(author, post_services.PostInput(
+    post_services.create_post(author, post_services.PostInput(
         kind="experiment", title="Ontbijtclub voor mantelzorgers", tags=["mantelzorg"]))
-    enqueue(post.id)
     db.session.rollback()
     assert queued() == 0
     assert drain().processed == 0
@@ -101,9 +101,7 @@ def test_a_crash_between_commit_and_drain_is_repaired_by_sync(search_app, create
                                                               create_post, runner):
     search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False  # the process dies after commit
     author = create_user()
-    post = create_post(author, title="Huiskamergesprekken over armoede")
-    enqueue(post.id)
-    db.session.commit()
+    post = create_post(author, title="Huiskamergesprekken over armoede")  # queued and committed
     assert queued() == 1
     assert ids("huiskamergesprekken") == []
 
@@ -144,9 +142,10 @@ def test_check_reports_stale_and_orphaned_documents(search_app, create_user, pos
 
 def test_rebuild_indexes_everything_and_swaps_atomically(search_app, create_user, create_post,
                                                          runner):
+    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     author = create_user()
     posts = [create_post(author, title=f"Moestuin nummer {n}") for n in range(7)]
-    assert ids("moestuin") == []
+    assert ids("moestuin") == []  # queued, never drained: only the rebuild indexes them
     live_before = get_backend().store.live_path()
     result = runner.invoke(args=["search", "rebuild"])
     assert result.exit_code == 0, result.output
@@ -165,9 +164,7 @@ def test_a_drain_returns_at_once_when_another_writer_holds_the_lock(search_app, 
                                                                    create_post):
     search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     author = create_user()
-    post = create_post(author, title="Samen koken met statushouders")
-    enqueue(post.id)
-    db.session.commit()
+    post = create_post(author, title="Samen koken met statushouders")  # queued and committed
     backend = get_backend()
     with backend.writing():  # "another process" is writing
         started = time.monotonic()
@@ -204,8 +201,6 @@ def test_background_drain_indexes_without_the_request_waiting(search_app, create
     search_app.config["SEARCH_SYNC_DRAIN"] = False
     author = create_user()
     post = create_post(author, title="Buurtbemiddeling bij burenruzies")
-    enqueue(post.id)
-    db.session.commit()
     post_id = post.id
     db.session.commit()
     deadline = time.monotonic() + 10
@@ -220,7 +215,7 @@ WRITER_SCRIPT = textwrap.dedent("""
     from learncom import create_app
     from learncom.extensions import db
     from learncom.posts import services
-    from learncom.search import enqueue, init_app
+    from learncom.search import init_app
     from learncom.search.queue import drain
     from learncom.accounts.models import User
 
@@ -235,7 +230,6 @@ WRITER_SCRIPT = textwrap.dedent("""
             post = services.create_post(author, services.PostInput(
                 kind="lesson", title=f"Parallel {name} {n}", tags=["gelijktijdig"],
                 fields={"statement": "Samen schrijven"}))
-            enqueue(post.id)
             db.session.commit()
             busy += drain().busy
     print("busy", busy)
@@ -264,3 +258,20 @@ def test_two_processes_writing_at_once_lose_nothing(search_app, create_user):
     assert found.total == 24
     assert {hit.title for hit in found.hits} == {f"Parallel {name} {n}" for name in "ab"
                                                  for n in range(12)}
+
+
+def test_the_pool_keeps_a_bounded_number_of_indexes_open(tmp_path):
+    from learncom.search.whoosh_backend import IndexStore, SearcherPool
+
+    pool = SearcherPool(max_indexes=2)
+    stores = [IndexStore(tmp_path / f"ix{n}") for n in range(3)]
+    opened = []
+    for store in stores:
+        with pool.searcher(store) as searcher:
+            opened.append(searcher)
+    assert opened[0].is_closed  # the least recently used index was closed
+    assert not opened[1].is_closed and not opened[2].is_closed
+    with pool.searcher(stores[1]) as again:
+        assert again is opened[1]
+    pool.close()
+    assert opened[1].is_closed and opened[2].is_closed

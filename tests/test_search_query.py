@@ -108,7 +108,7 @@ def test_the_parser_is_total(raw):
 
 
 @given(query=NASTY, sort=st.sampled_from(["relevance", "newest", "x"]),
-       page=st.integers(min_value=-5, max_value=2000),
+       page=st.one_of(st.integers(min_value=-5, max_value=2000), st.text(max_size=5)),
        kind=st.one_of(st.none(), st.text(max_size=20)),
        tag=st.one_of(st.none(), st.text(max_size=20)))
 @settings(max_examples=150, deadline=None,

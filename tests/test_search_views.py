@@ -130,3 +130,40 @@ def test_similar_endpoint_json_and_html(client, auth, world):
 
     page = client.get("/zoeken/vergelijkbaar?title=Buurtkamer", headers={"Accept": "text/html"})
     assert page.status_code == 200 and 'id="similar-posts"' in page.get_data(as_text=True)
+
+
+def test_author_kind_and_date_filters_on_the_page(client, create_user, post_factory, search_app):
+    from datetime import UTC, datetime
+
+    resident = create_user("Bewoner", kind="resident")
+    pro = create_user("Prof", kind="professional")
+    old = post_factory(resident, title="Tuinproject", created_at=datetime(2023, 5, 1, tzinfo=UTC))
+    new = post_factory(resident, title="Tuinproject twee",
+                       created_at=datetime(2025, 5, 1, tzinfo=UTC))
+    other = post_factory(pro, title="Tuinproject drie", created_at=datetime(2025, 6, 1, tzinfo=UTC))
+    html = client.get("/zoeken?q=tuinproject&author_kind=resident").get_data(as_text=True)
+    assert set(hit_ids(html)) == {old.id, new.id}
+    assert 'id="search-filters"' in html and 'value="resident" selected' in html
+    html = client.get("/zoeken?q=tuinproject&after=2025-01-01&before=2025-05-31").get_data(True)
+    assert hit_ids(html) == [new.id]
+    assert 'name="after" value="2025-01-01"' in html
+    assert other.id not in hit_ids(html)
+
+
+def test_similar_partials_render(search_app, world):
+    from flask import render_template
+
+    from learncom.search import similar
+
+    with search_app.test_request_context("/"):
+        html = render_template("search/_similar.html",
+                               similar_posts=similar(world["public"], None))
+        assert f'href="/posts/{world["friction"].id}"' in html
+        assert f'href="/posts/{world["team"].id}"' not in html
+        assert f'href="/posts/{world["public"].id}"' not in html  # never itself
+        html = render_template("search/_similar.html",
+                               similar_posts=similar(world["public"], world["member"]))
+        assert f'href="/posts/{world["team"].id}"' in html
+        assert render_template("search/_similar.html", similar_posts=[]).strip() == ""
+        check = render_template("search/_similar_check.html")
+        assert 'formaction="/zoeken/vergelijkbaar"' in check and "data-similar-results" in check

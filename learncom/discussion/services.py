@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from learncom import search
 from learncom.accounts.models import User
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
@@ -40,12 +40,8 @@ class ThreadNode:
 
 
 def _reindex(post_id: int) -> None:
-    """Comments are searched with their post: queue the post in this transaction (when the
-    search feature is installed in this app)."""
-    if has_app_context() and "learncom_search" in current_app.extensions:
-        from learncom import search
-
-        search.enqueue(post_id)
+    """Comments are searched with their post: queue the post in this transaction."""
+    search.enqueue(post_id)
 
 
 def add_comment(post: Post, author: User | None, body: str, parent: Comment | None = None,

@@ -10,9 +10,10 @@ from datetime import date, datetime
 
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from learncom import vocab
+from learncom import search, vocab
 from learncom.accounts.models import Team, User
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
@@ -61,15 +62,20 @@ def get_or_create_tags(names: list[str]) -> list[Tag]:
     if not names:
         return []
     existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
-    tags = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name)
-            db.session.add(tag)
-            existing[name] = tag
-        tags.append(tag)
-    return tags
+    for name in dict.fromkeys(names):
+        if name in existing:
+            continue
+        # Another request may create the same new tag at the same moment (PostgreSQL lets both
+        # try; SQLite's BEGIN IMMEDIATE serialises them): insert in a savepoint, and on a clash
+        # use the row the other one committed.
+        try:
+            with db.session.begin_nested():
+                tag = Tag(name=name)
+                db.session.add(tag)
+        except IntegrityError:
+            tag = db.session.scalars(select(Tag).where(Tag.name == name)).one()
+        existing[name] = tag
+    return [existing[name] for name in names]
 
 
 def get_or_create_neighbourhood(name: str, city: str | None = None) -> Neighbourhood:
@@ -160,6 +166,7 @@ def create_post(author: User | None, data: PostInput, *,
     db.session.add(post)
     db.session.flush()
     _add_revision(post, author)
+    search.enqueue(post.id)
     return post
 
 
@@ -173,10 +180,12 @@ def update_post(post: Post, editor: User, data: PostInput) -> bool:
     post.updated_at = utcnow()
     db.session.flush()
     _add_revision(post, editor)
+    search.enqueue(post.id)
     return True
 
 
 def delete_post(post: Post) -> None:
+    search.enqueue(post.id, "delete")
     db.session.delete(post)
     db.session.flush()
 
@@ -223,6 +232,7 @@ def add_log_entry(post: Post, author: User | None, body: str, when: date | None 
     db.session.add(entry)
     post.updated_at = utcnow() if created_at is None else max(post.updated_at, created_at)
     db.session.flush()
+    search.enqueue(post.id)
     return entry
 
 

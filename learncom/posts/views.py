@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learncom import vocab
+from learncom import search, vocab
 from learncom.accounts.models import Team
 from learncom.discussion import services as discussion_services
 from learncom.extensions import db
@@ -112,6 +112,7 @@ def _render_post(post, *, log_form=None, link_form=None):
         thread=discussion_services.thread_for(post),
         revisions=services.revision_count(post),
         can_edit=can_edit, can_log=can_log, log_form=log_form, link_form=link_form,
+        similar_posts=search.similar(post, current_user),
     )
 
 

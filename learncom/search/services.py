@@ -144,7 +144,10 @@ def search(query: str, filters: Filters | dict | None = None, page: int = 1, vie
     parsed = parse(text)
     filters = coerce_filters(filters)
     sort = sort if sort in SORTS else "relevance"
-    page = max(1, min(int(page or 1), MAX_PAGE))
+    try:
+        page = max(1, min(int(page or 1), MAX_PAGE))
+    except (TypeError, ValueError):
+        page = 1
     visibility = Visibility.for_viewer(viewer)
     backend = get_backend()
     engine: EngineResults = backend.search(parsed, filters, visibility, page=page,

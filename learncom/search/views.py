@@ -18,6 +18,11 @@ def _arg(name: str, limit: int = 400) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+def _value(name: str, limit: int) -> str:
+    value = request.values.get(name, "")
+    return value[:limit] if isinstance(value, str) else ""
+
+
 def _filters() -> dict:
     found = {name: _arg(name, 80) for name in FILTER_ARGS if _arg(name, 80)}
     if "neighbourhood" not in found and _arg("wijk", 80):
@@ -51,11 +56,12 @@ def api_search():
     return jsonify(found.to_json())
 
 
-@bp.get("/zoeken/vergelijkbaar")
+@bp.route("/zoeken/vergelijkbaar", methods=["GET", "POST"])
 def similar():
     """Posts like the title and body typed so far: JSON for the script on the new-post form,
-    a small page for the no-JavaScript "check for similar posts" button."""
-    title, body = _arg("title", 300), _arg("body", 5000)
+    a small page for the no-JavaScript "check for similar posts" button (which POSTs the form,
+    so its CSRF token never lands in a URL; nothing is changed)."""
+    title, body = _value("title", 300), _value("body", 5000)
     posts = services.similar_text(title, body, current_user) if (title + body).strip() else []
     wants_html = (request.accept_mimetypes.best_match(["application/json", "text/html"])
                   == "text/html" and request.args.get("format") != "json")

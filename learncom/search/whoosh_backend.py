@@ -189,20 +189,27 @@ class IndexStore:
 # -- searchers -------------------------------------------------------------------------------
 
 class _Lease:
-    def __init__(self, path: Path, searcher):
+    def __init__(self, path: Path, ix):
         self.path = path
-        self.searcher = searcher
+        self.ix = ix
+        # Read before opening: if the index changes in between, the next search refreshes.
+        # (Searcher.up_to_date() never holds for an empty index: its reader has no generation.)
+        self.generation = ix.latest_generation()
+        self.searcher = ix.searcher()
         self.users = 0
         self.retired = False
+        self.pid = os.getpid()
 
 
 class SearcherPool:
     """One open searcher per index per process, replaced when the index changed; a searcher in
     use by another thread is closed only when that thread is done with it."""
 
-    def __init__(self):
+    def __init__(self, max_indexes: int = 8):
         self._lock = threading.Lock()
-        self._leases: dict[str, _Lease] = {}
+        self._leases: OrderedDict[str, _Lease] = OrderedDict()
+        # A deployment has one index; test runs make one per test. Bound the open files.
+        self._max = max_indexes
 
     @contextlib.contextmanager
     def searcher(self, store: IndexStore):
@@ -217,12 +224,18 @@ class SearcherPool:
         key = str(store.root)
         with self._lock:
             lease = self._leases.get(key)
-            if lease is not None and (lease.path != path or not lease.searcher.up_to_date()):
+            if lease is not None and lease.pid != os.getpid():
+                lease = None  # inherited through fork (gunicorn --preload): the parent's files
+            if lease is not None and (lease.path != path
+                                      or lease.ix.latest_generation() != lease.generation):
                 self._retire(lease)
                 lease = None
             if lease is None:
-                lease = _Lease(path, store.open(path).searcher())
+                lease = _Lease(path, store.open(path))
                 self._leases[key] = lease
+                while len(self._leases) > self._max:
+                    self._retire(self._leases.popitem(last=False)[1])
+            self._leases.move_to_end(key)
             lease.users += 1
             return lease
 
@@ -447,8 +460,10 @@ class WhooshBackend(SearchBackend):
     def suggest(self, query: ParsedQuery, visibility: Visibility) -> dict[str, str]:
         """Corrections for words that match nothing the viewer can see. A candidate comes from
         the index vocabulary (Whoosh's unstemmed `spell_` fields, by edit distance) and is only
-        offered when a post the viewer may see contains it, so a team-only word is never
-        revealed to someone outside the team."""
+        offered when a post the viewer may see contains it (its stem, in the searched fields),
+        so a word that only occurs in team posts is never revealed outside the team. (The
+        ranking among candidates uses whole-index word frequencies; only visible words are
+        ever shown.)"""
         corrections: dict[str, str] = {}
         with POOL.searcher(self.store) as searcher:
             builder = _QueryBuilder(searcher)
@@ -461,9 +476,14 @@ class WhooshBackend(SearchBackend):
                 if found is not None and _any(searcher, wq.And([found, allowed])):
                     continue
                 for candidate in _candidates(searcher, folded[0]):
-                    spelled = wq.Or([wq.Term("spell_title", candidate),
-                                     wq.Term("spell_body", candidate)])
-                    if _any(searcher, wq.And([spelled, allowed])):
+                    terms = stems(candidate)
+                    if len(terms) != 1:
+                        continue
+                    # Whoosh's spell_* fields only give the word list: their postings point
+                    # at the wrong documents (whoosh-reloaded 2.7.5), so whether a visible post
+                    # holds the word is asked of the real fields.
+                    used = wq.Or([wq.Term(field, terms[0]) for field in TEXT_FIELDS])
+                    if _any(searcher, wq.And([used, allowed])):
                         corrections[word] = candidate
                         break
         return corrections
