@@ -53,6 +53,8 @@ run: install
 # Both runs always happen; the target fails if either failed.
 test: install
 	@status=0; \
+	echo "==> ruff"; \
+	$(BIN)/ruff check . || status=1; \
 	echo "==> pytest on SQLite"; \
 	$(BIN)/pytest $(PYTEST_ARGS) || status=1; \
 	echo "==> pytest on PostgreSQL"; \

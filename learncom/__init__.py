@@ -33,8 +33,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
     _init_extensions(app)
-    from learncom.web import BoundedIntConverter
+    from learncom.web import BoundedIntConverter, CleanRequest
 
+    app.request_class = CleanRequest
     app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
 

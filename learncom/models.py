@@ -2,6 +2,7 @@
 
 from learncom.accounts.models import Team, User, team_members  # noqa: F401
 from learncom.discussion.models import Comment  # noqa: F401
+from learncom.mail import OutboxMessage  # noqa: F401
 from learncom.posts.models import (  # noqa: F401
     LogEntry,
     Neighbourhood,
@@ -11,5 +12,4 @@ from learncom.posts.models import (  # noqa: F401
     Tag,
     post_tags,
 )
-from learncom.mail import OutboxMessage  # noqa: F401
 from learncom.search.models import IndexQueue  # noqa: F401

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, Request, request
 from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
 
 from learncom import vocab
 
@@ -17,6 +19,25 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def _without_nul(values: ImmutableMultiDict) -> ImmutableMultiDict:
+    return ImmutableMultiDict(
+        [(key.replace("\x00", ""), value.replace("\x00", ""))
+         for key, value in values.items(multi=True)])
+
+
+class CleanRequest(Request):
+    """Drops NUL characters from form fields and query arguments: PostgreSQL text cannot hold
+    them, and no one types them, so removing them here keeps every form and filter safe."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.__dict__["form"] = _without_nul(self.__dict__["form"])
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:
+        return _without_nul(super().args)
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -86,7 +107,8 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Permissions-Policy",
+                                    "camera=(), microphone=(), geolocation=()")
         return response
 
     app.jinja_env.filters["datetime"] = _datetime

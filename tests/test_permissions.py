@@ -4,8 +4,8 @@ allowed ones make the change."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -82,6 +82,10 @@ class Case:
     refused_status: int = 403
 
 
+def _in_team(w: World, user: str) -> bool:
+    return db.session.get(User, w.users[user].id) in db.session.get(Team, w.team.id).members
+
+
 def _title(w: World, post_id: int) -> str | None:
     db.session.expire_all()
     post = db.session.get(Post, post_id)
@@ -135,11 +139,11 @@ CASES = [
          frozenset({"coordinator", "admin"})),
     Case("add team member", lambda w: f"/teams/{w.team.slug}/leden",
          lambda w: {"member": w.users["other"].email},
-         lambda w, before: db.session.get(User, w.users["other"].id) in db.session.get(Team, w.team.id).members,
+         lambda w, before: _in_team(w, "other"),
          lambda w: None, frozenset({"coordinator", "admin"})),
     Case("remove team member",
          lambda w: f"/teams/{w.team.slug}/leden/{w.users['author'].id}/verwijderen", lambda w: {},
-         lambda w, before: db.session.get(User, w.users["author"].id) not in db.session.get(Team, w.team.id).members,
+         lambda w, before: not _in_team(w, "author"),
          lambda w: None, frozenset({"coordinator", "admin"})),
     Case("change role", lambda w: f"/beheer/leden/{w.users['other'].id}/rol",
          lambda w: {"role": "coordinator"},

@@ -1,1 +1,1 @@
-"""Posts: experiments, frictions and lessons, with tags, neighbourhoods, links, revisions and logs."""
+"""Posts: experiments, frictions and lessons, with tags, wijken, links, revisions and logs."""

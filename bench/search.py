@@ -1,0 +1,539 @@
+"""Search benchmark: `python -m bench.search --posts 100000 --queries 200 --procs 2`.
+
+Builds a deterministic Dutch corpus in a fresh SQLite database (a temp dir, or `--dir`), then
+measures the real search code paths of learncom (no shortcuts):
+
+- full rebuild with `learncom.search.services.rebuild` (what `flask search rebuild` runs);
+- index size on disk;
+- one-post change -> searchable latency: `posts.services.update_post` + commit, then the
+  after-commit queue drain (background thread, as in production) until `search()` finds the new
+  word; also how long the commit itself took (what the posting request waits on);
+- search latency for a mixed query set through `learncom.search.services.search` (highlights,
+  facets, 10 hits), anonymous and logged in, each query in its own GET request context;
+- the same query set on SQLite FTS5 over the same corpus (bm25, snippet(), 10 hits, a
+  GROUP BY kind facet and the total), so the ratio is visible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import random
+import shutil
+import sqlite3
+import string
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GOAL_P95_10K_MS = 50.0
+GOAL_P95_100K_MS = 200.0
+
+# -- the query set -----------------------------------------------------------------------------
+
+ONE_WORD = ["eenzaamheid", "buurtkamer", "schuldhulp", "mantelzorgers", "wachtlijst",
+            "kostendelersnorm", "statushouders", "taalcafé", "jeugdzorg", "huisarts",
+            "keukentafelgesprek", "vroegsignalering", "toeslagen", "bewindvoering",
+            "woningcorporatie", "respijtzorg", "ervaringsdeskundigen", "maatwerk",
+            "wijkteam", "dagbesteding", "laaggeletterdheid", "buurtkamers", "huurachterstand",
+            "schuldenbewind", "zorgmijders", "budgetcoach", "inloopochtend", "wijkcoach"]
+MULTI_WORD = ["eenzaamheid ouderen", "schulden vroegsignalering", "buurtkamer jongeren",
+              "mantelzorgers respijtzorg", "wachtlijst jeugdzorgaanbieder",
+              "kostendelersnorm inwonende kinderen", "huisarts wijkteam overdracht",
+              "taalcafé bibliotheek", "toeslagen terugvordering", "statushouders huisbezoeken",
+              "sociaal team intake", "formulieren eenvoudige taal", "ouderen wandelgroep flat",
+              "bijzondere bijstand aanvraag", "ervaringsdeskundigen team",
+              "budget maatwerk gezin", "woningcorporatie samenwerking",
+              "dagbesteding dichtbij huis"]
+PHRASES = ['"keukentafelgesprek met het gezin"', '"sociaal team"', '"kostendelersnorm als drempel"',
+           '"eenvoudige taal"', '"tussen wal en schip"', '"vast aanspreekpunt"',
+           '"huiselijk geweld"', '"bijzondere bijstand"', '"in de buurtkamer"']
+PREFIXES = ["schuld*", "buurtk*", "mantelz*", "jeugdz*", "ervaring*", "eenzaam*", "wijkt*",
+            "toesla*", "vrijwil*", "kosten*", "bewind*", "taal*"]
+FILTERED = [  # (query, UI filters)
+    ("eenzaamheid", {"kind": "experiment"}), ("schulden", {"kind": "friction"}),
+    ("buurtkamer", {"tag": "eenzaamheid"}), ("mantelzorgers", {"tag": "mantelzorg"}),
+    ("wachtlijst", {"neighbourhood": "overvecht"}), ("jeugdzorg", {"kind": "lesson"}),
+    ("toeslagen", {"tag": "armoede"}), ("huisarts", {"neighbourhood": "schilderswijk"}),
+    ("tag:schuldhulpverlening vroegsignalering", {}), ("kind:lesson eenzaamheid", {}),
+    ("wijk:kanaleneiland taalcafé", {}), ("bijstand", {"kind": "friction", "tag": "bijstand"}),
+]
+
+
+@dataclass
+class BenchQuery:
+    category: str
+    text: str
+    filters: dict
+    logged_in: bool
+
+
+def query_set(n: int, seed: int = 7) -> list[BenchQuery]:
+    """`n` queries: a fixed mix of categories, alternately anonymous and logged in."""
+    rng = random.Random(seed)
+    mix = ([("word", q, {}) for q in ONE_WORD] + [("words", q, {}) for q in MULTI_WORD]
+           + [("phrase", q, {}) for q in PHRASES] + [("prefix", q, {}) for q in PREFIXES]
+           + [("filtered", q, f) for q, f in FILTERED])
+    queries = []
+    for i in range(n):
+        category, text, filters = rng.choice(mix)
+        queries.append(BenchQuery(category, text, dict(filters), logged_in=i % 2 == 1))
+    return queries
+
+
+# -- statistics --------------------------------------------------------------------------------
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def summary(values_ms: list[float]) -> dict:
+    return {"n": len(values_ms), "p50": percentile(values_ms, 50),
+            "p95": percentile(values_ms, 95), "max": max(values_ms) if values_ms else 0.0,
+            "mean": sum(values_ms) / len(values_ms) if values_ms else 0.0}
+
+
+def dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+@dataclass
+class Report:
+    posts: int
+    figures: dict = field(default_factory=dict)
+
+    def add(self, key: str, value) -> None:
+        self.figures[key] = value
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# -- the app ----------------------------------------------------------------------------------
+
+def make_app(workdir: Path):
+    from learncom import create_app
+
+    return create_app({
+        "SECRET_KEY": "bench",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'learncom.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+        "WTF_CSRF_ENABLED": False,
+        # Not TESTING: the after-commit drain runs in the background thread, as in production.
+    })
+
+
+def build_corpus(app, posts: int, seed: int, report: Report) -> None:
+    from bench.corpus import generate
+    from learncom.extensions import db
+
+    with app.app_context():
+        db.create_all()
+        step = max(posts // 10, 1)
+        done = [0]
+
+        def progress(n: int) -> None:
+            before = done[0]
+            done[0] += n
+            if done[0] // step != before // step:
+                say(f"  corpus: {done[0]:,}/{posts:,} posts")
+
+        stats = generate(posts, seed=seed, progress=progress)
+    say(f"corpus: {stats.posts:,} posts, {stats.comments:,} comments, "
+        f"{stats.log_entries:,} log entries, {stats.users:,} users, "
+        f"~{stats.words / max(stats.posts, 1):.0f} body words/post in {stats.seconds:.1f} s")
+    report.add("corpus", {"posts": stats.posts, "comments": stats.comments,
+                          "log_entries": stats.log_entries, "users": stats.users,
+                          "teams": stats.teams, "seconds": round(stats.seconds, 2),
+                          "db_bytes": (Path(app.config["SQLALCHEMY_DATABASE_URI"]
+                                            .removeprefix("sqlite:///"))).stat().st_size})
+
+
+def rebuild_index(app, procs: int, report: Report) -> None:
+    from learncom.search import services
+
+    with app.app_context():
+        done = [0]
+        started = time.monotonic()
+        total = [0]
+
+        def progress(n: int) -> None:
+            done[0] += n
+            if done[0] % 2_000 == 0:
+                elapsed = time.monotonic() - started
+                say(f"  indexing: {done[0]:,} posts, {done[0] / elapsed:.0f} posts/s")
+
+        total[0] = services.rebuild(progress, procs=procs)
+        seconds = time.monotonic() - started
+        live = services.get_backend().store.live_path()
+        size = dir_size(live)
+    say(f"rebuild: {total[0]:,} posts in {seconds:.1f} s ({total[0] / seconds:.0f} docs/s, "
+        f"procs={procs}); index {size / 1e6:.1f} MB")
+    report.add("rebuild", {"posts": total[0], "seconds": round(seconds, 2),
+                           "docs_per_s": round(total[0] / seconds, 1), "procs": procs,
+                           "index_bytes": size})
+
+
+def _marker(i: int) -> str:
+    rng = random.Random(1000 + i)
+    return "zq" + "".join(rng.choice(string.ascii_lowercase[:20]) for _ in range(8)) + "ak"
+
+
+def _viewer(logged_in_id: int | None):
+    if logged_in_id is None:
+        return None
+    from learncom.accounts.models import User
+    from learncom.extensions import db
+
+    user = db.session.get(User, logged_in_id)
+    user.team_ids  # noqa: B018 - load the teams outside the timed part
+    return user
+
+
+def change_latency(app, samples: int, report: Report, timeout: float = 30.0) -> None:
+    """Edit a post through the service, commit, and time until search() finds the new word."""
+    from sqlalchemy import select
+
+    from learncom.extensions import db
+    from learncom.posts.models import Post
+    from learncom.posts.services import PostInput, update_post
+    from learncom.search.services import search
+
+    with app.app_context():
+        ids = list(db.session.scalars(select(Post.id).where(Post.visibility == "public")
+                                      .order_by(Post.id)))
+    rng = random.Random(99)
+    commits, latencies, missed = [], [], 0
+    for i in range(samples):
+        word = _marker(i)
+        with app.app_context():
+            post = db.session.get(Post, rng.choice(ids))
+            editor = post.author
+            data = PostInput(kind=post.kind, title=post.title, body=f"{post.body}\n\n{word}",
+                             tags=[t.name for t in post.tags],
+                             neighbourhood_id=post.neighbourhood_id, team_id=post.team_id,
+                             visibility=post.visibility)
+            started = time.perf_counter()
+            update_post(post, editor, data)
+            db.session.commit()
+            committed = time.perf_counter()
+        found = False
+        while time.perf_counter() - started < timeout:
+            with app.test_request_context("/zoeken"):
+                if search(word).total:
+                    found = True
+                    break
+            time.sleep(0.005)
+        done = time.perf_counter()
+        commits.append((committed - started) * 1000)
+        if found:
+            latencies.append((done - started) * 1000)
+        else:
+            missed += 1
+    report.add("change", {"commit_ms": summary(commits), "searchable_ms": summary(latencies),
+                          "missed": missed})
+    c, s = summary(commits), summary(latencies)
+    say(f"change: update+commit p50 {c['p50']:.0f} / p95 {c['p95']:.0f} ms; "
+        f"commit -> searchable p50 {s['p50']:.0f} / p95 {s['p95']:.0f} / max {s['max']:.0f} ms"
+        f" ({samples} samples, {missed} not found within {timeout:.0f} s)")
+
+
+def pick_viewer(app) -> int:
+    """A logged-in member with a team (so team-only visibility clauses are in the query)."""
+    from sqlalchemy import select
+
+    from learncom.accounts.models import team_members
+    from learncom.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(select(team_members.c.user_id).order_by(team_members.c.user_id)
+                                 .limit(1))
+
+
+def run_learncom(app, queries: list[BenchQuery], viewer_id: int,
+                 report: Report) -> tuple[list[float], list[int]]:
+    from learncom.search.services import search
+
+    def one(q: BenchQuery):
+        with app.test_request_context("/zoeken"):
+            viewer = _viewer(viewer_id if q.logged_in else None)
+            started = time.perf_counter()
+            results = search(q.text, q.filters, 1, viewer)
+            elapsed = (time.perf_counter() - started) * 1000
+            return elapsed, results.total, results
+
+    first_ms, _total, _r = one(queries[0])
+    for q in queries[1:6]:  # warm caches the way a running server has them
+        one(q)
+    times, totals = [], []
+    for q in queries:
+        ms, total, _r = one(q)
+        times.append(ms)
+        totals.append(total)
+    report.add("learncom_first_query_ms", round(first_ms, 1))
+    return times, totals
+
+
+# -- the FTS5 reference --------------------------------------------------------------------------
+
+FTS_SCHEMA = """
+CREATE VIRTUAL TABLE posts_fts USING fts5(
+    title, body, comments, tags,
+    kind UNINDEXED, neighbourhood UNINDEXED, tagset UNINDEXED, visibility UNINDEXED,
+    team_id UNINDEXED, author_id UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 2'
+)"""
+
+FTS_FILL = """
+INSERT INTO posts_fts(rowid, title, body, comments, tags, kind, neighbourhood, tagset,
+                      visibility, team_id, author_id)
+SELECT p.id, p.title,
+       p.body || ' ' || coalesce(p.hypothesis, '') || ' ' || coalesce(p.approach, '') || ' '
+         || coalesce(p.target_group, '') || ' ' || coalesce(p.result, '') || ' '
+         || coalesce(p.affected, '') || ' ' || coalesce(p.statement, '') || ' '
+         || coalesce(p.context, '') || ' '
+         || coalesce((SELECT group_concat(l.body, ' ') FROM m.log_entries l
+                      WHERE l.post_id = p.id), ''),
+       coalesce((SELECT group_concat(c.body, ' ') FROM m.comments c
+                 WHERE c.post_id = p.id AND c.deleted_at IS NULL), ''),
+       coalesce((SELECT group_concat(t.name, ' ') FROM m.post_tags pt
+                 JOIN m.tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id), ''),
+       p.kind, n.slug,
+       ' ' || coalesce((SELECT group_concat(t.name, ' ') FROM m.post_tags pt
+                        JOIN m.tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id), '') || ' ',
+       p.visibility, p.team_id, p.author_id
+FROM m.posts p LEFT JOIN m.neighbourhoods n ON n.id = p.neighbourhood_id
+"""
+
+
+def build_fts(workdir: Path, report: Report) -> sqlite3.Connection:
+    path = workdir / "fts5.db"
+    if path.exists():
+        path.unlink()
+    conn = sqlite3.connect(path)
+    started = time.monotonic()
+    conn.execute(FTS_SCHEMA)
+    conn.execute("ATTACH DATABASE ? AS m", (str(workdir / "learncom.db"),))
+    conn.execute(FTS_FILL)
+    conn.commit()
+    conn.execute("INSERT INTO posts_fts(posts_fts) VALUES ('optimize')")
+    conn.commit()
+    conn.execute("DETACH DATABASE m")
+    seconds = time.monotonic() - started
+    size = path.stat().st_size
+    say(f"fts5 reference: built in {seconds:.1f} s, {size / 1e6:.1f} MB")
+    report.add("fts5_build", {"seconds": round(seconds, 2), "bytes": size})
+    return conn
+
+
+_FIELD_SYNTAX = {"tag": "tag", "kind": "kind", "wijk": "neighbourhood"}
+
+
+def fts_translate(q: BenchQuery) -> tuple[str, dict]:
+    """The same query in FTS5 syntax: AND of words, "phrases", prefix*, and the filters (UI or
+    `name:value` syntax) as column conditions."""
+    filters = dict(q.filters)
+    terms = []
+    for token in q.text.split(" ") if not q.text.startswith('"') else [q.text]:
+        if ":" in token and not token.startswith('"'):
+            name, value = token.split(":", 1)
+            filters[_FIELD_SYNTAX[name]] = value
+        elif token.startswith('"'):
+            terms.append(token)
+        elif token.endswith("*"):
+            terms.append(f'"{token[:-1]}"*')
+        else:
+            terms.append(f'"{token}"')
+    return " AND ".join(terms), filters
+
+
+def fts_search(conn: sqlite3.Connection, q: BenchQuery, viewer: dict | None):
+    match, filters = fts_translate(q)
+    where = ["posts_fts MATCH ?"]
+    args: list = [match]
+    if viewer is None:
+        where.append("visibility = 'public'")
+    else:
+        teams = ",".join(str(t) for t in viewer["teams"]) or "NULL"
+        where.append(f"(visibility IN ('public', 'members') OR (visibility = 'team' AND "
+                     f"(team_id IN ({teams}) OR author_id = ?)))")
+        args.append(viewer["id"])
+    if filters.get("kind"):
+        where.append("kind = ?")
+        args.append(filters["kind"])
+    if filters.get("neighbourhood"):
+        where.append("neighbourhood = ?")
+        args.append(filters["neighbourhood"])
+    if filters.get("tag"):
+        where.append("tagset LIKE ?")
+        args.append(f"% {filters['tag']} %")
+    condition = " AND ".join(where)
+    hits = conn.execute(
+        f"SELECT rowid, title, snippet(posts_fts, 1, '<mark>', '</mark>', '…', 24), "  # noqa: S608
+        f"snippet(posts_fts, 2, '<mark>', '</mark>', '…', 16) FROM posts_fts "
+        f"WHERE {condition} ORDER BY bm25(posts_fts, 3.0, 1.0, 1.0, 2.0) LIMIT 10",
+        args).fetchall()
+    facets = conn.execute(f"SELECT kind, count(*) FROM posts_fts WHERE {condition} "  # noqa: S608
+                          f"GROUP BY kind", args).fetchall()
+    return hits, sum(n for _k, n in facets)
+
+
+def run_fts(conn, queries: list[BenchQuery], viewer: dict) -> tuple[list[float], list[int]]:
+    for q in queries[:6]:
+        fts_search(conn, q, viewer if q.logged_in else None)
+    times, totals = [], []
+    for q in queries:
+        started = time.perf_counter()
+        _hits, total = fts_search(conn, q, viewer if q.logged_in else None)
+        times.append((time.perf_counter() - started) * 1000)
+        totals.append(total)
+    return times, totals
+
+
+# -- profile ------------------------------------------------------------------------------------
+
+def profile_query(app, q: BenchQuery, viewer_id: int, top: int = 30) -> str:
+    from learncom.search.services import search
+
+    with app.test_request_context("/zoeken"):
+        viewer = _viewer(viewer_id if q.logged_in else None)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        search(q.text, q.filters, 1, viewer)
+        profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+def table(report: Report, queries, ours, ours_totals, fts, fts_totals) -> str:
+    lines = []
+    f = report.figures
+    n = report.posts
+    lines.append("")
+    lines.append(f"== learncom search benchmark: {n:,} posts ==")
+    corpus = f["corpus"]
+    lines.append(f"corpus generation      {corpus['seconds']:.1f} s  ({corpus['posts']:,} posts, "
+                 f"{corpus['comments']:,} comments, db {corpus['db_bytes'] / 1e6:.0f} MB)")
+    rb = f["rebuild"]
+    lines.append(f"full rebuild (Whoosh)  {rb['seconds']:.1f} s  {rb['docs_per_s']:.0f} docs/s  "
+                 f"procs={rb['procs']}  index {rb['index_bytes'] / 1e6:.1f} MB")
+    fb = f["fts5_build"]
+    lines.append(f"FTS5 reference build   {fb['seconds']:.1f} s  index {fb['bytes'] / 1e6:.1f} MB")
+    if "change" in f:
+        c, s = f["change"]["commit_ms"], f["change"]["searchable_ms"]
+        lines.append(f"update + commit        p50 {c['p50']:.0f} ms  p95 {c['p95']:.0f} ms  "
+                     f"(what the posting request waits on)")
+        lines.append(f"commit -> searchable   p50 {s['p50']:.0f} ms  p95 {s['p95']:.0f} ms  "
+                     f"max {s['max']:.0f} ms  (goal p95 <= 1000 ms; "
+                     f"{f['change']['missed']} missed)")
+    lines.append(f"first query (cold)     {f['learncom_first_query_ms']:.0f} ms")
+    lines.append("")
+    header = (f"{'queries':<22}{'n':>4}  {'learncom p50':>12} {'p95':>8} {'max':>8}   "
+              f"{'FTS5 p50':>9} {'p95':>7} {'max':>7}   {'p95 ratio':>9}")
+    lines.append(header)
+    lines.append("-" * len(header))
+    groups = {"all": list(range(len(queries)))}
+    for cat in ("word", "words", "phrase", "prefix", "filtered"):
+        groups[cat] = [i for i, q in enumerate(queries) if q.category == cat]
+    groups["anonymous"] = [i for i, q in enumerate(queries) if not q.logged_in]
+    groups["logged in"] = [i for i, q in enumerate(queries) if q.logged_in]
+    per_group = {}
+    for name, idx in groups.items():
+        if not idx:
+            continue
+        a = summary([ours[i] for i in idx])
+        b = summary([fts[i] for i in idx])
+        per_group[name] = {"learncom": a, "fts5": b}
+        ratio = a["p95"] / b["p95"] if b["p95"] else float("inf")
+        lines.append(f"{name:<22}{len(idx):>4}  {a['p50']:>9.1f} ms {a['p95']:>5.1f} ms "
+                     f"{a['max']:>5.0f} ms   {b['p50']:>6.1f} ms {b['p95']:>4.1f} ms "
+                     f"{b['max']:>4.0f} ms   {ratio:>8.1f}x")
+    report.add("queries", per_group)
+    a = per_group["all"]["learncom"]
+    b = per_group["all"]["fts5"]
+    goal = GOAL_P95_10K_MS if n <= 10_000 else GOAL_P95_100K_MS
+    lines.append("")
+    lines.append(f"goal: p95 <= {goal:.0f} ms and <= 1.5x FTS5 p95 ({1.5 * b['p95']:.1f} ms): "
+                 f"learncom p95 {a['p95']:.1f} ms -> "
+                 f"{'MET' if a['p95'] <= goal and a['p95'] <= 1.5 * b['p95'] else 'NOT MET'}")
+    mean_ours = sum(ours_totals) / len(ours_totals)
+    mean_fts = sum(fts_totals) / len(fts_totals)
+    lines.append(f"mean hits per query: learncom {mean_ours:,.0f}, FTS5 {mean_fts:,.0f} "
+                 f"(learncom stems and expands Dutch compounds, FTS5 matches exact tokens)")
+    report.add("mean_total", {"learncom": mean_ours, "fts5": mean_fts})
+    slow = sorted(range(len(queries)), key=lambda i: -ours[i])[:5]
+    lines.append("slowest learncom queries: " + "; ".join(
+        f"{queries[i].text!r}{' ' + json.dumps(queries[i].filters) if queries[i].filters else ''}"
+        f" {ours[i]:.0f} ms ({ours_totals[i]:,} hits)" for i in slow))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--changes", type=int, default=30, help="change-latency samples")
+    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--dir", help="work directory (kept); default: a temp dir, removed")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the slowest learncom query and print the top calls")
+    args = parser.parse_args(argv)
+
+    if args.dir:
+        workdir = Path(args.dir)
+        if workdir.exists() and any(workdir.iterdir()):
+            parser.error(f"--dir {workdir} is not empty")
+        workdir.mkdir(parents=True, exist_ok=True)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="learncom-bench-"))
+    report = Report(posts=args.posts)
+    try:
+        app = make_app(workdir)
+        say(f"bench: {args.posts:,} posts, {args.queries} queries, procs={args.procs}, "
+            f"in {workdir}")
+        build_corpus(app, args.posts, args.seed, report)
+        rebuild_index(app, args.procs, report)
+        conn = build_fts(workdir, report)
+        if args.changes:
+            change_latency(app, args.changes, report)
+        queries = query_set(args.queries)
+        viewer_id = pick_viewer(app)
+        with app.app_context():
+            viewer = _viewer(viewer_id)
+            fts_viewer = {"id": viewer.id, "teams": sorted(viewer.team_ids)}
+        ours, ours_totals = run_learncom(app, queries, viewer_id, report)
+        fts, fts_totals = run_fts(conn, queries, fts_viewer)
+        conn.close()
+        say(table(report, queries, ours, ours_totals, fts, fts_totals))
+        if args.profile:
+            slowest = max(range(len(queries)), key=lambda i: ours[i])
+            say(f"\nprofile of {queries[slowest].text!r} {queries[slowest].filters}:")
+            say(profile_query(app, queries[slowest], viewer_id))
+        if args.json:
+            Path(args.json).write_text(json.dumps({"posts": args.posts, **report.figures},
+                                                  indent=2, default=str))
+    finally:
+        if not args.dir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Smoke test of `python -m bench.search`: a tiny corpus end to end, figures printed."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from bench.corpus import TAGS, TOPICS, Writer
+from bench.search import fts_translate, main, percentile, query_set
+
+
+def test_writer_is_deterministic_and_dutch():
+    a, b = Writer(5), Writer(5)
+    a.pick_topics()
+    b.pick_topics()
+    text_a, words_a = a.text(150, 800)
+    text_b, _ = b.text(150, 800)
+    assert text_a == text_b
+    assert 150 <= words_a <= 830
+    assert a.title() == b.title()
+    tags = a.tags()
+    assert 1 <= len(tags) <= 6 and set(tags) <= set(TAGS)
+    assert all(tag in TAGS for topic in TOPICS.values() for tag in topic["tags"])
+
+
+def test_query_set_mix_and_fts_translation():
+    queries = query_set(200)
+    assert len(queries) == 200
+    assert {q.category for q in queries} == {"word", "words", "phrase", "prefix", "filtered"}
+    assert sum(q.logged_in for q in queries) == 100
+    by_text = {q.text: q for q in queries}
+    assert fts_translate(by_text["schuld*"]) == ('"schuld"*', {})
+    assert fts_translate(by_text['"sociaal team"']) == ('"sociaal team"', {})
+    match, filters = fts_translate(by_text["tag:schuldhulpverlening vroegsignalering"])
+    assert (match, filters) == ('"vroegsignalering"', {"tag": "schuldhulpverlening"})
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 100) == 5.0
+
+
+def test_bench_runs_end_to_end(tmp_path, capsys):
+    workdir = tmp_path / "bench"
+    out_json = tmp_path / "figures.json"
+    code = main(["--posts", "60", "--queries", "10", "--procs", "1", "--changes", "3",
+                 "--dir", str(workdir), "--json", str(out_json)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    for label in ("corpus generation", "full rebuild (Whoosh)", "FTS5 reference build",
+                  "commit -> searchable", "goal: p95", "slowest learncom queries"):
+        assert label in printed
+    assert "== learncom search benchmark: 60 posts ==" in printed
+
+    figures = json.loads(out_json.read_text())
+    assert figures["corpus"]["posts"] == 60
+    assert figures["rebuild"]["posts"] == 60 and figures["rebuild"]["index_bytes"] > 0
+    assert figures["change"]["missed"] == 0
+    assert figures["change"]["searchable_ms"]["n"] == 3
+    assert figures["queries"]["all"]["learncom"]["n"] == 10
+    assert figures["queries"]["all"]["fts5"]["n"] == 10
+    # Both engines searched the same corpus and found something for the query set.
+    assert figures["mean_total"]["learncom"] > 0 and figures["mean_total"]["fts5"] > 0
+
+    conn = sqlite3.connect(workdir / "fts5.db")
+    try:
+        assert conn.execute("SELECT count(*) FROM posts_fts").fetchone()[0] == 60
+    finally:
+        conn.close()
+    conn = sqlite3.connect(workdir / "learncom.db")
+    try:
+        kinds = dict(conn.execute("SELECT kind, count(*) FROM posts GROUP BY kind").fetchall())
+        member_kinds = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM users")}
+        visibilities = {v for (v,) in conn.execute("SELECT DISTINCT visibility FROM posts")}
+        queued = conn.execute("SELECT count(*) FROM index_queue").fetchone()[0]
+    finally:
+        conn.close()
+    assert set(kinds) == {"experiment", "friction", "lesson"}
+    assert member_kinds == {"professional", "resident", "volunteer", "expert_by_experience",
+                            "civil_servant"}
+    assert "public" in visibilities and len(visibilities) >= 2
+    assert queued == 0
