@@ -21,7 +21,12 @@ PYTEST_ARGS ?=
 
 export FLASK_APP := wsgi
 
-.PHONY: venv install catalogs run test test-sqlite test-postgres lint migration clean distclean
+.PHONY: venv install catalogs run test test-sqlite test-postgres lint migration clean distclean \
+	bench-search
+
+N ?= 100000
+QUERIES ?= 200
+PROCS ?= 2
 
 venv: $(BIN)/python
 
@@ -46,6 +51,7 @@ catalogs: $(STAMP)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask learncom load-demo
+	@$(BIN)/flask search check >/dev/null 2>&1 || $(BIN)/flask search rebuild
 	@echo "learncom: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket \
 		--access-logfile - wsgi:app
@@ -70,6 +76,11 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Seeds a deterministic Dutch corpus of N posts and prints index and search figures beside an
+# SQLite FTS5 reference on the same corpus (`make bench-search N=10000` for a quicker run).
+bench-search: install
+	$(BIN)/python -m bench.search --posts $(N) --queries $(QUERIES) --procs $(PROCS)
 
 migration: install
 	@test -n "$(m)" || { echo 'usage: make migration m="what changed"' >&2; exit 1; }

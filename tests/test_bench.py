@@ -56,6 +56,7 @@ def test_bench_runs_end_to_end(tmp_path, capsys):
     assert figures["change"]["searchable_ms"]["n"] == 3
     assert figures["queries"]["all"]["learncom"]["n"] == 10
     assert figures["queries"]["all"]["fts5"]["n"] == 10
+    assert figures["learncom_timed_out"] == 0
     # Both engines searched the same corpus and found something for the query set.
     assert figures["mean_total"]["learncom"] > 0 and figures["mean_total"]["fts5"] > 0
 
