@@ -5,12 +5,13 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from learncom.discussion import services
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.posts.models import Post
+from tests.helpers import counted
 from tests.search_fixtures import search_app  # noqa: F401  (fixture)
 
 # -- a tiny DOM, enough to check where things sit in the page ----------------------------------
@@ -633,21 +634,6 @@ def test_very_deep_threads_are_capped_and_say_whom_they_answer(client, create_us
     assert reply_to.attrs["href"] == f"/posts/{post.id}#reactie-{chain[-2].id}"
 
 
-class StatementCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, *_args, **_kwargs):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *_exc):
-        event.remove(db.engine, "before_cursor_execute", self)
-
-
 def _post_with_comments(create_user, create_post, n: int, title: str):
     # A different author for every comment, so loading authors one by one would show.
     authors = [create_user(f"{title} lid {i}") for i in range(n)]
@@ -668,11 +654,11 @@ def test_thread_queries_do_not_grow_with_the_number_of_comments(app, create_user
     for post_id in (small.id, large.id):
         db.session.expunge_all()  # nothing cached from creating them
         post = db.session.get(Post, post_id)
-        with StatementCounter() as counter:
+        with counted() as statements:
             thread = services.thread_for(post)
             for node in services.iter_thread(thread):
                 _ = (node.comment.author.name, node.comment.body_html)
-        counts.append(counter.count)
+        counts.append(len(statements))
     assert counts[0] == counts[1]
     assert sum(1 for _ in services.iter_thread(services.thread_for(large))) == 50
 
@@ -686,10 +672,10 @@ def test_post_page_queries_do_not_grow_with_the_number_of_comments(client, auth,
     counts = []
     for post in (small, large):
         client.get(f"/posts/{post.id}")  # warm up: the same work on both
-        with StatementCounter() as counter:
+        with counted() as statements:
             response = client.get(f"/posts/{post.id}")
         assert response.status_code == 200
-        counts.append(counter.count)
+        counts.append(len(statements))
     assert counts[0] == counts[1]
     assert parse(response.get_data(as_text=True)).by_id("reacties").attrs["data-count"] == "50"
 

@@ -7,13 +7,14 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from learncom.accounts.models import Team, User
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.posts.models import LogEntry, Neighbourhood, Post, PostLink, PostRevision
 from tests.conftest import _empty_all_tables
+from tests.helpers import counted
 
 
 def jsonl(*records) -> str:
@@ -439,16 +440,8 @@ def test_export_never_contains_password_hashes(runner, tmp_path, create_user, cr
 def test_export_uses_a_bounded_number_of_queries(runner, create_user, create_post,
                                                  create_comment):
     def count_export_queries() -> int:
-        statements = []
-
-        def count(*_args):
-            statements.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counted() as statements:
             export_text(runner)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)
 
     def add_posts(n: int) -> None:

@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
-
-from sqlalchemy import event
 
 from learncom.extensions import db
 from learncom.posts import services
+from tests.helpers import queries_for
 
 KINDS = ("experiment", "friction", "lesson")
 MEMBER_KINDS = ("professional", "resident", "volunteer", "expert_by_experience", "civil_servant")
-
-
-@contextmanager
-def counted():
-    statements: list[str] = []
-
-    def listener(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-
-
-def queries_for(client, url: str) -> int:
-    with counted() as statements:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 def add_posts(authors, create_post, create_comment, start: int, stop: int):

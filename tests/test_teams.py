@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from learncom.accounts.models import Team
 from learncom.extensions import db
+from tests.helpers import queries_for
 
 
 def team_count() -> int:
     return db.session.scalar(select(func.count(Team.id)))
-
-
-def queries_for(client, url: str) -> int:
-    statements: list[str] = []
-
-    def listener(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 def team_named(name: str) -> Team | None:
