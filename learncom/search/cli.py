@@ -34,13 +34,25 @@ def rebuild_command(procs: int) -> None:
         total = documents.count_posts(session)
     rate = _Rate()
     started = time.monotonic()
-    with click.progressbar(length=total, label="Indexing", show_eta=True, show_pos=True,
+    # With several processes the bar counts posts handed to the workers; they finish their
+    # share while the index is committed, which is reported on its own line.
+    label = "Indexing" if procs == 1 else f"Reading posts for {procs} indexing processes"
+    committing: list[float] = []
+    with click.progressbar(length=total, label=label, show_eta=True, show_pos=True,
                            item_show_func=rate) as bar:
         def progress(n: int) -> None:
             rate.done += n
             bar.update(n, rate.done)
 
-        count = services.rebuild(progress, procs=procs)
+        def finishing() -> None:
+            committing.append(time.monotonic())
+            if procs > 1:
+                bar.render_finish()
+                click.echo(f"Waiting for the {procs} indexing processes to write the index…")
+
+        count = services.rebuild(progress, procs=procs, finishing=finishing)
+    if procs > 1 and committing:
+        click.echo(f"Index written in {time.monotonic() - committing[0]:.1f} s.")
     elapsed = time.monotonic() - started
     click.echo(f"Indexed {count} posts in {elapsed:.1f} s "
                f"({count / max(elapsed, 1e-6):.0f} posts/s).")

@@ -276,14 +276,16 @@ def _similar(text: str, viewer, *, exclude: int | None, limit: int) -> list[Post
 
 # -- maintenance -----------------------------------------------------------------------------
 
-def rebuild(progress: Callable[[int], None] | None = None, *, procs: int = 1) -> int:
+def rebuild(progress: Callable[[int], None] | None = None, *, procs: int = 1,
+            finishing: Callable[[], None] | None = None) -> int:
     """Index every post into a fresh index, swap it in, then drain what queued meanwhile."""
     from learncom.search import queue
 
     backend = get_backend()
     with queue.read_session() as session:
         total = documents.count_posts(session)
-        backend.rebuild(documents.iter_documents(session), total, progress, procs=procs)
+        backend.rebuild(documents.iter_documents(session), total, progress, procs=procs,
+                        finishing=finishing)
     queue.sync(backend)
     return total
 

@@ -353,7 +353,8 @@ class WhooshBackend(SearchBackend):
         writer.commit()
 
     def rebuild(self, documents, total: int, progress: Callable[[int], None] | None = None,
-                *, procs: int = 1, wait: float = 120.0) -> None:
+                *, procs: int = 1, wait: float = 120.0,
+                finishing: Callable[[], None] | None = None) -> None:
         """Build a fresh index beside the live one and swap it in. The live index's writer lock
         is held throughout, so drains leave the queue alone; what they would have written is
         drained into the new index right after the swap (by the caller)."""
@@ -378,6 +379,8 @@ class WhooshBackend(SearchBackend):
                 writer.cancel()
                 shutil.rmtree(path, ignore_errors=True)
                 raise
+            if finishing is not None:  # with procs > 1 the workers are still indexing here
+                finishing()
             writer.commit()
             self.store.swap(path)
         finally:
