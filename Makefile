@@ -22,7 +22,7 @@ PYTEST_ARGS ?=
 export FLASK_APP := wsgi
 
 .PHONY: venv install catalogs run test test-sqlite test-postgres lint migration clean distclean \
-	bench-search
+	bench-search bench-pages
 
 N ?= 100000
 QUERIES ?= 200
@@ -81,6 +81,10 @@ lint: install
 # SQLite FTS5 reference on the same corpus (`make bench-search N=10000` for a quicker run).
 bench-search: install
 	$(BIN)/python -m bench.search --posts $(N) --queries $(QUERIES) --procs $(PROCS)
+
+# Page timings (p50/p95) and SQL statements per page on the demo data, via the test client.
+bench-pages: install
+	$(BIN)/python -m bench.pages
 
 migration: install
 	@test -n "$(m)" || { echo 'usage: make migration m="what changed"' >&2; exit 1; }

@@ -32,17 +32,22 @@ import fcntl
 import os
 import shutil
 import threading
-import time
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from datetime import time as dtime
+from itertools import chain
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.collectors import (
+    ScoredCollector,
+    TimeLimit,
+    TimeLimitCollector,
+    WrappingCollector,
+)
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.sorting import FieldFacet
@@ -78,7 +83,7 @@ TEXT_FIELDS = ("title", "body", "comments", "tagtext")
 NAME_FIELDS = ("people", "place")
 PHRASE_FIELDS = ("title", "body", "comments")
 COMPOUND_BOOST = 0.5
-MAX_FACET_DOCS = 100_000
+_REPLACE_EVERY = 10  # matches between matcher simplifications, as Whoosh does
 LIVE = "current"
 
 
@@ -311,6 +316,72 @@ class _FacetCache:
 FACETS = _FacetCache()
 
 
+class _FacetCountingCollector(WrappingCollector):
+    """Wraps the top-N (or sorting) collector and counts the facets and the exact total in the
+    same pass, so the query is evaluated once per search.
+
+    Every match is visited: the wrapped collector's block-quality skipping (which leaves the
+    total partial) is not used. Matched docnums are gathered per segment and counted from the
+    cached facet arrays (`FACETS`) when the segment is done."""
+
+    def __init__(self, child, path: Path):
+        self.child = child
+        self.path = path
+        self.seen = 0
+        self.counts = {name: Counter() for name in ("kind", "tag", "neighbourhood", "status")}
+        self._arrays: dict | None = None
+        self._docnums: list[int] = []
+
+    def set_subsearcher(self, subsearcher, offset):
+        self._flush()
+        WrappingCollector.set_subsearcher(self, subsearcher, offset)
+        self._arrays = FACETS.arrays(self.path, subsearcher.reader())
+
+    def matches(self):
+        child = self.child
+        if not isinstance(child, ScoredCollector):
+            yield from child.matches()
+            return
+        # ScoredCollector.matches() would skip low-scoring blocks and, once the top N is
+        # full, replace the matcher with one that drops documents that cannot enter it.
+        # Simplifying with a minimum quality of 0 keeps every match.
+        matcher = child.matcher
+        countdown = 0
+        while matcher.is_active():
+            if countdown == 0:
+                matcher = matcher.replace(0)
+                child.matcher = self.matcher = matcher
+                if not matcher.is_active():
+                    break
+                countdown = _REPLACE_EVERY
+            countdown -= 1
+            yield matcher.id()
+            matcher.next()
+
+    def collect(self, sub_docnum):
+        self._docnums.append(sub_docnum)
+        return self.child.collect(sub_docnum)
+
+    def finish(self):
+        self._flush()
+        self.child.finish()
+
+    def _flush(self) -> None:
+        docnums, arrays = self._docnums, self._arrays
+        if not docnums or arrays is None:
+            return
+        self._docnums = []
+        self.seen += len(docnums)
+        for name in ("kind", "neighbourhood", "status"):
+            self.counts[name].update(map(arrays[name].__getitem__, docnums))
+        tags = arrays["tag"]
+        self.counts["tag"].update(chain.from_iterable(map(tags.__getitem__, docnums)))
+
+    def facets(self) -> dict[str, dict[str, int]]:
+        self._flush()  # what a time limit interrupted
+        return _facet_dicts(self.counts)
+
+
 # -- the backend -----------------------------------------------------------------------------
 
 class _Writer:
@@ -418,11 +489,11 @@ class WhooshBackend(SearchBackend):
             return results
 
     def _run(self, searcher, q, page: int, per_page: int, sort: str) -> EngineResults:
-        started = time.monotonic()
         sortedby = FieldFacet("created_at", reverse=True) if sort == "newest" else None
-        collector = TimeLimitCollector(
+        counter = _FacetCountingCollector(
             searcher.collector(limit=page * per_page, sortedby=sortedby),
-            timelimit=self.time_limit, use_alarm=False)
+            self.store.live_path())
+        collector = TimeLimitCollector(counter, timelimit=self.time_limit, use_alarm=False)
         timed_out = False
         try:
             searcher.search_with_collector(q, collector)
@@ -432,33 +503,11 @@ class WhooshBackend(SearchBackend):
         start = (page - 1) * per_page
         hits = [EngineHit(int(found[i]["id"]), float(found.score(i) or 0.0))
                 for i in range(start, min(start + per_page, found.scored_length()))]
-        remaining = self.time_limit - (time.monotonic() - started)
-        # Walking the matches for the facets also gives the exact total (Whoosh's top-N
-        # collector skips blocks that cannot reach the top, so its own count is partial).
-        facets, complete, seen = self._facets(searcher, q, remaining)
-        total = seen if complete else max(seen, found.scored_length())
-        return EngineResults(hits=hits, total=total, facets=facets,
-                             timed_out=timed_out or not complete)
-
-    def _facets(self, searcher, q, seconds: float) -> tuple[dict[str, dict[str, int]], bool, int]:
-        counts = {name: Counter() for name in ("kind", "tag", "neighbourhood", "status")}
-        deadline = time.monotonic() + max(seconds, 0.05)
-        seen = 0
-        path = self.store.live_path()
-        for leaf, _offset in searcher.leaf_searchers():
-            arrays = FACETS.arrays(path, leaf.reader())
-            kinds, hoods, statuses, tags = (arrays["kind"], arrays["neighbourhood"],
-                                            arrays["status"], arrays["tag"])
-            for docnum in q.docs(leaf):
-                counts["kind"][kinds[docnum]] += 1
-                counts["neighbourhood"][hoods[docnum]] += 1
-                counts["status"][statuses[docnum]] += 1
-                counts["tag"].update(tags[docnum])
-                seen += 1
-                if seen % 2048 == 0 and (seen >= MAX_FACET_DOCS
-                                         or time.monotonic() > deadline):
-                    return _facet_dicts(counts), False, seen
-        return _facet_dicts(counts), True, seen
+        # The counting collector sees every match (no block skipping), so the total and the
+        # facets are exact unless the time limit cut the search short.
+        total = counter.seen if not timed_out else max(counter.seen, found.scored_length())
+        return EngineResults(hits=hits, total=total, facets=counter.facets(),
+                             timed_out=timed_out)
 
     def suggest(self, query: ParsedQuery, visibility: Visibility) -> dict[str, str]:
         """Corrections for words that match nothing the viewer can see. A candidate comes from
