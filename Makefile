@@ -22,7 +22,7 @@ PYTEST_ARGS ?=
 export FLASK_APP := wsgi
 
 .PHONY: venv install catalogs run test test-sqlite test-postgres lint migration clean distclean \
-	bench-search bench-pages
+	bench-search bench-pages translations
 
 N ?= 100000
 QUERIES ?= 200
@@ -85,6 +85,12 @@ bench-search: install
 # Page timings (p50/p95) and SQL statements per page on the demo data, via the test client.
 bench-pages: install
 	$(BIN)/python -m bench.pages
+
+# Extract the interface strings and update the Dutch catalog (then translate what is empty).
+# `--ignore-dirs ".*"`: Babel skips folders starting with "_" by default (templates/_macros).
+translations: install
+	$(BIN)/pybabel extract --ignore-dirs ".*" -F babel.cfg -k _l -o /tmp/learncom-messages.pot .
+	$(BIN)/pybabel update -i /tmp/learncom-messages.pot -d $(TRANSLATIONS) -l nl --no-fuzzy-matching
 
 migration: install
 	@test -n "$(m)" || { echo 'usage: make migration m="what changed"' >&2; exit 1; }

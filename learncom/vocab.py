@@ -30,6 +30,14 @@ POST_KINDS_PLURAL = {
     "friction": _l("Frictions"),
     "lesson": _l("Lessons"),
 }
+# Whole phrases per kind: Dutch inflects around the noun ("nieuw experiment", "nieuwe les").
+NEW_POST = {"experiment": _l("New experiment"), "friction": _l("New friction"),
+            "lesson": _l("New lesson")}
+EDIT_POST = {"experiment": _l("Edit experiment"), "friction": _l("Edit friction"),
+             "lesson": _l("Edit lesson")}
+ABOUT_POST = {"experiment": _l("About the experiment"), "friction": _l("About the friction"),
+              "lesson": _l("About the lesson")}
+
 # URL segment per kind (Dutch URLs for Dutch users).
 KIND_SLUGS = {"experiment": "experimenten", "friction": "fricties", "lesson": "lessen"}
 SLUG_KINDS = {slug: kind for kind, slug in KIND_SLUGS.items()}
