@@ -83,6 +83,9 @@ TEXT_FIELDS = ("title", "body", "comments", "tagtext")
 NAME_FIELDS = ("people", "place")
 PHRASE_FIELDS = ("title", "body", "comments")
 COMPOUND_BOOST = 0.5
+# Compounds a query word expands to (prefix searches `word*` keep MAX_EXPANSIONS): each one
+# is a Term per text field, and these dominated the cost of evaluating a query.
+COMPOUND_EXPANSIONS = 10
 _REPLACE_EVERY = 10  # matches between matcher simplifications, as Whoosh does
 LIVE = "current"
 
@@ -697,10 +700,12 @@ class _QueryBuilder:
             if record:
                 self.terms.add(term)
             if expand and len(term) >= MIN_COMPOUND_LENGTH:
-                compounds = [t for t in self._expand(("title", "body", "comments"), term)
+                compounds = [t for t in self._expand(("title", "body", "comments"), term,
+                                                     limit=COMPOUND_EXPANSIONS)
                              if t != term]
                 alternatives += [wq.Term(field, t, boost=COMPOUND_BOOST)
-                                 for t in compounds for field in TEXT_FIELDS]
+                                 for t in compounds for field in TEXT_FIELDS
+                                 if self.reader.doc_frequency(field, t)]
                 if compounds and record:
                     self.prefixes.add(term)
             parts.append(wq.Or(alternatives))
@@ -722,7 +727,7 @@ class _QueryBuilder:
         for start in starts:
             alternatives += [wq.Term(field, t) for t in
                              self._expand(("title", "body", "comments", "tagtext"), start)
-                             for field in TEXT_FIELDS]
+                             for field in TEXT_FIELDS if self.reader.doc_frequency(field, t)]
             alternatives += [wq.Term(field, t) for field in NAME_FIELDS
                              for t in self._expand((field,), start)]
             if record:
@@ -797,8 +802,9 @@ class _QueryBuilder:
             found.append(_date_range(filters.after, filters.before))
         return found
 
-    def _expand(self, fields: tuple[str, ...], prefix: str) -> list[str]:
-        """At most MAX_EXPANSIONS terms starting with `prefix`, the most frequent first."""
+    def _expand(self, fields: tuple[str, ...], prefix: str, *,
+                limit: int = MAX_EXPANSIONS) -> list[str]:
+        """At most `limit` terms starting with `prefix`, the most frequent first."""
         frequency: Counter = Counter()
         for field in fields:
             if field not in self.searcher.schema:
@@ -807,7 +813,7 @@ class _QueryBuilder:
                 if n >= MAX_EXPANSIONS * 8:
                     break
                 frequency[btext.decode("utf-8")] += self.reader.doc_frequency(field, btext)
-        return [term for term, _n in frequency.most_common(MAX_EXPANSIONS)]
+        return [term for term, _n in frequency.most_common(limit)]
 
 
 def _or_terms(field: str, terms: list[str]):
