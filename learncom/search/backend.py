@@ -116,36 +116,35 @@ class IndexWriter(Protocol):
     def delete(self, post_id: int) -> None: ...
 
 
-class SearchBackend:
+class SearchBackend(Protocol):
     """The engine interface. Implementations must enforce `Visibility` inside the query, so a
     post the viewer cannot see is never a hit, a facet count or a suggestion source."""
 
     def writing(self) -> AbstractContextManager[IndexWriter]:
         """The index writer, taken WITHOUT waiting: raise `Busy` when another process holds
         it. Everything written in the block is committed when it ends (nothing if it raises)."""
-        raise NotImplementedError
+        ...
 
     def search(self, query: ParsedQuery, filters: Filters, visibility: Visibility, *,
-               page: int, per_page: int, sort: str) -> EngineResults:
-        raise NotImplementedError
+               page: int, per_page: int, sort: str) -> EngineResults: ...
 
     def suggest(self, query: ParsedQuery, visibility: Visibility) -> dict[str, str]:
         """{misspelled word: correction} for words that match nothing the viewer can see, with
         corrections taken only from posts the viewer can see."""
-        raise NotImplementedError
+        ...
 
     def similar(self, text: str, visibility: Visibility, *, exclude: int | None,
-                limit: int) -> list[EngineHit]:
-        raise NotImplementedError
+                limit: int) -> list[EngineHit]: ...
 
     def rebuild(self, documents: Iterable[PostDocument], total: int,
-                progress: Callable[[int], None] | None = None) -> None:
+                progress: Callable[[int], None] | None = None, *, procs: int = 1,
+                finishing: Callable[[], None] | None = None) -> None:
         """Index every document into a fresh index and swap it in atomically."""
-        raise NotImplementedError
+        ...
 
     def fingerprints(self) -> dict[int, str]:
         """Every indexed post id with the fingerprint it was indexed with."""
-        raise NotImplementedError
+        ...
 
 
 class Busy(Exception):  # noqa: N818 - reads as "the index is busy"
