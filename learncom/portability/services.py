@@ -539,11 +539,9 @@ class _Writer:
         self.report.links += 1
 
 
-def sync_search_index() -> int | None:
+def sync_search_index() -> int:
     """After the import's commit: index the queued posts before the command returns (a CLI
-    process may exit before a background drain finishes). None when search is not installed."""
-    if "learncom_search" not in current_app.extensions:
-        return None
+    process may exit before a background drain finishes)."""
     from learncom.search import queue
 
     return queue.sync().processed
