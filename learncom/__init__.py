@@ -9,6 +9,11 @@ from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Feature packages that plug into the shared pages (learncom/slots.py) and domain events
+# (learncom/events.py); each has an `init_app(app)`.
+FEATURES = ("frictions", "reactions", "curation", "bundles", "applications", "dashboard",
+            "moderation", "audit", "follow", "feeds", "api")
+
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests pass a database URL and paths)."""
@@ -39,10 +44,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
 
-    from learncom import errors, web
+    from learncom import errors, slots, web
 
     errors.register(app)
     web.register(app)
+    slots.register(app)
 
     from learncom.cli import register_cli
 
@@ -82,6 +88,11 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (core_bp, accounts_bp, posts_bp, discussion_bp):
         app.register_blueprint(bp)
+
+    import importlib
+
+    for feature in FEATURES:
+        importlib.import_module(f"learncom.{feature}").init_app(app)
 
     from learncom import search
 

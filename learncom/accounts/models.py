@@ -42,6 +42,9 @@ class User(UserMixin, db.Model):
     # Flask-Login identifies sessions by this token, so changing it logs out every session.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=_new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Notification e-mail: "off", "daily" or "weekly" digest (see follow/).
+    email_digest: Mapped[str] = mapped_column(String(8), default="weekly", server_default="weekly")
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     teams: Mapped[list[Team]] = relationship(
         secondary=team_members, back_populates="members", order_by="Team.name"

@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from learncom import events
 from learncom.accounts.models import Team, User, team_members
 from learncom.extensions import db
 from learncom.mail import send_mail
@@ -299,7 +300,7 @@ def active_admin_count() -> int:
         User.role == "admin", User.active.is_(True))) or 0
 
 
-def change_role(user: User, role: str) -> None:
+def change_role(user: User, role: str, *, by: User | None = None) -> None:
     """Set a member's role; never leaves the site without an active admin."""
     if role not in ROLES:
         raise AccountError(_("Unknown role."))
@@ -308,8 +309,9 @@ def change_role(user: User, role: str) -> None:
     if user.role == "admin" and user.active and active_admin_count() <= 1:
         raise AccountError(_("%(name)s is the last admin. Make someone else admin first.",
                              name=user.name))
-    user.role = role
+    old, user.role = user.role, role
     db.session.flush()
+    events.emit("member.role_changed", user=user, actor=by, old=old, new=role)
 
 
 def set_active(user: User, active: bool, *, by: User) -> None:
@@ -325,6 +327,7 @@ def set_active(user: User, active: bool, *, by: User) -> None:
         user.reset_session_token()
     user.active = active
     db.session.flush()
+    events.emit("member.activation_changed", user=user, actor=by, active=active)
 
 
 # -- teams ---------------------------------------------------------------------------------------

@@ -323,7 +323,7 @@ def _managed_user(user_id: int):
 def change_role(user_id: int):
     user = _managed_user(user_id)
     try:
-        services.change_role(user, request.form.get("role", ""))
+        services.change_role(user, request.form.get("role", ""), by=current_user)
     except services.AccountError as error:
         flash(str(error), "error")
         return _back_to_admin_list()

@@ -29,14 +29,29 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moderation: a hidden comment reads "hidden by moderation" except to its author and
+    # coordinators.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     post: Mapped[Post] = relationship(back_populates="comments")
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    def hidden_from(self, user) -> bool:
+        """True when this viewer sees "hidden by moderation" instead of the text."""
+        if self.hidden_at is None:
+            return False
+        return not (user is not None and user.is_authenticated
+                    and (self.author_id == user.id or user.is_coordinator))
 
     def can_edit(self, user) -> bool:
         if self.is_deleted or user is None or not user.is_authenticated:

@@ -112,9 +112,16 @@ class Post(db.Model):
     context: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[str | None] = mapped_column(String(24))
     curated: Mapped[bool] = mapped_column(Boolean, default=False)
+    curated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    curated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    curation_note: Mapped[str | None] = mapped_column(Text)
+    # Moderation: a hidden post is seen only by its author and coordinators.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    curated_by: Mapped[User | None] = relationship(foreign_keys=[curated_by_id])
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     team: Mapped[Team | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name)
@@ -151,19 +158,29 @@ class Post(db.Model):
         return str(vocab.STATUSES_BY_KIND[self.kind][status]) if status else None
 
     # -- permissions ----------------------------------------------------------------------
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
     @classmethod
     def visible_to(cls, user) -> object:
-        """SQL condition: the posts this user may see. Used by every list, count and feed."""
+        """SQL condition: the posts this user may see. Used by every list, count and feed.
+        Hidden posts stay visible to their author and to coordinators."""
         if user is None or not user.is_authenticated:
-            return cls.visibility == "public"
+            return and_(cls.visibility == "public", cls.hidden_at.is_(None))
         my_teams = select(team_members.c.team_id).where(team_members.c.user_id == user.id)
-        return or_(
+        readable = or_(
             cls.visibility.in_(("public", "members")),
             and_(cls.visibility == "team",
                  or_(cls.team_id.in_(my_teams), cls.author_id == user.id)),
         )
+        if user.is_coordinator:
+            return readable
+        return and_(readable, or_(cls.hidden_at.is_(None), cls.author_id == user.id))
 
     def can_view(self, user) -> bool:
+        if self.hidden_at is not None and not self._sees_hidden(user):
+            return False
         if self.visibility == "public":
             return True
         if user is None or not user.is_authenticated:
@@ -172,6 +189,10 @@ class Post(db.Model):
             return True
         return self.author_id == user.id or (self.team_id is not None
                                              and self.team_id in user.team_ids)
+
+    def _sees_hidden(self, user) -> bool:
+        return (user is not None and user.is_authenticated
+                and (self.author_id == user.id or user.is_coordinator))
 
     def can_edit(self, user) -> bool:
         if not self.can_view(user) or not user.is_authenticated:

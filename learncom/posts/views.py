@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learncom import search, vocab
+from learncom import search, slots, vocab
 from learncom.accounts.models import Team
 from learncom.discussion import services as discussion_services
 from learncom.extensions import db
@@ -106,10 +106,12 @@ def _render_post(post, *, log_form=None, link_form=None):
         log_form = LogEntryForm(formdata=None, prefix="log")
     if link_form is None and can_edit:
         link_form = LinkForm(formdata=None, prefix="link")
+    thread = discussion_services.thread_for(post)
+    comments = [node.comment for node in discussion_services.iter_thread(thread)]
     return render_template(
         "posts/show.html", post=post, fields=services.field_rows(post),
         links=services.links_for(post, current_user),
-        thread=discussion_services.thread_for(post),
+        thread=thread, **slots.post_context(post, current_user, comments),
         revisions=services.revision_count(post),
         can_edit=can_edit, can_log=can_log, log_form=log_form, link_form=link_form,
         similar_posts=search.similar(post, current_user),

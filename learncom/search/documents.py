@@ -19,6 +19,7 @@ from learncom.search.backend import PostDocument
 TEXT_FIELDS = ("hypothesis", "approach", "target_group", "outcome_measures", "result",
                "affected", "resolution_note", "statement", "context")
 MAX_COMMENTS_CHARS = 60_000
+HIDDEN = "hidden"
 
 
 def load_options():
@@ -26,7 +27,7 @@ def load_options():
     return (selectinload(Post.author), selectinload(Post.tags), selectinload(Post.neighbourhood),
             selectinload(Post.log_entries),
             selectinload(Post.comments).load_only(Comment.id, Comment.body, Comment.deleted_at,
-                                                   Comment.post_id))
+                                                   Comment.hidden_at, Comment.post_id))
 
 
 def load_posts(session: Session, post_ids: list[int]) -> dict[int, Post]:
@@ -57,7 +58,8 @@ def count_posts(session: Session) -> int:
 
 
 def comment_texts(post: Post) -> list[str]:
-    return [plain_text(c.body) for c in post.comments if c.deleted_at is None and c.body]
+    return [plain_text(c.body) for c in post.comments
+            if c.deleted_at is None and c.hidden_at is None and c.body]
 
 
 def body_text(post: Post) -> str:
@@ -73,7 +75,9 @@ def document_for(post: Post) -> PostDocument:
     hood = post.neighbourhood
     comments = "\n".join(comment_texts(post))[:MAX_COMMENTS_CHARS]
     doc = PostDocument(
-        id=post.id, kind=post.kind, visibility=post.visibility, team_id=post.team_id,
+        # A post hidden by moderation stays in the index under a visibility nobody searches.
+        id=post.id, kind=post.kind, visibility=HIDDEN if post.hidden_at else post.visibility,
+        team_id=post.team_id,
         author_id=post.author_id, author_kind=post.author.kind if post.author else None,
         neighbourhood=hood.slug if hood else None,
         status=getattr(post, status_field) if status_field else None,

@@ -1,0 +1,7 @@
+"""See views.py and services.py."""
+
+
+def init_app(app) -> None:
+    from learncom.frictions.views import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,55 @@
+"""Extension points in shared pages, so a feature adds its part of a page without the page's
+owner importing it.
+
+- Template slots: a feature registers a partial template under a slot name; the page includes
+  every template of the slot (``{% for t in slot_templates("post.actions") %}{% include t %}``).
+  Slots and the variables their templates can use:
+
+  ``nav.main``         (main navigation ``<li>`` items)                  current_user
+  ``nav.user``         (header, next to the member's name)               current_user
+  ``post.header``      (badges under the post title)                     post, current_user
+  ``post.actions``     (buttons beside Edit/History)                     post, current_user
+  ``post.after_body``  (panels between the details and the log/links)    post, current_user
+  ``post.sidebar``     (after the linked posts, before the discussion)   post, current_user
+  ``comment.meta``     (after a comment's time)       c (Comment), node, post, user
+  ``comment.actions``  (after Reply/Edit/Delete)      c, node, post, user
+  ``home.top``         (top of the home page)                            current_user
+
+- Post-page context: a feature registers a function ``(post, viewer, comments) -> dict`` whose
+  keys become template variables of the post page (one or two queries for the whole thread,
+  never one per comment).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+_templates: dict[str, list[str]] = defaultdict(list)
+_post_context: list[Callable[..., dict]] = []
+
+
+def add_template(slot: str, template: str) -> None:
+    if template not in _templates[slot]:
+        _templates[slot].append(template)
+
+
+def slot_templates(slot: str) -> list[str]:
+    return list(_templates.get(slot, ()))
+
+
+def add_post_context(fn: Callable[..., dict]) -> Callable[..., dict]:
+    if fn not in _post_context:
+        _post_context.append(fn)
+    return fn
+
+
+def post_context(post, viewer, comments: list) -> dict:
+    extra: dict = {}
+    for fn in _post_context:
+        extra.update(fn(post, viewer, comments))
+    return extra
+
+
+def register(app) -> None:
+    app.jinja_env.globals["slot_templates"] = slot_templates
