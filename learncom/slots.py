@@ -14,6 +14,10 @@ owner importing it.
   ``comment.meta``     (after a comment's time)       c (Comment), node, post, user
   ``comment.actions``  (after Reply/Edit/Delete)      c, node, post, user
   ``home.top``         (top of the home page)                            current_user
+  ``card.meta``        (badges on a post card)            post, extra (this post's card context)
+
+- Card context: a feature registers ``(posts, viewer) -> {post_id: {key: value}}`` (one grouped
+  query for the whole list); card templates read ``extra.<key>``.
 
 - Post-page context: a feature registers a function ``(post, viewer, comments) -> dict`` whose
   keys become template variables of the post page (one or two queries for the whole thread,
@@ -27,6 +31,7 @@ from collections.abc import Callable
 
 _templates: dict[str, list[str]] = defaultdict(list)
 _post_context: list[Callable[..., dict]] = []
+_card_context: list[Callable[..., dict]] = []
 
 
 def add_template(slot: str, template: str) -> None:
@@ -51,5 +56,25 @@ def post_context(post, viewer, comments: list) -> dict:
     return extra
 
 
+def add_card_context(fn: Callable[..., dict]) -> Callable[..., dict]:
+    if fn not in _card_context:
+        _card_context.append(fn)
+    return fn
+
+
+def card_context(posts, viewer=None) -> dict[int, dict]:
+    """Per post id, what the card slots show; empty dicts when no feature adds anything."""
+    if viewer is None:
+        from flask_login import current_user as viewer
+    posts = list(posts)
+    extras: dict[int, dict] = {post.id: {} for post in posts}
+    if posts:
+        for fn in _card_context:
+            for post_id, values in fn(posts, viewer).items():
+                extras.setdefault(post_id, {}).update(values)
+    return extras
+
+
 def register(app) -> None:
     app.jinja_env.globals["slot_templates"] = slot_templates
+    app.jinja_env.globals["card_extras"] = card_context

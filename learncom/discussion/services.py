@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from learncom import search
+from learncom import events, search
 from learncom.accounts.models import User
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
@@ -45,7 +45,8 @@ def _reindex(post_id: int) -> None:
 
 
 def add_comment(post: Post, author: User | None, body: str, parent: Comment | None = None,
-                *, created_at: datetime | None = None) -> Comment:
+                *, created_at: datetime | None = None, imported: bool = False) -> Comment:
+    """`imported` comments raise no events (see posts.services.create_post)."""
     if parent is not None and parent.post_id != post.id:
         raise CommentError(_l("You can only reply to a comment on the same post."))
     if parent is not None and parent.is_deleted:
@@ -57,6 +58,8 @@ def add_comment(post: Post, author: User | None, body: str, parent: Comment | No
     db.session.add(comment)
     db.session.flush()
     _reindex(post.id)
+    if not imported:
+        events.emit("comment.created", comment=comment, actor=author)
     return comment
 
 

@@ -512,7 +512,7 @@ class _Writer:
         may_post_for_team = (author is None or team is None or author.is_coordinator
                              or team.id in author.team_ids)
         post = posts.create_post(author if may_post_for_team else None, data,
-                                 created_at=line.created_at)
+                                 created_at=line.created_at, imported=True)
         if not may_post_for_team:
             post.author = author
             db.session.execute(update(PostRevision).where(PostRevision.post_id == post.id)
@@ -528,7 +528,8 @@ class _Writer:
     def _comment(self, line: _CommentLine) -> None:
         parent = self.comments[line.parent] if line.parent is not None else None
         comment = discussion.add_comment(self.posts[line.post], self._author(line.author),
-                                         line.body, parent, created_at=line.created_at)
+                                         line.body, parent, created_at=line.created_at,
+                                         imported=True)
         if line.deleted:
             self.deleted.append((line.line, comment))
         self.comments[line.ref] = comment

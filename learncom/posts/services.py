@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from learncom import search, vocab
+from learncom import events, search, vocab
 from learncom.accounts.models import Team, User
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
@@ -156,7 +156,9 @@ def coerce_field(spec, value):
 
 
 def create_post(author: User | None, data: PostInput, *,
-                created_at: datetime | None = None) -> Post:
+                created_at: datetime | None = None, imported: bool = False) -> Post:
+    """`imported` posts (history brought in by the importer) raise no events: nobody is
+    notified of a post written months ago elsewhere."""
     if data.kind not in KIND_FIELDS:
         raise PostError(f"Unknown kind {data.kind!r}")
     post = Post(kind=data.kind, author=author)
@@ -167,6 +169,8 @@ def create_post(author: User | None, data: PostInput, *,
     db.session.flush()
     _add_revision(post, author)
     search.enqueue(post.id)
+    if not imported:
+        events.emit("post.created", post=post, actor=author)
     return post
 
 
@@ -181,6 +185,7 @@ def update_post(post: Post, editor: User, data: PostInput) -> bool:
     db.session.flush()
     _add_revision(post, editor)
     search.enqueue(post.id)
+    events.emit("post.updated", post=post, actor=editor)
     return True
 
 
