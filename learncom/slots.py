@@ -5,6 +5,7 @@ owner importing it.
   every template of the slot (``{% for t in slot_templates("post.actions") %}{% include t %}``).
   Slots and the variables their templates can use:
 
+  ``head``             (in ``<head>``: feed links, stylesheets)          request, current_user
   ``nav.main``         (main navigation ``<li>`` items)                  current_user
   ``nav.user``         (header, next to the member's name)               current_user
   ``post.header``      (badges under the post title)                     post, current_user
@@ -14,6 +15,9 @@ owner importing it.
   ``comment.meta``     (after a comment's time)       c (Comment), node, post, user
   ``comment.actions``  (after Reply/Edit/Delete)      c, node, post, user
   ``home.top``         (top of the home page)                            current_user
+  ``list.actions``     (beside "New …" on a kind's list page)            kind, filters
+  ``tag.actions``      (under a tag page's heading)                      tag (the name)
+  ``neighbourhood.actions`` (under a neighbourhood page's heading)       neighbourhood
   ``card.meta``        (badges on a post card)            post, extra (this post's card context)
 
 - Card context: a feature registers ``(posts, viewer) -> {post_id: {key: value}}`` (one grouped
