@@ -7,10 +7,14 @@ from sqlalchemy import func, select
 
 from learncom.accounts.models import User
 from learncom.accounts.services import check_password
+from learncom.applications.models import LessonApplication
+from learncom.bundles.models import Bundle
 from learncom.demo import loader
 from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.frictions.models import StatusChange
 from learncom.posts.models import Post, PostLink
+from learncom.reactions.models import Reaction
 from learncom.vocab import MEMBER_KINDS, POST_KINDS
 
 
@@ -39,6 +43,23 @@ def test_demo_loads_once_and_its_accounts_log_in(runner, client, auth):
     assert count(Post, Post.visibility == "team") >= 1
     assert count(User, User.role == "admin") >= 1
     assert count(User, User.role == "coordinator") >= 1
+
+    # The change process around the posts: status histories ending in each friction's status,
+    # reactions, curation, applications and a published bundle.
+    for friction in db.session.scalars(select(Post).where(Post.kind == "friction")):
+        changes = db.session.scalars(select(StatusChange).where(StatusChange.post_id == friction.id)
+                                     .order_by(StatusChange.created_at)).all()
+        if friction.change_status == "raised":
+            assert changes == []
+        else:
+            assert changes[-1].to_status == friction.change_status
+            assert changes[0].from_status == "raised"
+            assert all(c.created_at >= friction.created_at for c in changes)
+    assert count(Reaction, Reaction.kind == "recognise") >= 30
+    assert count(Post, Post.curated.is_(True), Post.curated_at.is_(None)) == 0
+    assert count(LessonApplication) >= 5
+    bundle = db.session.scalar(select(Bundle))
+    assert bundle.is_published and len(bundle.items) >= 4
 
     # Every account from the file shares one password hash (computed once) and the CLI names
     # an admin, a coordinator and a resident to try.

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from learncom.accounts.models import User
 from learncom.accounts.services import hash_password
+from learncom.demo.enrich import enrich
 from learncom.extensions import db
 from learncom.portability.services import ImportReport, import_lines
 from learncom.posts.models import Post
@@ -38,6 +39,7 @@ def load_demo(password: str = DEFAULT_PASSWORD, path: Path | None = None) -> Dem
     for user in report.created_users:
         user.password_hash = shared_hash
     db.session.flush()
+    enrich()
     return DemoReport(loaded=True, imported=report, accounts=_accounts_to_try(report.created_users))
 
 
