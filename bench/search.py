@@ -274,18 +274,24 @@ def pick_viewer(app) -> int:
 def run_learncom(app, queries: list[BenchQuery], viewer_id: int,
                  report: Report) -> tuple[list[float], list[int]]:
     from learncom.search.services import search
+    from learncom.search.whoosh_backend import RESULTS
+
+    cpu: list[float] = []
 
     def one(q: BenchQuery):
         with app.test_request_context("/zoeken"):
             viewer = _viewer(viewer_id if q.logged_in else None)
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             results = search(q.text, q.filters, 1, viewer)
             elapsed = (time.perf_counter() - started) * 1000
+            cpu.append((time.process_time() - cpu_started) * 1000)
             return elapsed, results.total, results
 
     first_ms, _total, _r = one(queries[0])
-    for q in queries[1:6]:  # warm caches the way a running server has them
+    for q in queries[1:6]:  # warm the searcher the way a running server has it
         one(q)
+    RESULTS.clear()  # ... but no answer is cached before it is asked in the measured run
+    cpu.clear()
     times, totals, timed_out = [], [], 0
     for q in queries:
         ms, total, results = one(q)
@@ -294,6 +300,7 @@ def run_learncom(app, queries: list[BenchQuery], viewer_id: int,
         timed_out += bool(results.timed_out)
     report.add("learncom_first_query_ms", round(first_ms, 1))
     report.add("learncom_timed_out", timed_out)
+    report.add("learncom_cpu_ms", summary(cpu))
     return times, totals
 
 
@@ -401,15 +408,19 @@ def fts_search(conn: sqlite3.Connection, q: BenchQuery, viewer: dict | None):
     return hits, sum(n for _k, n in facets)
 
 
-def run_fts(conn, queries: list[BenchQuery], viewer: dict) -> tuple[list[float], list[int]]:
+def run_fts(conn, queries: list[BenchQuery], viewer: dict,
+            report: Report | None = None) -> tuple[list[float], list[int]]:
     for q in queries[:6]:
         fts_search(conn, q, viewer if q.logged_in else None)
-    times, totals = [], []
+    times, totals, cpu = [], [], []
     for q in queries:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         _hits, total = fts_search(conn, q, viewer if q.logged_in else None)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         totals.append(total)
+    if report is not None:
+        report.add("fts5_cpu_ms", summary(cpu))
     return times, totals
 
 
@@ -466,6 +477,17 @@ def table(report: Report, queries, ours, ours_totals, fts, fts_totals) -> str:
         groups[cat] = [i for i, q in enumerate(queries) if q.category == cat]
     groups["anonymous"] = [i for i, q in enumerate(queries) if not q.logged_in]
     groups["logged in"] = [i for i, q in enumerate(queries) if q.logged_in]
+    # The result cache answers a repeated (query, filters, viewer) from memory: these rows
+    # show the searches asked for the first time (and, in "repeats", the others).
+    seen: set = set()
+    first = []
+    for i, q in enumerate(queries):
+        key = (q.text, json.dumps(q.filters, sort_keys=True), q.logged_in)
+        if key not in seen:
+            seen.add(key)
+            first.append(i)
+    groups["first asks"] = first
+    groups["repeats"] = sorted(set(range(len(queries))) - set(first))
     per_group = {}
     for name, idx in groups.items():
         if not idx:
@@ -485,6 +507,17 @@ def table(report: Report, queries, ours, ours_totals, fts, fts_totals) -> str:
     lines.append(f"goal: p95 <= {goal:.0f} ms and <= 1.5x FTS5 p95 ({1.5 * b['p95']:.1f} ms): "
                  f"learncom p95 {a['p95']:.1f} ms -> "
                  f"{'MET' if a['p95'] <= goal and a['p95'] <= 1.5 * b['p95'] else 'NOT MET'}")
+    if "first asks" in per_group:
+        c = per_group["first asks"]["learncom"]
+        d = per_group["first asks"]["fts5"]
+        met = c["p95"] <= goal and c["p95"] <= 1.5 * d["p95"]
+        lines.append(f"without the result cache (first asks only): learncom p95 {c['p95']:.1f} ms"
+                     f" -> {'MET' if met else 'NOT MET'} (FTS5 p95 {d['p95']:.1f} ms)")
+    if "learncom_cpu_ms" in f and "fts5_cpu_ms" in f:
+        c, d = f["learncom_cpu_ms"], f["fts5_cpu_ms"]
+        lines.append(f"CPU time per query (what a loaded machine does not distort): learncom "
+                     f"p50 {c['p50']:.1f} / p95 {c['p95']:.1f} ms, FTS5 p50 {d['p50']:.1f} / "
+                     f"p95 {d['p95']:.1f} ms")
     mean_ours = sum(ours_totals) / len(ours_totals)
     mean_fts = sum(fts_totals) / len(fts_totals)
     lines.append(f"mean hits per query: learncom {mean_ours:,.0f}, FTS5 {mean_fts:,.0f} "
@@ -533,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
             viewer = _viewer(viewer_id)
             fts_viewer = {"id": viewer.id, "teams": sorted(viewer.team_ids)}
         ours, ours_totals = run_learncom(app, queries, viewer_id, report)
-        fts, fts_totals = run_fts(conn, queries, fts_viewer)
+        fts, fts_totals = run_fts(conn, queries, fts_viewer, report)
         conn.close()
         say(table(report, queries, ours, ours_totals, fts, fts_totals))
         if args.profile:

@@ -51,6 +51,9 @@ def load_config(instance_path: Path) -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _env("SMTP_STARTTLS", "1") == "1",
         "MAIL_FROM": _env("MAIL_FROM", "learncom@localhost"),
+        # The site's address for links in mail sent outside a request (flask learncom
+        # send-digests), e.g. "https://learncom.example.nl".
+        "SITE_URL": _env("SITE_URL", "http://localhost:5000"),
     }
 
 

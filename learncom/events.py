@@ -15,6 +15,9 @@ Events and their keyword arguments:
 - ``content.restored``         target (Post or Comment), actor
 - ``member.role_changed``      user, actor, old, new
 - ``member.activation_changed`` user, actor, active
+- ``team.created``             team, actor
+- ``team.member_added``        team, user, actor
+- ``team.member_removed``      team, user, actor
 """
 
 from __future__ import annotations

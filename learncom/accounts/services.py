@@ -347,7 +347,7 @@ def team_name_taken(name: str) -> bool:
         func.lower(Team.name) == (name or "").strip().lower()).limit(1)) is not None
 
 
-def create_team(name: str, description: str | None = None) -> Team:
+def create_team(name: str, description: str | None = None, *, by: User | None = None) -> Team:
     name = name.strip()
     if not name:
         raise AccountError(_("Fill in a name."))
@@ -357,6 +357,7 @@ def create_team(name: str, description: str | None = None) -> Team:
                 description=(description or "").strip() or None)
     db.session.add(team)
     db.session.flush()
+    events.emit("team.created", team=team, actor=by)
     return team
 
 
@@ -374,21 +375,23 @@ def teams_with_counts() -> list[tuple[Team, int]]:
     return [(team, counts.get(team.id, 0)) for team in teams]
 
 
-def add_team_member(team: Team, user: User) -> bool:
+def add_team_member(team: Team, user: User, *, by: User | None = None) -> bool:
     """Add a member; False when they already belong to the team."""
     if user in team.members:
         return False
     team.members.append(user)
     db.session.flush()
+    events.emit("team.member_added", team=team, user=user, actor=by)
     return True
 
 
-def remove_team_member(team: Team, user: User) -> bool:
+def remove_team_member(team: Team, user: User, *, by: User | None = None) -> bool:
     """Remove a member; False when they did not belong to the team."""
     if user not in team.members:
         return False
     team.members.remove(user)
     db.session.flush()
+    events.emit("team.member_removed", team=team, user=user, actor=by)
     return True
 
 

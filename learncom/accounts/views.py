@@ -220,7 +220,8 @@ def create_team():
     _require(current_user.can_manage_teams)
     form = TeamForm()
     if form.validate_on_submit():
-        team = services.create_team(form.name.data, form.description.data)
+        team = services.create_team(form.name.data, form.description.data,
+                                    by=current_user)
         db.session.commit()
         flash(_("Team %(name)s is created. Add its members below.", name=team.name), "success")
         return redirect(url_for("accounts.team", slug=team.slug))
@@ -260,7 +261,7 @@ def add_team_member(slug: str):
             form.member.errors.append(_("No active member has this display name or e-mail "
                                         "address."))
         else:
-            if services.add_team_member(team, user):
+            if services.add_team_member(team, user, by=current_user):
                 db.session.commit()
                 flash(_("%(name)s is now a member of %(team)s.", name=user.name,
                         team=team.name), "success")
@@ -279,7 +280,7 @@ def remove_team_member(slug: str, user_id: int):
     user = services.get_user(user_id)
     if user is None:
         abort(404)
-    if services.remove_team_member(team, user):
+    if services.remove_team_member(team, user, by=current_user):
         db.session.commit()
         flash(_("%(name)s is no longer a member of %(team)s.", name=user.name, team=team.name),
               "success")

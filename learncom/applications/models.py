@@ -12,6 +12,8 @@ from learncom.dbtypes import UTCDateTime, utcnow
 from learncom.extensions import db
 from learncom.posts.models import Neighbourhood, Post
 
+FRICTION_RETURNED = ("yes", "no", "unknown")
+
 
 class LessonApplication(db.Model):
     __tablename__ = "lesson_applications"
@@ -36,3 +38,17 @@ class LessonApplication(db.Model):
     user: Mapped[User | None] = relationship()
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     team: Mapped[Team | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<LessonApplication {self.id} of post {self.post_id}>"
+
+    def can_delete(self, user) -> bool:
+        """The member who recorded it, or a coordinator."""
+        return (user is not None and user.is_authenticated
+                and (user.id == self.user_id or user.is_coordinator))
+
+    @property
+    def where(self) -> str:
+        """The neighbourhood, the free-text place, or both."""
+        parts = [self.neighbourhood.name if self.neighbourhood else None, self.place]
+        return " · ".join(part for part in parts if part)

@@ -1,7 +1,12 @@
-"""See views.py and services.py."""
+"""The audit log: every coordinator and admin action. subscribers.py writes rows for the
+events (learncom/events.py); other features call services.record directly; views.py shows the
+log to admins."""
 
 
 def init_app(app) -> None:
+    from learncom import slots
+    from learncom.audit import subscribers  # noqa: F401  (subscribes to the events)
     from learncom.audit.views import bp
 
     app.register_blueprint(bp)
+    slots.add_template("nav.main", "audit/_nav.html")

@@ -3,6 +3,16 @@ the action (or subscribe to its event), so the log can never miss a committed ac
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
+
+from learncom import vocab
+from learncom.accounts.models import Team, User
 from learncom.audit.models import AuditEvent
 from learncom.extensions import db
 
@@ -16,3 +26,205 @@ def record(actor, action: str, target, detail: dict | None = None) -> AuditEvent
     db.session.add(event)
     db.session.flush()
     return event
+
+
+# -- reading the log -------------------------------------------------------------------------------
+
+# A readable label per action. Actions not listed here still read well (see `action_label`).
+ACTION_LABELS = {
+    "friction.status_changed": _l("Friction status changed"),
+    "friction.owner_changed": _l("Friction owner changed"),
+    "lesson.curated": _l("Lesson curated"),
+    "lesson.uncurated": _l("Curated mark removed"),
+    "post.promoted": _l("Comment promoted to a post"),
+    "post.edited": _l("Someone else's post edited"),
+    "post.deleted": _l("Post deleted"),
+    "content.hidden": _l("Hidden by moderation"),
+    "content.restored": _l("Shown again after moderation"),
+    "flags.dismissed": _l("Reports dismissed"),
+    "member.role_changed": _l("Role changed"),
+    "member.activated": _l("Account reactivated"),
+    "member.deactivated": _l("Account deactivated"),
+    "bundle.created": _l("Bundle created"),
+    "bundle.updated": _l("Bundle changed"),
+    "bundle.published": _l("Bundle published"),
+    "bundle.unpublished": _l("Bundle unpublished"),
+    "bundle.deleted": _l("Bundle deleted"),
+    "team.created": _l("Team created"),
+    "team.member_added": _l("Member added to a team"),
+    "team.member_removed": _l("Member removed from a team"),
+}
+
+DETAIL_LABELS = {
+    "from": _l("From"), "to": _l("To"), "reason": _l("Reason"), "note": _l("Note"),
+    "flags": _l("Reports"), "reasons": _l("Reasons"), "kind": _l("Kind"),
+    "source_post": _l("From post"), "source_comment": _l("From comment"),
+    "post_id": _l("On post"), "team": _l("Team"), "member": _l("Member"),
+    "title": _l("Title"),
+}
+# Detail keys whose value is a post id (shown as a link to the post when the viewer may see it).
+POST_REF_KEYS = ("post_id", "source_post")
+
+TARGET_TYPES = {"posts": _l("Post"), "comments": _l("Comment"), "users": _l("Member"),
+                "bundles": _l("Bundle"), "teams": _l("Team"), "site": _l("Site")}
+
+
+def action_label(action: str) -> str:
+    """The label of an action; an unknown "thing.did_this" reads as "Thing: did this"."""
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    subject, _dot, verb = action.partition(".")
+    subject = subject.replace("_", " ").strip().capitalize()
+    verb = verb.replace("_", " ").replace(".", " ").strip()
+    return f"{subject}: {verb}" if verb else subject
+
+
+def log_query(*, action: str | None = None, actor_id: int | None = None) -> Select:
+    query = select(AuditEvent).options(selectinload(AuditEvent.actor))
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor_id:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    return query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """Every action that occurs in the log, with its label, sorted by label."""
+    present = set(db.session.scalars(select(AuditEvent.action).distinct()))
+    return sorted(((a, action_label(a)) for a in present),
+                  key=lambda pair: pair[1].lower())
+
+
+def actor_choices() -> list[User]:
+    """The members who appear in the log as actors."""
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(select(AuditEvent.actor_id).distinct()))
+        .order_by(func.lower(User.name))))
+
+
+@dataclass
+class TargetView:
+    label: str
+    url: str | None = None
+    kind: str = ""
+
+
+@dataclass
+class EventView:
+    event: AuditEvent
+    label: str
+    target: TargetView
+    detail: list[tuple[str, object]] = field(default_factory=list)
+
+
+def _load(model, ids: set[int], *options) -> dict:
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.scalars(
+        select(model).where(model.id.in_(ids)).options(*options))}
+
+
+def _optional_url(endpoint: str, **values) -> str | None:
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def present(events: list[AuditEvent], viewer) -> list[EventView]:
+    """What the log page shows for each event, with every target loaded in a few queries
+    (one per target type). A target links only when it still exists and the viewer may see
+    it; a post the viewer may not see is shown without its title."""
+    from learncom.bundles.models import Bundle
+    from learncom.discussion.models import Comment
+    from learncom.posts.models import Post
+
+    ids: dict[str, set[int]] = {}
+    for event in events:
+        if event.target_id is not None:
+            ids.setdefault(event.target_type, set()).add(event.target_id)
+        for key in POST_REF_KEYS:
+            value = (event.detail or {}).get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                ids.setdefault("posts", set()).add(value)
+    comments = _load(Comment, ids.get("comments", set()))
+    post_ids = ids.get("posts", set()) | {c.post_id for c in comments.values()}
+    loaded = {
+        "posts": _load(Post, post_ids),
+        "comments": comments,
+        "users": _load(User, ids.get("users", set())),
+        "bundles": _load(Bundle, ids.get("bundles", set())),
+        "teams": _load(Team, ids.get("teams", set())),
+    }
+
+    def post_view(post_id) -> TargetView:
+        post = loaded["posts"].get(post_id)
+        fallback = f"{TARGET_TYPES['posts']} #{post_id}"
+        if post is None:
+            return TargetView(fallback, kind="posts")
+        if not post.can_view(viewer):
+            return TargetView(fallback, kind="posts")
+        return TargetView(post.title, url_for("posts.show", post_id=post.id), kind="posts")
+
+    def target_view(event: AuditEvent) -> TargetView:
+        kind, target_id = event.target_type, event.target_id
+        if target_id is None:
+            return TargetView(str(TARGET_TYPES.get(kind, kind)), kind=kind)
+        row = loaded.get(kind, {}).get(target_id)
+        fallback = f"{TARGET_TYPES.get(kind, kind.capitalize())} #{target_id}"
+        if kind == "posts":
+            return post_view(target_id)
+        if row is None:
+            return TargetView(fallback, kind=kind)
+        if kind == "comments":
+            post = loaded["posts"].get(row.post_id)
+            if post is None or not post.can_view(viewer) or row.is_deleted:
+                return TargetView(fallback, kind=kind)
+            return TargetView(str(_l("Comment on %(title)s", title=post.title)),
+                              url_for("posts.show", post_id=post.id, _anchor=f"reactie-{row.id}"),
+                              kind=kind)
+        if kind == "users":
+            return TargetView(row.name, url_for("accounts.member", user_id=row.id), kind=kind)
+        if kind == "teams":
+            return TargetView(row.name, url_for("accounts.team", slug=row.slug), kind=kind)
+        if kind == "bundles":
+            return TargetView(row.title, _optional_url("bundles.show", slug=row.slug), kind=kind)
+        return TargetView(fallback, kind=kind)
+
+    def detail_rows(event: AuditEvent) -> list[tuple[str, object]]:
+        rows = []
+        for key, value in (event.detail or {}).items():
+            if value is None or value == "":
+                continue
+            label = str(DETAIL_LABELS.get(key, key.replace("_", " ").capitalize()))
+            if key in POST_REF_KEYS and isinstance(value, int):
+                if key == "post_id" and event.target_type == "comments":
+                    continue  # the target already links to the comment on its post
+                rows.append((label, post_view(value)))
+                continue
+            rows.append((label, _detail_value(event.action, key, value)))
+        return rows
+
+    return [EventView(event, action_label(event.action), target_view(event), detail_rows(event))
+            for event in events]
+
+
+def _detail_value(action: str, key: str, value) -> str:
+    if key in ("from", "to"):
+        if action.startswith("friction."):
+            return str(vocab.CHANGE_STATUSES.get(value, value))
+        if action.startswith("member."):
+            return str(vocab.ROLES.get(value, value))
+    if key == "kind":
+        return str(vocab.POST_KINDS.get(value, value))
+    if key in ("reason", "reasons") and action in ("content.hidden", "flags.dismissed"):
+        from learncom.moderation.services import REASONS
+
+        parts = [part.strip() for part in str(value).split(",")]
+        if all(part in REASONS for part in parts):
+            return ", ".join(str(REASONS[part]) for part in parts)
+    if isinstance(value, bool):
+        return str(_l("yes") if value else _l("no"))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)

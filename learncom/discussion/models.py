@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, Text, or_, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learncom.accounts.models import User
@@ -45,6 +45,16 @@ class Comment(db.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+    @classmethod
+    def text_shown_to(cls, user) -> object:
+        """SQL condition: the comments whose text this viewer may read (a comment hidden by
+        moderation only by its author and coordinators). For lists outside the thread."""
+        if user is None or not user.is_authenticated:
+            return cls.hidden_at.is_(None)
+        if user.is_coordinator:
+            return true()
+        return or_(cls.hidden_at.is_(None), cls.author_id == user.id)
 
     def hidden_from(self, user) -> bool:
         """True when this viewer sees "hidden by moderation" instead of the text."""

@@ -173,5 +173,6 @@ def comments_by(user: User, viewer, limit: int = 50) -> list[Comment]:
     """A member's recent comments on posts the viewer can see."""
     return list(db.session.scalars(
         select(Comment).join(Post, Post.id == Comment.post_id)
-        .where(Comment.author_id == user.id, Comment.deleted_at.is_(None), Post.visible_to(viewer))
+        .where(Comment.author_id == user.id, Comment.deleted_at.is_(None), Post.visible_to(viewer),
+               Comment.text_shown_to(viewer))
         .options(selectinload(Comment.post)).order_by(Comment.created_at.desc()).limit(limit)))

@@ -1,7 +1,62 @@
-"""See views.py and services.py."""
+"""Following posts, tags and neighbourhoods; in-app notifications; @mentions; e-mail digests.
+
+See services.py (follows, notifications), mentions.py, digests.py, subscribers.py (events)."""
+
+from __future__ import annotations
+
+
+def _unread_notifications() -> int:
+    """For the header badge: one query per request, none for visitors."""
+    from flask import g
+    from flask_login import current_user
+
+    from learncom.follow import services
+
+    if not current_user.is_authenticated:
+        return 0
+    if "follow_unread" not in g:
+        g.follow_unread = services.unread_count(current_user)
+    return g.follow_unread
+
+
+def _following_tag(name: str) -> bool:
+    from flask_login import current_user
+
+    from learncom.follow import services
+    from learncom.posts import services as post_services
+
+    tag = post_services.get_tag(name) if current_user.is_authenticated else None
+    return tag is not None and services.is_following(current_user, tag)
+
+
+def _following_neighbourhood(hood) -> bool:
+    from flask_login import current_user
+
+    from learncom.follow import services
+
+    return services.is_following(current_user, hood)
+
+
+def _follow_state(post, viewer, comments) -> dict:
+    """Post-page context: whether the viewer follows the post (one query)."""
+    from learncom.follow import services
+
+    return {"following_post": services.is_following(viewer, post)}
 
 
 def init_app(app) -> None:
+    from learncom import slots
+    from learncom.follow import cli as _cli  # noqa: F401  (flask learncom send-digests)
+    from learncom.follow import subscribers as _subscribers  # noqa: F401
     from learncom.follow.views import bp
 
     app.register_blueprint(bp)
+    app.jinja_env.globals.update(unread_notifications=_unread_notifications,
+                                 following_tag=_following_tag,
+                                 following_neighbourhood=_following_neighbourhood)
+    slots.add_post_context(_follow_state)
+    slots.add_template("head", "follow/_head.html")
+    slots.add_template("nav.user", "follow/_nav_user.html")
+    slots.add_template("post.actions", "follow/_post_button.html")
+    slots.add_template("tag.actions", "follow/_tag_button.html")
+    slots.add_template("neighbourhood.actions", "follow/_neighbourhood_button.html")

@@ -1,7 +1,35 @@
-"""See views.py and services.py."""
+"""Moderation: members flag posts and comments, coordinators hide, restore or dismiss.
+See services.py (the logic) and views.py (the routes)."""
+
+
+def _post_context(post, viewer, comments) -> dict:
+    """For coordinators: the open flags on this post and on each comment (one query)."""
+    if not (viewer is not None and viewer.is_authenticated and viewer.is_coordinator):
+        return {}
+    from learncom.moderation.services import open_flag_counts
+
+    on_post, on_comments = open_flag_counts(post, [c.id for c in comments])
+    return {"moderation_post_flags": on_post, "moderation_comment_flags": on_comments}
+
+
+def _open_target_count() -> int:
+    """The number in the coordinators' nav entry (called only for coordinators)."""
+    from flask_login import current_user
+
+    from learncom.moderation.services import open_target_count
+
+    return open_target_count(current_user)
 
 
 def init_app(app) -> None:
+    from learncom import slots
     from learncom.moderation.views import bp
 
     app.register_blueprint(bp)
+    app.jinja_env.globals["moderation_open_count"] = _open_target_count
+    slots.add_template("nav.main", "moderation/_nav.html")
+    slots.add_template("post.header", "moderation/_post_header.html")
+    slots.add_template("post.actions", "moderation/_post_actions.html")
+    slots.add_template("comment.meta", "moderation/_comment_meta.html")
+    slots.add_template("comment.actions", "moderation/_comment_actions.html")
+    slots.add_post_context(_post_context)

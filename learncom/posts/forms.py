@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from learncom import vocab
-from learncom.posts.kinds import COORDINATOR_FIELDS, KIND_FIELDS, KindField
+from learncom.posts.kinds import COORDINATOR_FIELDS, KIND_FIELDS, WORKFLOW_FIELDS, KindField
 from learncom.posts.services import MAX_TAGS, PostInput, parse_tags
 
 MARKDOWN_HELP = _l("Markdown: **bold**, *italic*, a line starting with - for a list, "
@@ -138,8 +138,8 @@ def post_form_class(kind: str, coordinator: bool) -> type[PostForm]:
     """The form for one kind; coordinator-only fields are left out for everyone else."""
     key = (kind, coordinator)
     if key not in _FORM_CLASSES:
-        specs = [spec for spec in KIND_FIELDS[kind]
-                 if coordinator or spec.name not in COORDINATOR_FIELDS]
+        specs = [spec for spec in KIND_FIELDS[kind] if spec.name not in WORKFLOW_FIELDS
+                 and (coordinator or spec.name not in COORDINATOR_FIELDS)]
         attrs = {spec.name: _kind_field(spec) for spec in specs}
         attrs.update(kind=kind, kind_fields=tuple(spec.name for spec in specs))
         _FORM_CLASSES[key] = type(f"{kind.title()}Form", (PostForm,), attrs)

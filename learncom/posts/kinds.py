@@ -61,6 +61,9 @@ KIND_FIELDS: dict[str, tuple[KindField, ...]] = {
 
 # Fields only a coordinator sets: the change process and curation decide these.
 COORDINATOR_FIELDS = frozenset({"change_status", "resolution_note", "curated"})
+# Fields no post form sets, not even a coordinator's: a workflow moves them (the change status
+# goes through frictions.services.change_status, which records why). New posts get the default.
+WORKFLOW_FIELDS = frozenset({"change_status"})
 
 
 def fields_for(kind: str) -> tuple[KindField, ...]:

@@ -291,7 +291,10 @@ def visible_posts(viewer) -> Select:
 
 def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,
                    neighbourhood_id: int | None = None, status: str | None = None,
-                   author_id: int | None = None, author_kind: str | None = None) -> Select:
+                   author_id: int | None = None, author_kind: str | None = None,
+                   sort: str = "newest") -> Select:
+    """`sort`: "newest" (default) or, for lessons, "applied" (most often applied first; see
+    learncom/applications). Unknown values mean newest."""
     query = visible_posts(viewer)
     if kind:
         query = query.where(Post.kind == kind)
@@ -307,7 +310,17 @@ def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,
         query = query.where(Post.author_id == author_id)
     if author_kind:
         query = query.where(Post.author_id.in_(select(User.id).where(User.kind == author_kind)))
+    if sort in LIST_SORTS.get(kind or "", ()) and sort == "applied":
+        from learncom.applications.services import applied_count_subquery
+
+        applied = applied_count_subquery()
+        return query.outerjoin(applied, applied.c.post_id == Post.id).order_by(
+            func.coalesce(applied.c.applied, 0).desc(), Post.created_at.desc(), Post.id.desc())
     return query.order_by(Post.created_at.desc(), Post.id.desc())
+
+
+# The sort orders a kind's list offers (the first is the default).
+LIST_SORTS = {"lesson": ("newest", "applied")}
 
 
 def comment_counts(post_ids: list[int]) -> dict[int, int]:
@@ -408,7 +421,7 @@ def recent_activity(viewer, limit: int = 10) -> list[Activity]:
     visible = Post.visible_to(viewer)
     comments = db.session.scalars(
         select(Comment).join(Post, Post.id == Comment.post_id)
-        .where(visible, Comment.deleted_at.is_(None))
+        .where(visible, Comment.deleted_at.is_(None), Comment.text_shown_to(viewer))
         .options(selectinload(Comment.author), selectinload(Comment.post))
         .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)).all()
     entries = db.session.scalars(

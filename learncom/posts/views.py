@@ -86,13 +86,17 @@ def _list_filters(kind: str | None) -> dict:
 def list_kind(slug: str):
     kind = vocab.SLUG_KINDS[slug]
     filters = _list_filters(kind)
+    sort = request.args.get("sort", "")
+    if sort not in services.LIST_SORTS.get(kind, ()):
+        sort = "newest"
     hood = filters.get("neighbourhood")
     query = services.filtered_posts(
         current_user, kind=kind, tag=filters.get("tag"),
         neighbourhood_id=hood.id if hood else None, status=filters.get("status"),
-        author_kind=filters.get("author_kind"))
+        author_kind=filters.get("author_kind"), sort=sort)
     page = _paginate(query)
     return render_template("posts/list.html", kind=kind, slug=slug, page=page, filters=filters,
+                           sort=sort, sorts=services.LIST_SORTS.get(kind, ()),
                            neighbourhoods=services.all_neighbourhoods(),
                            counts=services.comment_counts([p.id for p in page.items]))
 

@@ -38,6 +38,7 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
+from whoosh.lang import stemmer_for_language
 from whoosh.support.charset import accent_map
 
 # Words: letters and digits, with inner dots kept ("e.g", "1.5"), as Whoosh's default.
@@ -63,9 +64,61 @@ _DUTCH = dutch_analyzer()
 _NAMES = name_analyzer()
 
 
+def chain_stems(text: str) -> list[str]:
+    """The Dutch analyzer chain's terms for a text (the reference `analyse` must equal)."""
+    return [token.text for token in _DUTCH(text or "")]
+
+
+# -- the same analysis in one loop ------------------------------------------------------------
+# Whoosh runs five generator filters per token; indexing spent most of its time there. `analyse`
+# gives exactly the chain's output (a test compares them) with one regex scan and one dict
+# lookup per word, and the index is fed the resulting term lists (Whoosh indexes a list as
+# ready-made tokens).
+
+_STOP_WORDS = StopFilter(lang="nl").stops  # Whoosh's English list plus the Dutch one
+_STEM = stemmer_for_language("nl")
+_FORMS: dict[str, tuple[str, str]] = {}  # lower-cased word -> (folded, stem)
+_MAX_FORMS = 500_000
+
+
+def _forms(word: str) -> tuple[str, str]:
+    found = _FORMS.get(word)
+    if found is None:
+        folded = word.translate(accent_map)
+        found = (folded, _STEM(folded))
+        if len(_FORMS) >= _MAX_FORMS:
+            _FORMS.clear()
+        _FORMS[word] = found
+    return found
+
+
+def analyse(text: str) -> tuple[list[str], list[str]]:
+    """(terms, words) of a text: the stemmed index terms in order (stop words dropped, as the
+    chain does), and the same words folded but not stemmed (the spelling vocabulary)."""
+    terms: list[str] = []
+    words: list[str] = []
+    if not text:
+        return terms, words
+    forms = _FORMS
+    stop = _STOP_WORDS
+    for match in _WORD.finditer(text):
+        word = match.group().lower()
+        if len(word) < 2 or word in stop:
+            continue
+        found = forms.get(word) or _forms(word)
+        words.append(found[0])
+        terms.append(found[1])
+    return terms, words
+
+
 def stems(text: str) -> list[str]:
     """The index terms of a text: what the title/body/comments fields store for it."""
-    return [token.text for token in _DUTCH(text or "")]
+    return analyse(text)[0]
+
+
+def pairs(terms: list[str]) -> list[str]:
+    """Consecutive term pairs ("sociaal team"): what a phrase query looks up."""
+    return [f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)]
 
 
 def folded_words(text: str) -> list[str]:
@@ -97,12 +150,16 @@ _MD_MARKUP = re.compile(
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=4096)
 def plain_text(markdown_text: str | None) -> str:
     """Markdown source as readable plain text, cheaply (no rendering): for indexing and snippets.
 
     Rendering every post through Markdown + the sanitiser would triple rebuild time; the
     tokenizer ignores punctuation anyway, so only the markup a reader would notice in a snippet
     (emphasis, headings, quotes, list bullets, link targets, tags) is stripped.
+
+    Cached by the source text: a results page strips the same bodies and comments again and
+    again (these regexes were the biggest cost of highlighting ten hits).
     """
     if not markdown_text:
         return ""
@@ -158,7 +215,7 @@ class Matcher:
         """(start, end) of every matching word in `text`."""
         if self.pattern is None:
             return []
-        folded = text.lower().translate(_FOLD)
+        folded = _folded(text)
         if len(folded) != len(text):  # a rare letter whose lower case is longer: go slowly
             return [(m.start(), m.end()) for m in _WORD.finditer(text) if self.matches(m.group())]
         found = []
@@ -167,6 +224,11 @@ class Matcher:
             if word is not None and self.matches(word.group()):
                 found.append((word.start(), word.end()))
         return found
+
+
+@lru_cache(maxsize=2048)
+def _folded(text: str) -> str:
+    return text.lower().translate(_FOLD)
 
 
 def highlight(text: str, matcher: Matcher, *, width: int = 220) -> Markup | None:

@@ -21,7 +21,7 @@ from typing import Protocol
 from learncom.search.query import ParsedQuery
 
 FACETS = ("kind", "tag", "neighbourhood", "status")
-SORTS = ("relevance", "newest")
+SORTS = ("relevance", "newest", "applied")
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class PostDocument:
     comments: str
     author_name: str
     place: str  # neighbourhood name and city
+    applied: int = 0  # how often the lesson was applied (LessonApplication rows)
     fingerprint: str = ""
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from learncom import vocab
+from learncom.applications.models import LessonApplication
 from learncom.discussion.models import Comment
 from learncom.posts.models import Post
 from learncom.search.analysis import plain_text
@@ -23,7 +24,8 @@ HIDDEN = "hidden"
 
 
 def load_options():
-    """Everything a document needs: six queries per batch, whatever its size."""
+    """Everything a document needs: six queries per batch, whatever its size (seven with the
+    applied counts)."""
     return (selectinload(Post.author), selectinload(Post.tags), selectinload(Post.neighbourhood),
             selectinload(Post.log_entries),
             selectinload(Post.comments).load_only(Comment.id, Comment.body, Comment.deleted_at,
@@ -37,6 +39,24 @@ def load_posts(session: Session, post_ids: list[int]) -> dict[int, Post]:
     return {post.id: post for post in posts}
 
 
+def applied_counts(session: Session, post_ids: list[int]) -> dict[int, int]:
+    """How often each post (a lesson) was applied: one grouped query per batch."""
+    if not post_ids:
+        return {}
+    rows = session.execute(select(LessonApplication.post_id, func.count())
+                           .where(LessonApplication.post_id.in_(post_ids))
+                           .group_by(LessonApplication.post_id))
+    return {post_id: n for post_id, n in rows}
+
+
+def documents_for(session: Session, post_ids: list[int]) -> dict[int, PostDocument]:
+    """The documents of these posts (those that exist), in seven queries."""
+    posts = load_posts(session, post_ids)
+    applied = applied_counts(session, list(posts))
+    return {post_id: document_for(post, applied.get(post_id, 0))
+            for post_id, post in posts.items()}
+
+
 def iter_documents(session: Session, batch: int = 500) -> Iterator[PostDocument]:
     """Every post as a document, in id order, `batch` posts at a time (for rebuild and check)."""
     last = 0
@@ -45,10 +65,10 @@ def iter_documents(session: Session, batch: int = 500) -> Iterator[PostDocument]
                                    .order_by(Post.id).limit(batch)))
         if not ids:
             return
-        posts = load_posts(session, ids)
+        docs = documents_for(session, ids)
         for post_id in ids:
-            if post_id in posts:
-                yield document_for(posts[post_id])
+            if post_id in docs:
+                yield docs[post_id]
         last = ids[-1]
         session.expunge_all()
 
@@ -57,9 +77,11 @@ def count_posts(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Post)) or 0
 
 
-def comment_texts(post: Post) -> list[str]:
-    return [plain_text(c.body) for c in post.comments
-            if c.deleted_at is None and c.hidden_at is None and c.body]
+def comment_texts(post: Post) -> Iterator[str]:
+    """The visible comments as plain text, one at a time (highlighting stops at the first
+    that matches)."""
+    return (plain_text(c.body) for c in post.comments
+            if c.deleted_at is None and c.hidden_at is None and c.body)
 
 
 def body_text(post: Post) -> str:
@@ -70,7 +92,7 @@ def body_text(post: Post) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def document_for(post: Post) -> PostDocument:
+def document_for(post: Post, applied: int = 0) -> PostDocument:
     status_field = vocab.STATUS_FIELD.get(post.kind)
     hood = post.neighbourhood
     comments = "\n".join(comment_texts(post))[:MAX_COMMENTS_CHARS]
@@ -85,14 +107,21 @@ def document_for(post: Post) -> PostDocument:
         title=post.title, body=body_text(post), comments=comments,
         author_name=post.author.name if post.author else "",
         place=" ".join(p for p in (hood.name, hood.city) if p) if hood else "",
+        applied=applied,
     )
     doc.fingerprint = fingerprint(doc)
     return doc
 
 
+#: Bump when the index schema or analysis changes: every document then reads as stale, so
+#: `flask search check` fails and `make run` rebuilds the index.
+INDEX_FORMAT = 2
+
+
 def fingerprint(doc: PostDocument) -> str:
     """A hash of everything indexed: `check` compares it to find stale documents."""
     values = {k: v for k, v in vars(doc).items() if k != "fingerprint"}
+    values["_format"] = INDEX_FORMAT
     values["created_at"] = doc.created_at.isoformat() if doc.created_at else None
     raw = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()

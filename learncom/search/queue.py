@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from learncom.extensions import db
 from learncom.search.backend import Busy
-from learncom.search.documents import document_for, load_posts
+from learncom.search.documents import documents_for
 from learncom.search.models import OPS, IndexQueue
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,7 @@ def _index_queued(engine, writer, batch: int) -> list[int]:
             if not rows:
                 break
             post_ids = sorted({row.post_id for row in rows})
-            posts = load_posts(session, post_ids)
-            documents = {post_id: document_for(post) for post_id, post in posts.items()}
+            documents = documents_for(session, post_ids)
         # The database says what the post is now; the queued op only said "look again".
         for post_id in post_ids:
             if post_id in documents:

@@ -172,10 +172,11 @@ def _hits(engine: EngineResults, viewer) -> list[Hit]:
         post = posts.get(engine_hit.id)
         if post is None or not post.can_view(viewer):
             continue
+        highlights = snippets(post, matcher)
         hits.append(Hit(id=post.id, kind=post.kind, title=post.title, url=post_url(post.id),
-                        score=engine_hit.score, highlights=snippets(post, matcher),
+                        score=engine_hit.score, highlights=highlights,
                         title_html=highlight_all(post.title, matcher), post=post,
-                        summary=_summary(post.body)))
+                        summary="" if highlights else _summary(post.body)))
     return hits
 
 

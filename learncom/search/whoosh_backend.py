@@ -10,9 +10,14 @@ Layout on disk (`SEARCH_INDEX_DIR`)::
 `rebuild` builds a new `ix-*` directory beside the live one and swaps the `current` symlink with
 an atomic rename, so searches never see a half-built index.
 
-What is stored: only the post id, its fingerprint (for `check`) and the title. Results pages
-load the ten hits from the database (one query) and highlight from there (`services.py`), so the
-index never holds whole bodies (the main memory and speed cost measured for untuned Whoosh).
+What is stored: only the post id and its fingerprint (for `check`). Results pages load the ten
+hits from the database (one query) and highlight from there (`services.py`), so the index never
+holds whole bodies (the main memory and speed cost measured for untuned Whoosh).
+
+Indexing: the Dutch text fields get ready-made term lists from `analysis.analyse` (one regex
+pass, a dict lookup per word) instead of Whoosh's analyzer chain, without positions; phrases
+are looked up in a `pairs` field of consecutive terms. Searching: `evaluate.py` evaluates the
+query a posting list at a time (same scores as Whoosh) with a per-searcher term cache.
 
 Writers: `ix.writer()` takes Whoosh's lock without waiting and raises `LockError` when another
 process (or thread) is writing; we turn that into `Busy` and the caller leaves the queue to the
@@ -28,10 +33,13 @@ and keeps segments a merge has replaced, so after a merge every document is coun
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
+import heapq
 import os
 import shutil
 import threading
+import time
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
@@ -42,22 +50,19 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.collectors import (
-    ScoredCollector,
-    TimeLimit,
-    TimeLimitCollector,
-    WrappingCollector,
-)
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.collectors import TimeLimit
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
-from whoosh.sorting import FieldFacet
 
 from learncom.search.analysis import (
     MAX_EXPANSIONS,
     MIN_COMPOUND_LENGTH,
+    analyse,
     dutch_analyzer,
     folded_words,
     name_analyzer,
+    pairs,
     stems,
 )
 from learncom.search.backend import (
@@ -69,6 +74,7 @@ from learncom.search.backend import (
     SearchBackend,
     Visibility,
 )
+from learncom.search.evaluate import Evaluator, TermCache
 from learncom.search.query import (
     MIN_PREFIX_LENGTH,
     FieldFilter,
@@ -81,13 +87,27 @@ from learncom.text import slugify
 
 TEXT_FIELDS = ("title", "body", "comments", "tagtext")
 NAME_FIELDS = ("people", "place")
-PHRASE_FIELDS = ("title", "body", "comments")
 COMPOUND_BOOST = 0.5
 # Compounds a query word expands to (prefix searches `word*` keep MAX_EXPANSIONS): each one
 # is a Term per text field, and these dominated the cost of evaluating a query.
 COMPOUND_EXPANSIONS = 10
-_REPLACE_EVERY = 10  # matches between matcher simplifications, as Whoosh does
 LIVE = "current"
+SORT_COLUMNS = ("created_at", "applied")
+
+
+def _cached_reader(self, fieldname, column):
+    """`W3PerDocReader._cached_reader`, remembering a missing column too. The original only
+    caches columns that exist, so every posting of a field without lengths (ids, keywords)
+    asked the file system whether the column file exists: 150,000 `stat` calls per 1,000
+    posts when an index is committed (half the commit time measured at 10,000 posts)."""
+    readers = self._readers
+    if fieldname not in readers:
+        readers[fieldname] = (self.column_reader(fieldname, column)
+                              if self.has_column(fieldname) else None)
+    return readers[fieldname]
+
+
+W3PerDocReader._cached_reader = _cached_reader  # segments are immutable: safe to cache
 
 
 def make_schema() -> Schema:
@@ -104,11 +124,19 @@ def make_schema() -> Schema:
         neighbourhood=ID(sortable=True),
         status=ID(sortable=True),
         tags=KEYWORD(commas=True, lowercase=True, scorable=True, field_boost=2.0),
-        tagtext=TEXT(analyzer=dutch, field_boost=2.0, phrase=False),
         created_at=DATETIME(sortable=True),
-        title=TEXT(analyzer=dutch, field_boost=3.0, stored=True, spelling=True),
-        body=TEXT(analyzer=dutch, spelling=True),
-        comments=TEXT(analyzer=dutch),
+        applied=NUMERIC(int, bits=32, signed=False, sortable=True),
+        # The Dutch text fields are fed ready-made term lists (`analysis.analyse`): no
+        # positions (phrases use `pairs`), no Whoosh analysis at index time.
+        tagtext=TEXT(analyzer=dutch, field_boost=2.0, phrase=False),
+        title=TEXT(analyzer=dutch, field_boost=3.0, phrase=False),
+        body=TEXT(analyzer=dutch, phrase=False),
+        comments=TEXT(analyzer=dutch, phrase=False),
+        # Consecutive term pairs of title, body and comments (not across them): a phrase is
+        # the AND of its pairs, a posting-list lookup instead of a position check per document.
+        pairs=TEXT(analyzer=dutch, phrase=False),
+        # The folded, unstemmed words of title and body: the "did you mean" vocabulary.
+        spell=KEYWORD(scorable=False),
         people=TEXT(analyzer=names, phrase=False),
         place=TEXT(analyzer=names, phrase=False),
     )
@@ -122,19 +150,24 @@ def _naive_utc(value: datetime | None) -> datetime:
 
 
 def whoosh_fields(doc: PostDocument) -> dict:
+    title, title_words = analyse(doc.title)
+    body, body_words = analyse(doc.body)
+    comments = analyse(doc.comments)[0]
+    tagtext = analyse(" ".join(tag.replace("-", " ") for tag in doc.tags))[0]
     fields = {
         "id": str(doc.id), "fingerprint": doc.fingerprint, "kind": doc.kind,
         "visibility": doc.visibility,
         "team_id": str(doc.team_id) if doc.team_id else None,
         "author_id": str(doc.author_id) if doc.author_id else None,
         "author_kind": doc.author_kind, "neighbourhood": doc.neighbourhood,
-        "status": doc.status, "tags": ",".join(doc.tags) or None,
-        "tagtext": " ".join(tag.replace("-", " ") for tag in doc.tags) or None,
-        "created_at": _naive_utc(doc.created_at), "title": doc.title,
-        "body": doc.body or None, "comments": doc.comments or None,
+        "status": doc.status, "tags": ",".join(doc.tags) or None, "tagtext": tagtext,
+        "created_at": _naive_utc(doc.created_at), "applied": doc.applied,
+        "title": title, "body": body, "comments": comments,
+        "pairs": pairs(title) + pairs(body) + pairs(comments),
+        "spell": sorted(set(title_words) | set(body_words)),
         "people": doc.author_name or None, "place": doc.place or None,
     }
-    return {name: value for name, value in fields.items() if value not in (None, "")}
+    return {name: value for name, value in fields.items() if value not in (None, "", [])}
 
 
 # -- the index directory ---------------------------------------------------------------------
@@ -191,7 +224,16 @@ class IndexStore:
         return previous
 
     def open(self, path: Path | None = None):
-        return whoosh_index.open_dir(str(path or self.live_path()))
+        """Open the index. A writer committing at the same moment deletes the TOC file that
+        `open_dir` just chose as the latest (`FileNotFoundError`): then read it again."""
+        for attempt in range(20):
+            try:
+                return whoosh_index.open_dir(str(path or self.live_path()))
+            except FileNotFoundError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable")
 
 
 # -- searchers -------------------------------------------------------------------------------
@@ -204,6 +246,11 @@ class _Lease:
         # (Searcher.up_to_date() never holds for an empty index: its reader has no generation.)
         self.generation = ix.latest_generation()
         self.searcher = ix.searcher()
+        # Keys the per-process result cache: a new generation never sees an old page.
+        self.searcher.learncom_generation = (str(path), self.generation, id(self))
+        # What the set-at-a-time evaluator caches for this searcher (see evaluate.py).
+        self.searcher.learncom_terms = TermCache()
+        self.searcher.learncom_lengths = {}
         self.users = 0
         self.retired = False
         self.pid = os.getpid()
@@ -268,6 +315,46 @@ class SearcherPool:
 POOL = SearcherPool()
 
 
+class _ResultCache:
+    """The engine's answer to the last few hundred (query, filters, visibility, page, sort)
+    per process, keyed by the searcher's index generation: people page back and forth, share
+    links and repeat popular searches, and any change to the index starts a new generation.
+    Timed-out (partial) answers are not kept."""
+
+    def __init__(self, size: int = 512):
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, EngineResults] = OrderedDict()
+        self._size = size
+
+    def get(self, key: tuple) -> EngineResults | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, results: EngineResults) -> None:
+        with self._lock:
+            self._items[key] = results
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+RESULTS = _ResultCache()
+
+
+def _copy(results: EngineResults) -> EngineResults:
+    return dataclasses.replace(
+        results, hits=list(results.hits),
+        facets={name: dict(values) for name, values in results.facets.items()},
+        terms=set(results.terms), prefixes=set(results.prefixes))
+
+
 # -- facets ----------------------------------------------------------------------------------
 
 class _FacetCache:
@@ -313,76 +400,17 @@ class _FacetCache:
             for docnum in reader.postings("tags", btext).all_ids():
                 tags[docnum] = (*tags[docnum], value)
         arrays["tag"] = tags
+        # Sort keys, read from the column (sortable) fields once per segment.
+        for name in SORT_COLUMNS:
+            if name in reader.schema and reader.has_column(name):
+                column = reader.column_reader(name, translate=False)
+                arrays[name] = [column[d] for d in range(n)]
+            else:
+                arrays[name] = [0] * n
         return arrays
 
 
 FACETS = _FacetCache()
-
-
-class _FacetCountingCollector(WrappingCollector):
-    """Wraps the top-N (or sorting) collector and counts the facets and the exact total in the
-    same pass, so the query is evaluated once per search.
-
-    Every match is visited: the wrapped collector's block-quality skipping (which leaves the
-    total partial) is not used. Matched docnums are gathered per segment and counted from the
-    cached facet arrays (`FACETS`) when the segment is done."""
-
-    def __init__(self, child, path: Path):
-        self.child = child
-        self.path = path
-        self.seen = 0
-        self.counts = {name: Counter() for name in ("kind", "tag", "neighbourhood", "status")}
-        self._arrays: dict | None = None
-        self._docnums: list[int] = []
-
-    def set_subsearcher(self, subsearcher, offset):
-        self._flush()
-        WrappingCollector.set_subsearcher(self, subsearcher, offset)
-        self._arrays = FACETS.arrays(self.path, subsearcher.reader())
-
-    def matches(self):
-        child = self.child
-        if not isinstance(child, ScoredCollector):
-            yield from child.matches()
-            return
-        # ScoredCollector.matches() would skip low-scoring blocks and, once the top N is
-        # full, replace the matcher with one that drops documents that cannot enter it.
-        # Simplifying with a minimum quality of 0 keeps every match.
-        matcher = child.matcher
-        countdown = 0
-        while matcher.is_active():
-            if countdown == 0:
-                matcher = matcher.replace(0)
-                child.matcher = self.matcher = matcher
-                if not matcher.is_active():
-                    break
-                countdown = _REPLACE_EVERY
-            countdown -= 1
-            yield matcher.id()
-            matcher.next()
-
-    def collect(self, sub_docnum):
-        self._docnums.append(sub_docnum)
-        return self.child.collect(sub_docnum)
-
-    def finish(self):
-        self._flush()
-        self.child.finish()
-
-    def _flush(self) -> None:
-        docnums, arrays = self._docnums, self._arrays
-        if not docnums or arrays is None:
-            return
-        self._docnums = []
-        self.seen += len(docnums)
-        for name in ("kind", "neighbourhood", "status"):
-            self.counts[name].update(map(arrays[name].__getitem__, docnums))
-        tags = arrays["tag"]
-        self.counts["tag"].update(chain.from_iterable(map(tags.__getitem__, docnums)))
-
-    def facets(self) -> dict[str, dict[str, int]]:
-        self._flush()  # what a time limit interrupted
-        return _facet_dicts(self.counts)
 
 
 # -- the backend -----------------------------------------------------------------------------
@@ -392,7 +420,11 @@ class _Writer:
         self._writer = writer
 
     def upsert(self, doc: PostDocument) -> None:
-        self._writer.update_document(**whoosh_fields(doc))
+        fields = whoosh_fields(doc)
+        schema = self._writer.schema
+        # An index built before a field was added (e.g. `applied`) takes the fields it knows
+        # until the next `flask search rebuild`.
+        self._writer.update_document(**{k: v for k, v in fields.items() if k in schema})
 
     def delete(self, post_id: int) -> None:
         self._writer.delete_by_term("id", str(post_id))
@@ -473,6 +505,11 @@ class WhooshBackend(SearchBackend):
     def search(self, query: ParsedQuery, filters: Filters, visibility: Visibility, *,
                page: int = 1, per_page: int = 10, sort: str = "relevance") -> EngineResults:
         with POOL.searcher(self.store) as searcher:
+            key = (getattr(searcher, "learncom_generation", None), repr(query),
+                   tuple(sorted(vars(filters).items())), visibility, page, per_page, sort)
+            cached = RESULTS.get(key) if key[0] is not None else None
+            if cached is not None:
+                return _copy(cached)
             builder = _QueryBuilder(searcher)
             restrictions = builder.filters(filters) + builder.field_groups(query)
             text_groups = builder.text_groups(query)
@@ -489,33 +526,48 @@ class WhooshBackend(SearchBackend):
                                     page, per_page, sort)
                 results.fallback = True
             results.terms, results.prefixes = builder.terms, builder.prefixes
+            if key[0] is not None and not results.timed_out:
+                RESULTS.put(key, _copy(results))
             return results
 
-    def _run(self, searcher, q, page: int, per_page: int, sort: str) -> EngineResults:
-        sortedby = FieldFacet("created_at", reverse=True) if sort == "newest" else None
-        counter = _FacetCountingCollector(
-            searcher.collector(limit=page * per_page, sortedby=sortedby),
-            self.store.live_path())
-        collector = TimeLimitCollector(counter, timelimit=self.time_limit, use_alarm=False)
+    def _run(self, searcher, q, page: int, per_page: int, sort: str, *,
+             facets: bool = True) -> EngineResults:
+        """Every match of `q` with its score (set at a time, `evaluate.py`), the exact total and
+        facet counts from the per-segment arrays, and the page of hits in the requested order.
+        The time limit is checked between steps; when it strikes, what was evaluated so far
+        (whole segments) is returned with `timed_out`."""
+        evaluator = Evaluator(searcher, _term_cache(searcher), _lengths(searcher),
+                              time_limit=self.time_limit)
+        path = self.store.live_path()
+        counts = {name: Counter() for name in ("kind", "tag", "neighbourhood", "status")}
+        total = 0
+        keep = page * per_page
+        best: list[tuple] = []
         timed_out = False
         try:
-            searcher.search_with_collector(q, collector)
+            for segment, found in evaluator.run(q):
+                if not found:
+                    continue
+                total += len(found)
+                arrays = FACETS.arrays(path, segment.reader)
+                if facets:
+                    _count(counts, arrays, found)
+                best = heapq.nsmallest(keep, chain(best, _sort_keys(found, arrays, segment.offset,
+                                                                    sort)))
         except TimeLimit:
             timed_out = True
-        found = collector.results()
         start = (page - 1) * per_page
-        hits = [EngineHit(int(found[i]["id"]), float(found.score(i) or 0.0))
-                for i in range(start, min(start + per_page, found.scored_length()))]
-        # The counting collector sees every match (no block skipping), so the total and the
-        # facets are exact unless the time limit cut the search short.
-        total = counter.seen if not timed_out else max(counter.seen, found.scored_length())
-        return EngineResults(hits=hits, total=total, facets=counter.facets(),
+        hits = []
+        for key in best[start:start + per_page]:
+            docnum, score = key[-1], key[-2]
+            hits.append(EngineHit(int(searcher.stored_fields(docnum)["id"]), float(score)))
+        return EngineResults(hits=hits, total=total, facets=_facet_dicts(counts),
                              timed_out=timed_out)
 
     def suggest(self, query: ParsedQuery, visibility: Visibility) -> dict[str, str]:
         """Corrections for words that match nothing the viewer can see. A candidate comes from
-        the index vocabulary (Whoosh's unstemmed `spell_` fields, by edit distance) and is only
-        offered when a post the viewer may see contains it (its stem, in the searched fields),
+        the index vocabulary (the unstemmed words of the `spell` field, by edit distance) and is
+        only offered when a post the viewer may see contains it (its stem, in the searched fields),
         so a word that only occurs in team posts is never revealed outside the team. (The
         ranking among candidates uses whole-index word frequencies; only visible words are
         ever shown.)"""
@@ -534,9 +586,8 @@ class WhooshBackend(SearchBackend):
                     terms = stems(candidate)
                     if len(terms) != 1:
                         continue
-                    # Whoosh's spell_* fields only give the word list: their postings point
-                    # at the wrong documents (whoosh-reloaded 2.7.5), so whether a visible post
-                    # holds the word is asked of the real fields.
+                    # `spell` holds title and body words only: whether a visible post holds
+                    # the word is asked of the searched fields.
                     used = wq.Or([wq.Term(field, terms[0]) for field in TEXT_FIELDS])
                     if _any(searcher, wq.And([used, allowed])):
                         corrections[word] = candidate
@@ -548,27 +599,61 @@ class WhooshBackend(SearchBackend):
         if not text or not text.strip():
             return []
         with POOL.searcher(self.store) as searcher:
-            keys = _key_terms(searcher, text[:20_000], 15)
-            if not keys:
+            q = similar_query(searcher, text, visibility, exclude)
+            if q is None:
                 return []
-            q = wq.Or([wq.Term(field, term, boost=weight) for term, weight in keys
-                       for field in ("title", "body", "tagtext")])
-            q = wq.And([q, wq.ConstantScoreQuery(_QueryBuilder(searcher).visibility(visibility),
-                                                 0.0)])
-            if exclude is not None:
-                q = wq.AndNot(q, wq.Term("id", str(exclude)))
-            collector = TimeLimitCollector(searcher.collector(limit=limit),
-                                           timelimit=self.time_limit, use_alarm=False)
-            with contextlib.suppress(TimeLimit):
-                searcher.search_with_collector(q, collector)
-            found = collector.results()
-            return [EngineHit(int(found[i]["id"]), float(found.score(i) or 0.0))
-                    for i in range(min(limit, found.scored_length()))]
+            # Exhaustive ranking (Whoosh's top-N collector skips blocks and could miss the
+            # best match), from the term cache when the post page is viewed again.
+            return self._run(searcher, q, 1, limit, "relevance", facets=False).hits
+
+
+def similar_query(searcher, text: str, visibility: Visibility, exclude: int | None):
+    """The text's most telling terms, weighted, over title, body and tags; only what the viewer
+    may see; never the post itself. None when the index knows none of its terms."""
+    keys = _key_terms(searcher, text[:20_000], 15)
+    if not keys:
+        return None
+    q = wq.Or([wq.Term(field, term, boost=weight) for term, weight in keys
+               for field in ("title", "body", "tagtext")])
+    q = wq.And([q, wq.ConstantScoreQuery(_QueryBuilder.visibility(visibility), 0.0)])
+    if exclude is not None:
+        q = wq.AndNot(q, wq.Term("id", str(exclude)))
+    return q
 
 
 def _facet_dicts(counts: dict[str, Counter]) -> dict[str, dict[str, int]]:
     return {name: {value: n for value, n in counter.most_common() if value}
             for name, counter in counts.items()}
+
+
+def _term_cache(searcher) -> TermCache:
+    cache = getattr(searcher, "learncom_terms", None)
+    return cache if cache is not None else TermCache()
+
+
+def _lengths(searcher) -> dict:
+    lengths = getattr(searcher, "learncom_lengths", None)
+    return lengths if lengths is not None else {}
+
+
+def _count(counts: dict[str, Counter], arrays: dict, found: dict[int, float]) -> None:
+    for name in ("kind", "neighbourhood", "status"):
+        counts[name].update(map(arrays[name].__getitem__, found))
+    tags = arrays["tag"]
+    counts["tag"].update(chain.from_iterable(map(tags.__getitem__, found)))
+
+
+def _sort_keys(found: dict[int, float], arrays: dict, offset: int, sort: str):
+    """Keys that order hits as asked with `heapq.nsmallest`; the last two items are the score
+    and the global docnum. Equal keys fall back to the document order, as Whoosh's collectors
+    do."""
+    if sort == "newest":
+        created = arrays["created_at"]
+        return ((-created[d], offset + d, s, offset + d) for d, s in found.items())
+    if sort == "applied":
+        applied = arrays["applied"]
+        return ((-applied[d], -s, offset + d, s, offset + d) for d, s in found.items())
+    return ((-s, offset + d, s, offset + d) for d, s in found.items())
 
 
 def _key_terms(searcher, text: str, count: int) -> list[tuple[str, float]]:
@@ -599,10 +684,9 @@ def _any(searcher, q) -> bool:
 
 def _candidates(searcher, word: str) -> list[str]:
     found: list[str] = []
-    for field in ("title", "body"):
-        for candidate in searcher.corrector(field).suggest(word, limit=6, maxdist=2, prefix=1):
-            if candidate not in found:
-                found.append(candidate)
+    for candidate in searcher.corrector("spell").suggest(word, limit=10, maxdist=2, prefix=1):
+        if candidate not in found:
+            found.append(candidate)
     return sorted(found, key=lambda c: (_distance(word, c), found.index(c)))
 
 
@@ -747,7 +831,10 @@ class _QueryBuilder:
             self.terms.update(terms)
         if len(terms) == 1:
             return wq.Or([wq.Term(field, terms[0]) for field in TEXT_FIELDS])
-        return wq.Or([wq.Phrase(field, terms) for field in PHRASE_FIELDS])
+        # Every consecutive pair must occur (in title, body or comments): exact for two words;
+        # for longer phrases the pairs could in theory occur apart, which is rare enough.
+        found = [wq.Term("pairs", pair) for pair in pairs(terms)]
+        return found[0] if len(found) == 1 else wq.And(found)
 
     def field(self, clause: FieldFilter):
         name, value = clause.field, clause.value

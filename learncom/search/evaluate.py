@@ -1,0 +1,335 @@
+"""Set-at-a-time evaluation of the search query over Whoosh's index files.
+
+Profiling the search path at 10,000 posts showed almost all the time in Whoosh's matcher tree:
+a union or intersection matcher steps through every matching document one posting at a time
+(several Python calls per posting per term), and the BM25F scorer asks the length column for
+every posting. A results page needs every match anyway (exact total, facet counts), so instead
+of stepping a matcher tree this module evaluates the same Whoosh query a whole posting list at a
+time, per segment:
+
+- a `Term` is read block by block straight from the postings file (ids and weights arrays), its
+  BM25F score computed for every posting in one loop with the segment's field lengths cached as
+  an array; the resulting {docnum: score} dict is cached on the searcher (idf and average field
+  length are properties of that searcher's generation), so a word asked again costs nothing;
+- `Or` adds the dicts, `And` walks the smallest one and looks the others up, a constant-score
+  part (visibility, filters) is a set, `AndNot` subtracts a set, `AndMaybe` adds where present;
+- anything else (phrases, date ranges) is evaluated by Whoosh's own matcher, restricted to the
+  segment, and joins in as a dict.
+
+The scores are exactly Whoosh's (`scoring.BM25F` with its defaults, boosts multiplied in, sums
+for `Or`/`And`), which `tests/test_search_perf.py` checks against Whoosh's own exhaustive
+evaluation of the same query. Deleted documents are removed from each segment's result at the
+end (deletion is a per-document predicate, so this equals removing them everywhere).
+
+This relies on whoosh-reloaded 2.7.5's block postings format (`W3LeafMatcher`); postings of
+another kind are read through the generic matcher interface.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.collectors import TimeLimit
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25F
+
+_B = BM25F().B
+_K1 = BM25F().K1
+
+# Cached postings per searcher (a few hundred terms hold most of what people search for).
+CACHE_POSTINGS = 400_000
+
+
+class _Deadline:
+    def __init__(self, seconds: float | None):
+        self.at = time.monotonic() + seconds if seconds is not None else None
+
+    def check(self) -> None:
+        if self.at is not None and time.monotonic() > self.at:
+            raise TimeLimit()
+
+
+class TermCache:
+    """{(segment, field, text): {docnum: score}} and {(segment, field, text): docnums} for one
+    searcher, bounded by the number of postings held (least recently used dropped first)."""
+
+    def __init__(self, limit: int = CACHE_POSTINGS):
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, object] = OrderedDict()
+        self._held = 0
+        self._limit = limit
+
+    def get(self, key: tuple):
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value) -> None:
+        size = len(value) + 1
+        if size > self._limit:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self._held += size
+            while self._held > self._limit:
+                _key, old = self._items.popitem(last=False)
+                self._held -= len(old) + 1
+
+
+class Segment:
+    """One segment of a searcher, with its cached field lengths."""
+
+    def __init__(self, top, subsearcher, offset: int, number: int, cache: TermCache,
+                 lengths: dict):
+        self.top = top
+        self.searcher = subsearcher
+        self.reader = subsearcher.reader()
+        self.offset = offset
+        self.number = number
+        self.cache = cache
+        self._lengths = lengths  # shared per searcher: {(segment number, field): list}
+
+    def lengths(self, field: str) -> list[int]:
+        key = (self.number, field)
+        found = self._lengths.get(key)
+        if found is None:
+            length = self.reader.doc_field_length
+            found = [length(d, field, 1) for d in range(self.reader.doc_count_all())]
+            self._lengths[key] = found
+        return found
+
+    def postings(self, field: str, text: str) -> tuple[list[int], list[float]]:
+        try:
+            m = self.reader.postings(field, text)
+        except TermNotFound:
+            return [], []
+        if isinstance(m, FilterMatcher):  # deletions: removed at the end, see module doc
+            m = m.child
+        ids: list[int] = []
+        weights: list[float] = []
+        if isinstance(m, W3LeafMatcher):
+            while m.is_active():
+                m._read_ids()  # noqa: SLF001 - a whole block at a time, see module doc
+                m._read_weights()  # noqa: SLF001
+                ids.extend(m._ids)  # noqa: SLF001
+                weights.extend(m._weights)  # noqa: SLF001
+                m._next_block()  # noqa: SLF001
+        else:
+            while m.is_active():
+                ids.append(m.id())
+                weights.append(m.weight())
+                m.next()
+        return ids, weights
+
+    def term_scores(self, field: str, text: str) -> dict[int, float]:
+        key = ("s", self.number, field, text)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        ids, weights = self.postings(field, text)
+        if not ids:
+            found = {}
+        elif not self.top.schema[field].scorable:
+            found = dict(zip(ids, weights, strict=True))
+        else:
+            idf = self.top.idf(field, text)
+            avgfl = self.top.avg_field_length(field) or 1
+            lengths = self.lengths(field)
+            k1 = _K1
+            k1_plus_1 = k1 + 1
+            norm = k1 * (1 - _B)
+            per_length = k1 * _B / avgfl
+            found = {d: idf * ((w * k1_plus_1) / (w + norm + per_length * lengths[d]))
+                     for d, w in zip(ids, weights, strict=True)}
+        self.cache.put(key, found)
+        return found
+
+    def term_docs(self, field: str, text: str):
+        key = ("d", self.number, field, text)
+        found = self.cache.get(key)
+        if found is None:
+            found = frozenset(self.postings(field, text)[0])
+            self.cache.put(key, found)
+        return found
+
+    def all_docs(self):
+        return range(self.reader.doc_count_all())
+
+
+def _constant(q) -> float:
+    """A `ConstantScoreQuery`'s score as Whoosh gives it: its `ListMatcher` treats a score of
+    0.0 as "no constant" and returns the weight 1.0 instead (whoosh-reloaded 2.7.5). It is the
+    same for every match of the And it is part of, so it never changes the order."""
+    return q.score or 1.0
+
+
+class Evaluator:
+    """Evaluates one Whoosh query over every segment of a searcher."""
+
+    def __init__(self, searcher, cache: TermCache, lengths: dict,
+                 time_limit: float | None = None):
+        self.searcher = searcher
+        self.cache = cache
+        self.lengths = lengths
+        self.deadline = _Deadline(time_limit)
+
+    def segments(self) -> list[Segment]:
+        leaves = self.searcher.leaf_searchers()
+        return [Segment(self.searcher, sub, offset, n, self.cache, self.lengths)
+                for n, (sub, offset) in enumerate(leaves)]
+
+    def run(self, q) -> Iterable[tuple[Segment, dict[int, float]]]:
+        """(segment, {docnum: score}) per segment, deleted documents removed. Raises
+        `TimeLimit` between steps once the time limit has passed."""
+        for segment in self.segments():
+            self.deadline.check()
+            found = self.scores(q, segment)
+            reader = segment.reader
+            if found and reader.has_deletions():
+                deleted = reader.deleted_docs_set  # a cached property in 2.7.5
+                if callable(deleted):
+                    deleted = deleted()
+                found = {d: s for d, s in found.items() if d not in deleted}
+            yield segment, found
+
+    # -- scored parts -------------------------------------------------------------------------
+    def scores(self, q, seg: Segment) -> dict[int, float]:
+        self.deadline.check()
+        boost = getattr(q, "boost", 1.0)
+        if isinstance(q, wq.Term):
+            found = seg.term_scores(q.fieldname, q.text)
+        elif isinstance(q, wq.ConstantScoreQuery):
+            found = dict.fromkeys(self.docs(q.child, seg), _constant(q))
+            boost = 1.0
+        elif isinstance(q, wq.AndNot):
+            found = self.scores(q.a, seg)
+            if found:
+                excluded = self.docs(q.b, seg)
+                found = {d: s for d, s in found.items() if d not in excluded}
+        elif isinstance(q, wq.AndMaybe):
+            found = self.scores(q.a, seg)
+            if found:
+                extra = self.scores(q.b, seg)
+                found = {d: s + extra.get(d, 0.0) for d, s in found.items()}
+        elif isinstance(q, wq.And):
+            found = self._and(q.subqueries, seg)
+        elif isinstance(q, wq.Or) and not q.minmatch and not q.scale:
+            found = self._or(q.subqueries, seg)
+        elif q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__):
+            found = {}
+        elif isinstance(q, wq.Every) and not q.fieldname:
+            found = dict.fromkeys(seg.all_docs(), 1.0)
+        else:
+            found = self._whoosh_scores(q, seg)
+            boost = 1.0  # Whoosh's matcher applied it
+        if boost != 1.0:
+            found = {d: s * boost for d, s in found.items()}
+        return found
+
+    def _or(self, subqueries, seg: Segment) -> dict[int, float]:
+        parts = [self.scores(sub, seg) for sub in subqueries]
+        parts = [p for p in parts if p]
+        if not parts:
+            return {}
+        parts.sort(key=len, reverse=True)
+        total = dict(parts[0])
+        get = total.get
+        for part in parts[1:]:
+            for d, s in part.items():
+                total[d] = get(d, 0.0) + s
+        return total
+
+    def _and(self, subqueries, seg: Segment) -> dict[int, float]:
+        scored, constant = [], []
+        bonus = 0.0
+        for sub in subqueries:
+            if isinstance(sub, wq.ConstantScoreQuery):
+                constant.append(sub.child)
+                bonus += _constant(sub)
+            else:
+                scored.append(sub)
+        sets = []
+        for child in sorted(constant, key=self._cost):
+            docs = self.docs(child, seg)
+            if not docs:
+                return {}
+            sets.append(docs)
+        dicts = []
+        for sub in scored:
+            part = self.scores(sub, seg)
+            if not part:
+                return {}
+            dicts.append(part)
+        if not dicts:
+            base = min(sets, key=len)
+            return {d: bonus for d in base if all(d in s for s in sets)}
+        dicts.sort(key=len)
+        first, others = dicts[0], dicts[1:]
+        sets.sort(key=len)
+        result = {}
+        for d, s in first.items():
+            for other in others:
+                v = other.get(d)
+                if v is None:
+                    break
+                s += v
+            else:
+                for docs in sets:
+                    if d not in docs:
+                        break
+                else:
+                    result[d] = s + bonus
+        return result
+
+    @staticmethod
+    def _cost(q) -> int:
+        return 0 if isinstance(q, wq.Term) else 1
+
+    # -- unscored parts (filters, exclusions) -------------------------------------------------
+    def docs(self, q, seg: Segment):
+        """The set of docnums matching `q` (scores not needed)."""
+        self.deadline.check()
+        if isinstance(q, wq.Term):
+            return seg.term_docs(q.fieldname, q.text)
+        if isinstance(q, wq.ConstantScoreQuery):
+            return self.docs(q.child, seg)
+        if isinstance(q, wq.Every) and not q.fieldname:
+            return set(seg.all_docs())
+        if isinstance(q, wq.Or) and not q.minmatch:
+            parts = [self.docs(sub, seg) for sub in q.subqueries]
+            return set().union(*parts) if parts else set()
+        if isinstance(q, wq.And):
+            parts = sorted((self.docs(sub, seg) for sub in q.subqueries), key=len)
+            if not parts:
+                return set()
+            return set(parts[0]).intersection(*parts[1:])
+        if isinstance(q, wq.AndNot):
+            return set(self.docs(q.a, seg)) - set(self.docs(q.b, seg))
+        if isinstance(q, wq.AndMaybe):
+            return self.docs(q.a, seg)
+        if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__):
+            return set()
+        return set(self._whoosh_scores(q, seg, scored=False))
+
+    def _whoosh_scores(self, q, seg: Segment, *, scored: bool = True) -> dict[int, float]:
+        """Whoosh's own matcher for what this module does not evaluate itself (phrases, date
+        ranges)."""
+        context = seg.searcher.boolean_context() if not scored else seg.searcher.context()
+        m = q.matcher(seg.searcher, context)
+        found: dict[int, float] = {}
+        check = self.deadline.check
+        while m.is_active():
+            found[m.id()] = m.score() if scored else 0.0
+            m.next()
+            check()  # a phrase can be slow per document: ask each time (~60 ns)
+        return found
