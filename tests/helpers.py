@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from html.parser import HTMLParser
 
 from sqlalchemy import event
 
@@ -31,3 +32,24 @@ def queries_for(client, url: str) -> int:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(statements)
+
+
+class Elements(HTMLParser):
+    """Start tags with their attributes, enough to find elements by id or class."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+    def find(self, tag=None, class_=None, **attrs) -> list[dict]:
+        return [a for t, a in self.tags if (tag is None or t == tag)
+                and (class_ is None or class_ in a.get("class", "").split())
+                and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())]
+
+
+def elements(response) -> Elements:
+    return Elements(response.get_data(as_text=True))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -15,26 +14,7 @@ from learncom.bundles import services
 from learncom.bundles.models import Bundle, BundleItem
 from learncom.extensions import db
 from learncom.posts import services as post_services
-from tests.helpers import queries_for
-
-
-class Elements(HTMLParser):
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, {k: v or "" for k, v in attrs}))
-
-    def find(self, tag=None, class_=None, **attrs) -> list[dict]:
-        return [a for t, a in self.tags if (tag is None or t == tag)
-                and (class_ is None or class_ in a.get("class", "").split())
-                and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())]
-
-
-def elements(response) -> Elements:
-    return Elements(response.get_data(as_text=True))
+from tests.helpers import elements, queries_for
 
 
 @pytest.fixture

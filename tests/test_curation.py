@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -17,30 +16,9 @@ from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.posts.models import Post
 from learncom.search.models import IndexQueue
-from tests.helpers import counted, queries_for
+from tests.helpers import counted, elements, queries_for
 
 ACTORS = ("anonymous", "member", "coordinator", "admin")
-
-
-class Elements(HTMLParser):
-    """Start tags with their attributes, enough to find elements by id or class."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, {k: v or "" for k, v in attrs}))
-
-    def find(self, tag=None, class_=None, **attrs) -> list[dict]:
-        return [a for t, a in self.tags if (tag is None or t == tag)
-                and (class_ is None or class_ in a.get("class", "").split())
-                and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())]
-
-
-def elements(response) -> Elements:
-    return Elements(response.get_data(as_text=True))
 
 
 @pytest.fixture
