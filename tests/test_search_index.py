@@ -275,15 +275,3 @@ def test_the_pool_keeps_a_bounded_number_of_indexes_open(tmp_path):
         assert again is opened[1]
     pool.close()
     assert opened[1].is_closed and opened[2].is_closed
-
-
-def test_a_rebuild_with_two_processes_reports_the_writing_phase(search_app, create_user,
-                                                                create_post, runner):
-    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
-    author = create_user()
-    posts = [create_post(author, title=f"Taalcafé nummer {n}") for n in range(5)]
-    result = runner.invoke(args=["search", "rebuild", "--procs", "2"])
-    assert result.exit_code == 0, result.output
-    assert "Waiting for the 2 indexing processes" in result.output
-    assert "Index written in" in result.output
-    assert sorted(get_backend().fingerprints()) == sorted(p.id for p in posts)

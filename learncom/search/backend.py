@@ -12,7 +12,7 @@ facet counts and a spelling suggestion. Loading posts and highlighting happen on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -138,9 +138,11 @@ class SearchBackend(Protocol):
                 limit: int) -> list[EngineHit]: ...
 
     def rebuild(self, documents: Iterable[PostDocument], total: int,
-                progress: Callable[[int], None] | None = None, *, procs: int = 1,
-                finishing: Callable[[], None] | None = None) -> None:
-        """Index every document into a fresh index and swap it in atomically."""
+                progress: Callable[[int], None] | None = None, *,
+                parts: Sequence = ()) -> None:
+        """Index every document into a fresh index and swap it in atomically. With several
+        `parts` (`documents.Part`), an engine may index them in parallel, each part read by
+        its own process, instead of `documents`."""
         ...
 
     def fingerprints(self) -> dict[int, str]:

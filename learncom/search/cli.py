@@ -24,7 +24,7 @@ class _Rate:
 
 @search_cli.command("rebuild")
 @click.option("--procs", default=1, show_default=True, type=click.IntRange(1, 16),
-              help="Indexing processes (Whoosh multiprocessing writer).")
+              help="Indexing processes, each indexing its own range of posts.")
 @with_appcontext
 def rebuild_command(procs: int) -> None:
     """Build a fresh index beside the live one and swap it in."""
@@ -34,25 +34,14 @@ def rebuild_command(procs: int) -> None:
         total = documents.count_posts(session)
     rate = _Rate()
     started = time.monotonic()
-    # With several processes the bar counts posts handed to the workers; they finish their
-    # share while the index is committed, which is reported on its own line.
-    label = "Indexing" if procs == 1 else f"Reading posts for {procs} indexing processes"
-    committing: list[float] = []
+    label = "Indexing" if procs == 1 else f"Indexing ({procs} processes)"
     with click.progressbar(length=total, label=label, show_eta=True, show_pos=True,
                            item_show_func=rate) as bar:
         def progress(n: int) -> None:
             rate.done += n
             bar.update(n, rate.done)
 
-        def finishing() -> None:
-            committing.append(time.monotonic())
-            if procs > 1:
-                bar.render_finish()
-                click.echo(f"Waiting for the {procs} indexing processes to write the index…")
-
-        count = services.rebuild(progress, procs=procs, finishing=finishing)
-    if procs > 1 and committing:
-        click.echo(f"Index written in {time.monotonic() - committing[0]:.1f} s.")
+        count = services.rebuild(progress, procs=procs)
     elapsed = time.monotonic() - started
     click.echo(f"Indexed {count} posts in {elapsed:.1f} s "
                f"({count / max(elapsed, 1e-6):.0f} posts/s).")

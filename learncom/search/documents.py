@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -57,12 +59,16 @@ def documents_for(session: Session, post_ids: list[int]) -> dict[int, PostDocume
             for post_id, post in posts.items()}
 
 
-def iter_documents(session: Session, batch: int = 500) -> Iterator[PostDocument]:
-    """Every post as a document, in id order, `batch` posts at a time (for rebuild and check)."""
-    last = 0
+def iter_documents(session: Session, batch: int = 500, *, after: int = 0,
+                   upto: int | None = None) -> Iterator[PostDocument]:
+    """Every post (with `after < id <= upto`) as a document, in id order, `batch` posts at a
+    time (for rebuild and check)."""
+    last = after
     while True:
-        ids = list(session.scalars(select(Post.id).where(Post.id > last)
-                                   .order_by(Post.id).limit(batch)))
+        query = select(Post.id).where(Post.id > last)
+        if upto is not None:
+            query = query.where(Post.id <= upto)
+        ids = list(session.scalars(query.order_by(Post.id).limit(batch)))
         if not ids:
             return
         docs = documents_for(session, ids)
@@ -71,6 +77,40 @@ def iter_documents(session: Session, batch: int = 500) -> Iterator[PostDocument]
                 yield docs[post_id]
         last = ids[-1]
         session.expunge_all()
+
+
+@dataclass(frozen=True)
+class Part:
+    """A range of posts (`after < id <= upto`) and where to read them: what an indexing process
+    of a parallel rebuild needs (it is pickled, so it holds no connection)."""
+    database_url: str
+    after: int
+    upto: int
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Iterator[PostDocument]]:
+        from sqlalchemy import create_engine
+
+        engine = create_engine(self.database_url)
+        try:
+            with Session(engine) as session:
+                yield iter_documents(session, after=self.after, upto=self.upto)
+        finally:
+            engine.dispose()
+
+
+def parts(session: Session, database_url: str, count: int) -> list[Part]:
+    """The posts split into `count` contiguous id ranges of about equal size."""
+    ids = list(session.scalars(select(Post.id).order_by(Post.id)))
+    if not ids:
+        return []
+    size = -(-len(ids) // max(1, min(count, len(ids))))
+    result, after = [], 0
+    for start in range(0, len(ids), size):
+        upto = ids[min(start + size, len(ids)) - 1]
+        result.append(Part(database_url, after, upto))
+        after = upto
+    return result
 
 
 def count_posts(session: Session) -> int:

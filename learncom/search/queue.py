@@ -126,6 +126,17 @@ def _forget(engine, ids: list[int]) -> None:
             session.commit()
 
 
+def visible_ids(session: Session) -> list[int]:
+    """The queue rows this session's snapshot sees. A rebuild that reads the posts afterwards
+    (in this snapshot or a later one) covers them, so they can be forgotten after the swap.
+    Not "every id up to the highest": on PostgreSQL a smaller id may still be uncommitted."""
+    return list(session.scalars(select(IndexQueue.id).order_by(IndexQueue.id)))
+
+
+def forget(ids: list[int], engine=None) -> None:
+    _forget(engine or db.engine, ids)
+
+
 def pending(engine=None) -> int:
     with read_session(engine) as session:
         return session.scalar(select(func.count()).select_from(IndexQueue)) or 0

@@ -277,16 +277,22 @@ def _similar(text: str, viewer, *, exclude: int | None, limit: int) -> list[Post
 
 # -- maintenance -----------------------------------------------------------------------------
 
-def rebuild(progress: Callable[[int], None] | None = None, *, procs: int = 1,
-            finishing: Callable[[], None] | None = None) -> int:
-    """Index every post into a fresh index, swap it in, then drain what queued meanwhile."""
+def rebuild(progress: Callable[[int], None] | None = None, *, procs: int = 1) -> int:
+    """Index every post into a fresh index, swap it in, then drain what queued meanwhile.
+    With `procs` > 1 the posts are split into that many id ranges, each indexed by a process
+    of its own (not for an in-memory database, which other processes cannot open)."""
     from learncom.search import queue
 
     backend = get_backend()
+    url = db.engine.url
+    shared = not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
     with queue.read_session() as session:
+        covered = queue.visible_ids(session)  # first: the snapshot the posts are read in
         total = documents.count_posts(session)
-        backend.rebuild(documents.iter_documents(session), total, progress, procs=procs,
-                        finishing=finishing)
+        parts = (documents.parts(session, url.render_as_string(hide_password=False), procs)
+                 if procs > 1 and shared else [])
+        backend.rebuild(documents.iter_documents(session), total, progress, parts=parts)
+    queue.forget(covered)  # the new index has them; a bulk import is not indexed twice
     queue.sync(backend)
     return total
 

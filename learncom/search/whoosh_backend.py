@@ -55,6 +55,7 @@ from whoosh.collectors import TimeLimit
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 
+from learncom.search import bulk
 from learncom.search.analysis import (
     MAX_EXPANSIONS,
     MIN_COMPOUND_LENGTH,
@@ -459,11 +460,11 @@ class WhooshBackend(SearchBackend):
         writer.commit()
 
     def rebuild(self, documents, total: int, progress: Callable[[int], None] | None = None,
-                *, procs: int = 1, wait: float = 120.0,
-                finishing: Callable[[], None] | None = None) -> None:
+                *, parts=(), wait: float = 120.0) -> None:
         """Build a fresh index beside the live one and swap it in. The live index's writer lock
         is held throughout, so drains leave the queue alone; what they would have written is
-        drained into the new index right after the swap (by the caller)."""
+        drained into the new index right after the swap (by the caller). With several `parts`
+        each is indexed by a process of its own into a segment of the new index (`bulk.py`)."""
         old = self.store.open()
         try:
             hold = old.writer(timeout=wait, delay=0.25)
@@ -472,22 +473,23 @@ class WhooshBackend(SearchBackend):
         try:
             path = self.store.new_path()
             fresh = whoosh_index.create_in(str(path), self.store.schema)
-            options = {"limitmb": 256}
-            if procs > 1:
-                options.update(procs=procs, multisegment=True)
-            writer = fresh.writer(**options)
             try:
-                for doc in documents:
-                    writer.add_document(**whoosh_fields(doc))
-                    if progress is not None:
-                        progress(1)
+                if len(parts) > 1:
+                    bulk.build(str(path), list(parts), progress)
+                else:
+                    writer = bulk.BulkSegmentWriter(fresh)
+                    try:
+                        for doc in documents:
+                            writer.add_document(**whoosh_fields(doc))
+                            if progress is not None:
+                                progress(1)
+                    except BaseException:
+                        writer.cancel()
+                        raise
+                    writer.commit()
             except BaseException:
-                writer.cancel()
                 shutil.rmtree(path, ignore_errors=True)
                 raise
-            if finishing is not None:  # with procs > 1 the workers are still indexing here
-                finishing()
-            writer.commit()
             self.store.swap(path)
         finally:
             hold.cancel()
