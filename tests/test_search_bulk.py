@@ -178,3 +178,14 @@ def test_build_lists_no_segment_for_an_empty_part(tmp_path, search_app):
     url = db.engine.url.render_as_string(hide_password=False)
     assert build(str(path), [documents.Part(url, 10**8, 10**8 + 1)]) == 0
     assert whoosh_index.open_dir(str(path)).doc_count_all() == 0
+
+
+def test_field_lengths_read_at_once_equal_whooshs(tmp_path):
+    from learncom.search.evaluate import _read_lengths
+
+    docs = corpus()
+    write(tmp_path / "ix", docs, BulkSegmentWriter)
+    reader = whoosh_index.open_dir(str(tmp_path / "ix")).reader()
+    for field in ("title", "body", "comments", "pairs", "tagtext", "people", "spell", "id"):
+        assert _read_lengths(reader, field) == [reader.doc_field_length(n, field, 1) or 1
+                                                for n in range(len(docs))], field

@@ -145,6 +145,11 @@ class SearchBackend(Protocol):
         its own process, instead of `documents`."""
         ...
 
+    def tidy(self, load: Callable[[list[int]], dict[int, PostDocument]]) -> int:
+        """Housekeeping after a drain (merging small segments), reading the posts it needs
+        with `load(post_ids)`; never holds the writer for long. Returns the work done."""
+        ...
+
     def fingerprints(self) -> dict[int, str]:
         """Every indexed post id with the fingerprint it was indexed with."""
         ...

@@ -30,7 +30,9 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import delete, event, func, select
@@ -66,8 +68,10 @@ class DrainResult:
     busy: bool = False  # another process held the writer (and drains for us)
 
 
-def drain(backend=None, *, batch: int = BATCH) -> DrainResult:
-    """Index everything in the queue; return at once if another writer holds the index."""
+def drain(backend=None, *, batch: int = BATCH, tidy: bool = True) -> DrainResult:
+    """Index everything in the queue; return at once if another writer holds the index. Then
+    (`tidy`) merge small segments if there are many; the background drainer leaves that to
+    its own thread, so a merge never delays the next drain."""
     if backend is None:
         from learncom.search.services import get_backend
 
@@ -86,8 +90,36 @@ def drain(backend=None, *, batch: int = BATCH) -> DrainResult:
         # Re-read after releasing the lock: a row committed while we held it, whose own drain
         # found the lock taken, is ours to do.
         if not done and not pending(engine):
-            break
+            if not (tidy and result.processed and tidy_index(backend, engine)):
+                break
+            if not pending(engine):  # rows queued while merging
+                break
     return result
+
+
+def tidy_index(backend=None, engine=None) -> int:
+    """Merge small segments until there is nothing left to merge; returns how many."""
+    if backend is None:
+        from learncom.search.services import get_backend
+
+        backend = get_backend()
+    load = partial(_load, engine or db.engine)
+    merged = total = 0
+    for _round in range(10):
+        merged = backend.tidy(load)
+        total += merged
+        if not merged:
+            break
+        # A drain that found the writer taken while the merge swapped in left its rows to
+        # the holder of the lock: that was us.
+        if pending(engine):
+            drain(backend, tidy=False)
+    return total
+
+
+def _load(engine, post_ids: list[int]) -> dict:
+    with read_session(engine) as session:
+        return documents_for(session, post_ids)
 
 
 def read_session(engine=None) -> Session:
@@ -159,11 +191,14 @@ def sync(backend=None, *, wait: float = 120.0) -> DrainResult:
 
 # -- after commit ----------------------------------------------------------------------------
 
-class _Drainer:
-    """One daemon thread per process and app that drains whenever it is woken."""
+class _Worker:
+    """One daemon thread per process and app that runs `job` whenever it is woken (a burst of
+    wakes runs it once or twice, never in parallel)."""
 
-    def __init__(self, app: Flask):
+    def __init__(self, app: Flask, name: str, job: Callable[[], object]):
         self.app = app
+        self.name = name
+        self.job = job
         self.event = threading.Event()
         self.thread: threading.Thread | None = None
         self.pid: int | None = None
@@ -173,8 +208,7 @@ class _Drainer:
         with self.lock:
             if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
                 self.pid = os.getpid()  # a forked worker starts its own thread
-                self.thread = threading.Thread(target=self._run, name="search-drain",
-                                               daemon=True)
+                self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self.thread.start()
         self.event.set()
 
@@ -184,9 +218,25 @@ class _Drainer:
             self.event.clear()
             try:
                 with self.app.app_context():
-                    drain()
+                    self.job()
             except Exception:
-                self.app.logger.exception("search: draining the index queue failed")
+                self.app.logger.exception("search: %s failed", self.name)
+
+
+class _Drainer:
+    """The background drain of a process, and beside it the merging of small segments, in a
+    thread of its own so that a merge never delays the next change."""
+
+    def __init__(self, app: Flask):
+        self.merger = _Worker(app, "search-merge", tidy_index)
+        self.drainer = _Worker(app, "search-drain", self._drain)
+
+    def _drain(self) -> None:
+        if drain(tidy=False).processed:
+            self.merger.wake()
+
+    def wake(self) -> None:
+        self.drainer.wake()
 
 
 def drain_after_commit(app: Flask) -> None:

@@ -55,7 +55,7 @@ from whoosh.collectors import TimeLimit
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 
-from learncom.search import bulk
+from learncom.search import bulk, segments
 from learncom.search.analysis import (
     MAX_EXPANSIONS,
     MIN_COMPOUND_LENGTH,
@@ -75,7 +75,7 @@ from learncom.search.backend import (
     SearchBackend,
     Visibility,
 )
-from learncom.search.evaluate import Evaluator, TermCache
+from learncom.search.evaluate import Evaluator, SegmentLengths, TermCache
 from learncom.search.query import (
     MIN_PREFIX_LENGTH,
     FieldFilter,
@@ -251,7 +251,6 @@ class _Lease:
         self.searcher.learncom_generation = (str(path), self.generation, id(self))
         # What the set-at-a-time evaluator caches for this searcher (see evaluate.py).
         self.searcher.learncom_terms = TermCache()
-        self.searcher.learncom_lengths = {}
         self.users = 0
         self.retired = False
         self.pid = os.getpid()
@@ -419,8 +418,10 @@ FACETS = _FacetCache()
 class _Writer:
     def __init__(self, writer):
         self._writer = writer
+        self.changes = 0
 
     def upsert(self, doc: PostDocument) -> None:
+        self.changes += 1
         fields = whoosh_fields(doc)
         schema = self._writer.schema
         # An index built before a field was added (e.g. `applied`) takes the fields it knows
@@ -428,6 +429,7 @@ class _Writer:
         self._writer.update_document(**{k: v for k, v in fields.items() if k in schema})
 
     def delete(self, post_id: int) -> None:
+        self.changes += 1
         self._writer.delete_by_term("id", str(post_id))
 
 
@@ -440,7 +442,9 @@ class WhooshBackend(SearchBackend):
     @contextlib.contextmanager
     def writing(self) -> Iterator[_Writer]:
         """The index writer, taken without waiting (`Busy` if another writer holds it);
-        committed when the block ends, cancelled if it raises."""
+        committed when the block ends, cancelled if it raises or changed nothing (a new
+        generation makes every process open a new searcher). The commit writes a new segment
+        and never merges: `tidy` merges small segments without holding the lock for long."""
         for _attempt in range(5):
             path = self.store.live_path()
             try:
@@ -452,12 +456,20 @@ class WhooshBackend(SearchBackend):
             writer.cancel()  # a rebuild swapped the index between open and lock
         else:
             raise Busy()
+        wrapped = _Writer(writer)
         try:
-            yield _Writer(writer)
+            yield wrapped
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        if wrapped.changes:
+            writer.commit(merge=False)
+        else:
+            writer.cancel()
+
+    def tidy(self, load: Callable[[list[int]], dict[int, PostDocument]]) -> int:
+        """Merge small segments (see `segments.py`); returns how many were merged."""
+        return segments.merge_small(self.store, load, whoosh_fields)
 
     def rebuild(self, documents, total: int, progress: Callable[[int], None] | None = None,
                 *, parts=(), wait: float = 120.0) -> None:
@@ -633,9 +645,11 @@ def _term_cache(searcher) -> TermCache:
     return cache if cache is not None else TermCache()
 
 
-def _lengths(searcher) -> dict:
-    lengths = getattr(searcher, "learncom_lengths", None)
-    return lengths if lengths is not None else {}
+LENGTHS = SegmentLengths()
+
+
+def _lengths(searcher) -> SegmentLengths:
+    return LENGTHS
 
 
 def _count(counts: dict[str, Counter], arrays: dict, found: dict[int, float]) -> None:
