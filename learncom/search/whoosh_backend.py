@@ -21,7 +21,9 @@ query a posting list at a time (same scores as Whoosh) with a per-searcher term 
 
 Writers: `ix.writer()` takes Whoosh's lock without waiting and raises `LockError` when another
 process (or thread) is writing; we turn that into `Busy` and the caller leaves the queue to the
-holder (see `queue.py`).
+holder (see `queue.py`). A drain commits a new segment without merging; `segments.py` merges
+small segments outside the lock. A rebuild writes its segments with `bulk.py`, one process per
+range of posts.
 
 Searchers: one per process and index, shared by threads with a lease count, replaced by a fresh
 `ix.searcher()` when the index has a newer generation (or the live directory was swapped). We do
