@@ -402,6 +402,7 @@ class _FacetCache:
             for docnum in reader.postings("tags", btext).all_ids():
                 tags[docnum] = (*tags[docnum], value)
         arrays["tag"] = tags
+        arrays["masks"] = _masks(n, arrays)
         # Sort keys, read from the column (sortable) fields once per segment.
         for name in SORT_COLUMNS:
             if name in reader.schema and reader.has_column(name):
@@ -569,7 +570,7 @@ class WhooshBackend(SearchBackend):
                 if facets:
                     _count(counts, arrays, found)
                 best = heapq.nsmallest(keep, chain(best, _sort_keys(found, arrays, segment.offset,
-                                                                    sort)))
+                                                                    sort, keep)))
         except TimeLimit:
             timed_out = True
         start = (page - 1) * per_page
@@ -654,24 +655,77 @@ def _lengths(searcher) -> SegmentLengths:
     return LENGTHS
 
 
+FACET_NAMES = ("kind", "neighbourhood", "status", "tag")
+# From this many matches in a segment, facets are counted with bit masks (a few big-integer
+# ANDs per facet value) instead of a dict lookup per match and facet: 80 ms -> a few ms for the
+# 90,000 matches of `vrijwil*` at 100,000 posts.
+MASKS_FROM = 2_000
+
+
+def _masks(n: int, arrays: dict) -> dict[str, dict[str, int]]:
+    """{facet: {value: int with bit d set for every docnum d with that value}}."""
+    masks: dict[str, dict[str, int]] = {}
+    size = (n >> 3) + 1
+    for name in FACET_NAMES:
+        bits: dict[str, bytearray] = {}
+        for docnum, values in enumerate(arrays[name]):
+            if values is None or values == ():
+                continue
+            for value in (values if name == "tag" else (values,)):
+                buffer = bits.get(value)
+                if buffer is None:
+                    buffer = bits[value] = bytearray(size)
+                buffer[docnum >> 3] |= 1 << (docnum & 7)
+        masks[name] = {value: int.from_bytes(buffer, "little") for value, buffer in bits.items()}
+    return masks
+
+
+def _mask(docnums, n: int) -> int:
+    buffer = bytearray((n >> 3) + 1)
+    for docnum in docnums:
+        buffer[docnum >> 3] |= 1 << (docnum & 7)
+    return int.from_bytes(buffer, "little")
+
+
 def _count(counts: dict[str, Counter], arrays: dict, found: dict[int, float]) -> None:
+    if len(found) >= MASKS_FROM:
+        found_mask = _mask(found, len(arrays["kind"]))
+        for name, values in arrays["masks"].items():
+            counter = counts[name]
+            for value, mask in values.items():
+                matched = (found_mask & mask).bit_count()
+                if matched:
+                    counter[value] += matched
+        return
     for name in ("kind", "neighbourhood", "status"):
         counts[name].update(map(arrays[name].__getitem__, found))
     tags = arrays["tag"]
     counts["tag"].update(chain.from_iterable(map(tags.__getitem__, found)))
 
 
-def _sort_keys(found: dict[int, float], arrays: dict, offset: int, sort: str):
+def _sort_keys(found: dict[int, float], arrays: dict, offset: int, sort: str, keep: int):
     """Keys that order hits as asked with `heapq.nsmallest`; the last two items are the score
     and the global docnum. Equal keys fall back to the document order, as Whoosh's collectors
-    do."""
+    do. Only documents that can be among the first `keep` get a key: those whose primary value
+    reaches the `keep`-th best (found with `heapq.nlargest` over plain numbers), which spares
+    building a tuple for each of tens of thousands of matches."""
+    items = found.items()
     if sort == "newest":
         created = arrays["created_at"]
-        return ((-created[d], offset + d, s, offset + d) for d, s in found.items())
+        if len(found) > keep:
+            least = heapq.nlargest(keep, map(created.__getitem__, found))[-1]
+            items = [(d, s) for d, s in items if created[d] >= least]
+        return ((-created[d], offset + d, s, offset + d) for d, s in items)
     if sort == "applied":
         applied = arrays["applied"]
-        return ((-applied[d], -s, offset + d, s, offset + d) for d, s in found.items())
-    return ((-s, offset + d, s, offset + d) for d, s in found.items())
+        if len(found) > keep:
+            least = heapq.nlargest(keep, map(applied.__getitem__, found))[-1]
+            items = [(d, s) for d, s in items if applied[d] >= least]
+        return ((-applied[d], -s, offset + d, s, offset + d) for d, s in items)
+    if len(found) > keep:
+        least = heapq.nlargest(keep, found.values())[-1]
+        items = [(d, s) for d, s in items if s >= least]
+    return ((-s, offset + d, s, offset + d) for d, s in items)
 
 
 def _key_terms(searcher, text: str, count: int) -> list[tuple[str, float]]:
