@@ -81,12 +81,18 @@ def test_total_and_facets_are_exact(many):
     "buurtk* tag:eenzaamheid",  # prefix and a field filter
     '"buurtkamer verslag"',  # a phrase: the pairs field
     "buurtkamer after:2000-01-01",  # a date range: Whoosh's own matcher inside the evaluation
+    "buurtkamer ouderen verslag",  # a rare word first: the others scored within its matches
 ])
-def test_scores_and_order_are_exactly_whooshs(many, text):
+@pytest.mark.parametrize("restrict", [False, True])
+def test_scores_and_order_are_exactly_whooshs(many, text, restrict, monkeypatch):
     """The set-at-a-time evaluator gives Whoosh's exhaustive ranking: the same documents, the
-    same BM25F scores, the same order."""
+    same BM25F scores, the same order; also when the parts of an And are only scored within
+    the candidates found so far (`restrict`: always, instead of only when it saves work)."""
+    from learncom.search import evaluate
     from learncom.search.query import parse
     from learncom.search.whoosh_backend import POOL, _QueryBuilder
+
+    monkeypatch.setattr(evaluate, "RESTRICT_BELOW", 0 if restrict else 10**9)
 
     backend = _backend()
     with POOL.searcher(backend.store) as searcher:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import threading
 import time
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
 
@@ -43,6 +44,10 @@ from whoosh.util.numeric import byte_to_length
 
 _B = BM25F().B
 _K1 = BM25F().K1
+
+# A term is scored only for an And's candidates when they are this many times fewer than its
+# postings (below that, scoring everything once and caching it is worth more).
+RESTRICT_BELOW = 4
 
 # Cached postings per searcher (a few hundred terms hold most of what people search for).
 CACHE_POSTINGS = 400_000
@@ -61,11 +66,12 @@ class TermCache:
     """{(segment, field, text): {docnum: score}} and {(segment, field, text): docnums} for one
     searcher, bounded by the number of postings held (least recently used dropped first)."""
 
-    def __init__(self, limit: int = CACHE_POSTINGS):
+    def __init__(self, limit: int = CACHE_POSTINGS, size=len):
         self._lock = threading.Lock()
         self._items: OrderedDict[tuple, object] = OrderedDict()
         self._held = 0
         self._limit = limit
+        self._size = size
 
     def get(self, key: tuple):
         with self._lock:
@@ -75,7 +81,7 @@ class TermCache:
             return found
 
     def put(self, key: tuple, value) -> None:
-        size = len(value) + 1
+        size = self._size(value) + 1
         if size > self._limit:
             return
         with self._lock:
@@ -85,7 +91,13 @@ class TermCache:
             self._held += size
             while self._held > self._limit:
                 _key, old = self._items.popitem(last=False)
-                self._held -= len(old) + 1
+                self._held -= self._size(old) + 1
+
+
+# Decoded postings (docnums and weights, 12 bytes each) shared by every searcher of the process:
+# a segment never changes, so a term read by one query (or before the last change to the index)
+# is not read and decoded again. Reading blocks was half of a first-time query at 100,000 posts.
+POSTINGS = TermCache(limit=2_000_000, size=lambda value: len(value[0]))
 
 
 class SegmentLengths:
@@ -151,9 +163,11 @@ class Segment:
         self.cache = cache
         self._lengths = lengths  # {(segment id, field): list}, see `SegmentLengths`
         segment = self.reader.segment()
-        self.id = segment.segment_id() if segment is not None else (id(self.reader), number)
+        self.id = segment.segment_id() if segment is not None else None
 
     def lengths(self, field: str) -> list[int]:
+        if self.id is None:
+            return _read_lengths(self.reader, field)
         key = (self.id, field)
         found = self._lengths.get(key)
         if found is None:
@@ -161,7 +175,20 @@ class Segment:
             self._lengths[key] = found
         return found
 
-    def postings(self, field: str, text: str) -> tuple[list[int], list[float]]:
+    def postings(self, field: str, text: str):
+        """The term's docnums and weights in this segment (deleted documents included), from
+        the process-wide `POSTINGS` cache when another query read them before."""
+        if self.id is None:
+            return self._read_postings(field, text)
+        key = (self.id, field, text)
+        found = POSTINGS.get(key)
+        if found is None:
+            ids, weights = self._read_postings(field, text)
+            found = (array("I", ids), array("d", weights))
+            POSTINGS.put(key, found)
+        return found
+
+    def _read_postings(self, field: str, text: str) -> tuple[list[int], list[float]]:
         try:
             m = self.reader.postings(field, text)
         except TermNotFound:
@@ -184,16 +211,21 @@ class Segment:
                 m.next()
         return ids, weights
 
-    def term_scores(self, field: str, text: str) -> dict[int, float]:
+    def term_scores(self, field: str, text: str, within=None) -> dict[int, float]:
+        """{docnum: BM25F score}. With `within` (the candidates of an And), only those
+        documents may be scored when that is much less work; the result is then not cached."""
         key = ("s", self.number, field, text)
         found = self.cache.get(key)
         if found is not None:
             return found
         ids, weights = self.postings(field, text)
+        partial = within is not None and len(within) * RESTRICT_BELOW < len(ids)
         if not ids:
             found = {}
         elif not self.top.schema[field].scorable:
             found = dict(zip(ids, weights, strict=True))
+            if partial:
+                found = {d: w for d, w in found.items() if d in within}
         else:
             idf = self.top.idf(field, text)
             avgfl = self.top.avg_field_length(field) or 1
@@ -202,9 +234,13 @@ class Segment:
             k1_plus_1 = k1 + 1
             norm = k1 * (1 - _B)
             per_length = k1 * _B / avgfl
+            if partial:
+                return {d: idf * ((w * k1_plus_1) / (w + norm + per_length * lengths[d]))
+                        for d, w in zip(ids, weights, strict=True) if d in within}
             found = {d: idf * ((w * k1_plus_1) / (w + norm + per_length * lengths[d]))
                      for d, w in zip(ids, weights, strict=True)}
-        self.cache.put(key, found)
+        if not partial:
+            self.cache.put(key, found)
         return found
 
     def term_docs(self, field: str, text: str):
@@ -256,28 +292,30 @@ class Evaluator:
             yield segment, found
 
     # -- scored parts -------------------------------------------------------------------------
-    def scores(self, q, seg: Segment) -> dict[int, float]:
+    def scores(self, q, seg: Segment, within=None) -> dict[int, float]:
+        """{docnum: score} of `q`. `within` (a set or dict of candidates, from an And) allows
+        leaving out documents that are not in it; every document in it is scored exactly."""
         self.deadline.check()
         boost = getattr(q, "boost", 1.0)
         if isinstance(q, wq.Term):
-            found = seg.term_scores(q.fieldname, q.text)
+            found = seg.term_scores(q.fieldname, q.text, within)
         elif isinstance(q, wq.ConstantScoreQuery):
             found = dict.fromkeys(self.docs(q.child, seg), _constant(q))
             boost = 1.0
         elif isinstance(q, wq.AndNot):
-            found = self.scores(q.a, seg)
+            found = self.scores(q.a, seg, within)
             if found:
                 excluded = self.docs(q.b, seg)
                 found = {d: s for d, s in found.items() if d not in excluded}
         elif isinstance(q, wq.AndMaybe):
-            found = self.scores(q.a, seg)
+            found = self.scores(q.a, seg, within)
             if found:
-                extra = self.scores(q.b, seg)
+                extra = self.scores(q.b, seg, found)
                 found = {d: s + extra.get(d, 0.0) for d, s in found.items()}
         elif isinstance(q, wq.And):
-            found = self._and(q.subqueries, seg)
+            found = self._and(q.subqueries, seg, within)
         elif isinstance(q, wq.Or) and not q.minmatch and not q.scale:
-            found = self._or(q.subqueries, seg)
+            found = self._or(q.subqueries, seg, within)
         elif q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__):
             found = {}
         elif isinstance(q, wq.Every) and not q.fieldname:
@@ -289,8 +327,8 @@ class Evaluator:
             found = {d: s * boost for d, s in found.items()}
         return found
 
-    def _or(self, subqueries, seg: Segment) -> dict[int, float]:
-        parts = [self.scores(sub, seg) for sub in subqueries]
+    def _or(self, subqueries, seg: Segment, within=None) -> dict[int, float]:
+        parts = [self.scores(sub, seg, within) for sub in subqueries]
         parts = [p for p in parts if p]
         if not parts:
             return {}
@@ -302,7 +340,10 @@ class Evaluator:
                 total[d] = get(d, 0.0) + s
         return total
 
-    def _and(self, subqueries, seg: Segment) -> dict[int, float]:
+    def _and(self, subqueries, seg: Segment, within=None) -> dict[int, float]:
+        """Constant parts as sets, then the scored parts from the rarest to the most common,
+        each scored only within the smallest result so far when that saves work (a common
+        word of a multi-word query is no longer scored for every document that has it)."""
         scored, constant = [], []
         bonus = 0.0
         for sub in subqueries:
@@ -317,12 +358,18 @@ class Evaluator:
             if not docs:
                 return {}
             sets.append(docs)
+        candidates = within
+        smallest = min(sets, key=len) if sets else None
+        if smallest is not None and (candidates is None or len(smallest) < len(candidates)):
+            candidates = smallest
         dicts = []
-        for sub in scored:
-            part = self.scores(sub, seg)
+        for sub in sorted(scored, key=lambda sub: self._size(sub, seg)):
+            part = self.scores(sub, seg, candidates)
             if not part:
                 return {}
             dicts.append(part)
+            if candidates is None or len(part) < len(candidates):
+                candidates = part
         if not dicts:
             base = min(sets, key=len)
             return {d: bonus for d in base if all(d in s for s in sets)}
@@ -343,6 +390,23 @@ class Evaluator:
                 else:
                     result[d] = s + bonus
         return result
+
+    def _size(self, q, seg: Segment) -> int:
+        """An upper bound of how many documents `q` matches, from the term dictionary."""
+        if isinstance(q, wq.Term):
+            try:
+                return seg.reader.doc_frequency(q.fieldname, q.text)
+            except TermNotFound:
+                return 0
+        if isinstance(q, wq.Or):
+            return sum(self._size(sub, seg) for sub in q.subqueries)
+        if isinstance(q, wq.And) and q.subqueries:
+            return min(self._size(sub, seg) for sub in q.subqueries)
+        if isinstance(q, (wq.AndNot, wq.AndMaybe)):
+            return self._size(q.a, seg)
+        if isinstance(q, wq.ConstantScoreQuery):
+            return self._size(q.child, seg)
+        return seg.reader.doc_count_all()
 
     @staticmethod
     def _cost(q) -> int:
