@@ -89,6 +89,8 @@ def merge_small(store, load: Callable[[list[int]], dict], fields: Callable[[obje
     with _merging(store.root) as mine:
         if not mine:
             return 0
+        for stale in store.root.glob(".merge-*"):  # left by a process that died merging
+            shutil.rmtree(stale, ignore_errors=True)
         path = store.live_path()
         ix = store.open(path)
         segments = ix._segments()
