@@ -121,6 +121,7 @@ def test_a_rebuild_with_two_processes_indexes_every_post_once(search_app, create
     posts = make_posts(create_user, create_post, 7)
     result = runner.invoke(args=["search", "rebuild", "--procs", "2"])
     assert result.exit_code == 0, result.output
+    assert "Writing the index…" in result.output
     assert "Indexed 7 posts" in result.output
     backend = get_backend()
     assert sorted(backend.fingerprints()) == sorted(p.id for p in posts)

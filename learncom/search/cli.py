@@ -40,7 +40,13 @@ def rebuild_command(procs: int) -> None:
         def progress(n: int) -> None:
             rate.done += n
             bar.update(n, rate.done)
+            if rate.done >= total and not writing:
+                # Every post is analysed; writing the segments takes about a quarter longer.
+                writing.append(True)
+                bar.render_finish()
+                click.echo("Writing the index…")
 
+        writing: list[bool] = []
         count = services.rebuild(progress, procs=procs)
     elapsed = time.monotonic() - started
     click.echo(f"Indexed {count} posts in {elapsed:.1f} s "
