@@ -94,16 +94,6 @@ def test_the_bulk_writer_writes_the_same_segment_as_whoosh(tmp_path):
             assert (list(ours.column_reader(name)) == list(theirs.column_reader(name))), name
 
 
-def test_the_bulk_writer_only_adds(tmp_path):
-    ix = whoosh_index.create_in(str(tmp_path), make_schema())
-    writer = BulkSegmentWriter(ix)
-    with pytest.raises(NotImplementedError):
-        writer.update_document(id="1")
-    with pytest.raises(NotImplementedError):
-        writer.delete_document(0)
-    writer.cancel()
-
-
 # -- the rebuild -----------------------------------------------------------------------------
 
 def make_posts(create_user, create_post, count: int) -> list:

@@ -60,16 +60,23 @@ def found(word: str) -> list[int]:
     return ids
 
 
-def test_each_drain_commits_a_segment_and_tidy_merges_them(search_app, create_user,
-                                                           create_post):
-    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+def drained_one_by_one(app, create_user, create_post, texts: list[tuple[str, str]]) -> list:
+    """Posts created with the after-commit drain off, then each drained on its own: one
+    segment per post."""
+    app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     author = create_user()
-    posts = [create_post(author, title=f"Buurtkamer {n}", body=f"woord{n}") for n in range(6)]
-    db.session.commit()
+    posts = [create_post(author, title=title, body=body) for title, body in texts]
     for post in posts:
         enqueue(post.id)
         db.session.commit()
         drain(tidy=False)
+    return posts
+
+
+def test_each_drain_commits_a_segment_and_tidy_merges_them(search_app, create_user,
+                                                           create_post):
+    posts = drained_one_by_one(search_app, create_user, create_post,
+                               [(f"Buurtkamer {n}", f"woord{n}") for n in range(6)])
     assert live_segments() == [1] * 6  # one per drain, nothing merged
     drain(tidy=False)
     assert live_segments() == [1] * 6  # an empty drain commits nothing
@@ -84,14 +91,8 @@ def test_each_drain_commits_a_segment_and_tidy_merges_them(search_app, create_us
 def test_a_merge_drops_what_changed_while_it_was_built(search_app, create_user, create_post):
     """The merge reads the posts, then a drain indexes newer versions before the swap: the
     merged segment must not bring the old versions back."""
-    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
-    author = create_user()
-    posts = [create_post(author, title=f"Taalcafé {n}", body=f"oud{n}") for n in range(4)]
-    db.session.commit()
-    for post in posts:
-        enqueue(post.id)
-        db.session.commit()
-        drain(tidy=False)
+    posts = drained_one_by_one(search_app, create_user, create_post,
+                               [(f"Taalcafé {n}", f"oud{n}") for n in range(4)])
     backend = get_backend()
 
     def load_then_change(post_ids):
@@ -108,14 +109,8 @@ def test_a_merge_drops_what_changed_while_it_was_built(search_app, create_user, 
 
 
 def test_a_merge_does_not_resurrect_a_deleted_post(search_app, create_user, create_post):
-    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
-    author = create_user()
-    posts = [create_post(author, title=f"Wandelgroep {n}", body=f"wandel{n}") for n in range(4)]
-    db.session.commit()
-    for post in posts:
-        enqueue(post.id)
-        db.session.commit()
-        drain(tidy=False)
+    posts = drained_one_by_one(search_app, create_user, create_post,
+                               [(f"Wandelgroep {n}", f"wandel{n}") for n in range(4)])
     gone = posts[2]
     enqueue(gone.id, "delete")
     db.session.delete(gone)
@@ -130,15 +125,9 @@ def test_a_merge_does_not_resurrect_a_deleted_post(search_app, create_user, crea
 
 def test_a_merge_gives_up_while_a_writer_holds_the_index(search_app, create_user, create_post,
                                                          monkeypatch):
-    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     monkeypatch.setattr(segments, "LOCK_WAIT", 0.05)
-    author = create_user()
-    for n in range(4):
-        post = create_post(author, title=f"Inloop {n}")
-        db.session.commit()
-        enqueue(post.id)
-        db.session.commit()
-        drain(tidy=False)
+    drained_one_by_one(search_app, create_user, create_post,
+                       [(f"Inloop {n}", "Elke dinsdag.") for n in range(4)])
     backend = get_backend()
     with backend.writing():
         assert segments.merge_small(backend.store, lambda ids: _load(db.engine, ids),

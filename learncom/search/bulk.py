@@ -46,7 +46,7 @@ def _quantised(length: int) -> int:
 class BulkSegmentWriter(SegmentWriter):
     """A writer for one new segment of documents that are only added (a rebuild).
 
-    It takes no lock (the caller owns the new index) and cannot delete or update. Fields whose
+    It takes no lock (the caller owns the new index) and is meant for adding. Fields whose
     value is a list of terms and whose format is `Frequency` or `Existence` take the fast path;
     any other field goes through the field's own `index()` (ids, dates, names: a few postings
     per document), into the same in-memory tables.
@@ -59,12 +59,6 @@ class BulkSegmentWriter(SegmentWriter):
         # field -> term bytes -> [doc numbers, weights, values] (Whoosh's own `index()`)
         self._other: dict[str, dict[bytes, list]] = {}
         self._lengths: dict[str, array] = {}  # field -> quantised length per document
-
-    def update_document(self, **fields):
-        raise NotImplementedError("a bulk segment only adds documents")
-
-    def delete_document(self, docnum, delete=True):
-        raise NotImplementedError("a bulk segment only adds documents")
 
     def add_document(self, **fields):
         self._check_state()
