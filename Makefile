@@ -18,6 +18,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 PYTEST_ARGS ?=
+# The suite runs in parallel, one pytest-xdist worker per core, whole test files per worker
+# (each worker has its own SQLite file or PostgreSQL server, and its own search index).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 export FLASK_APP := wsgi
 
@@ -62,17 +66,17 @@ test: install
 	echo "==> ruff"; \
 	$(BIN)/ruff check . || status=1; \
 	echo "==> pytest on SQLite"; \
-	$(BIN)/pytest $(PYTEST_ARGS) || status=1; \
+	$(PYTEST) $(PYTEST_ARGS) || status=1; \
 	echo "==> pytest on PostgreSQL"; \
-	$(BIN)/pytest --postgres $(PYTEST_ARGS) || status=1; \
+	$(PYTEST) --postgres $(PYTEST_ARGS) || status=1; \
 	if [ $$status -ne 0 ]; then echo "==> make test: FAILED" >&2; else echo "==> make test: passed on SQLite and PostgreSQL"; fi; \
 	exit $$status
 
 test-sqlite: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: install
-	$(BIN)/pytest --postgres $(PYTEST_ARGS)
+	$(PYTEST) --postgres $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import text
 
 from learncom import ROOT, create_app
@@ -30,11 +31,30 @@ def pytest_addoption(parser):
                      help="run the suite against a PostgreSQL server the test run starts itself")
 
 
+# No per-example deadline: on a busy 2-core machine a deadline only measures the neighbours.
+settings.register_profile("learncom", deadline=None)
+settings.load_profile("learncom")
+
+# Fixtures that mean a test reads the search index: such tests are marked `search`.
+SEARCH_FIXTURES = frozenset({"search_app", "index", "post_factory"})
+
+
 def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller compiled the catalogs before starting it
     # Compile the message catalogs the app reads (they are not kept in git).
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "compile",
                     "-d", str(ROOT / "learncom" / "translations")], check=False,
                    capture_output=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The search tests (`tests/test_search_*.py`, or tests using the search fixtures) are
+    marked `search`: only they keep the index up to date after every commit."""
+    for item in items:
+        if (item.path.name.startswith("test_search_")
+                or SEARCH_FIXTURES & set(getattr(item, "fixturenames", ()))):
+            item.add_marker(pytest.mark.search)
 
 
 class IsolatedClient(FlaskClient):
@@ -100,8 +120,13 @@ def app_config(database_url, tmp_path):
 
 
 @pytest.fixture
-def app(_schema, app_config):
-    app = create_app(app_config)
+def app(request, _schema, app_config):
+    # The index is drained after each commit only for tests marked `search` (the others never
+    # read it, and a drain per commit was a third of the suite's time); merging small
+    # segments only where a test turns it on.
+    config = {"SEARCH_DRAIN_AFTER_COMMIT": request.node.get_closest_marker("search") is not None,
+              "SEARCH_SYNC_TIDY": False, **app_config}
+    app = create_app(config)
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
@@ -168,6 +193,47 @@ def create_user(app):
         return user
 
     return factory
+
+
+# The people most tests need, by role in the story: created on first use (a test that only needs
+# a member creates one member), the same names and teams in every module.
+CAST = {
+    "member": ("Mira Lid", {"kind": "resident"}),
+    "author": ("Aad Auteur", {"kind": "professional", "teams": ["Team Noord"]}),
+    "teammate": ("Tom Teamlid", {"kind": "professional", "teams": ["Team Noord"]}),
+    "outsider": ("Otto Buiten", {"kind": "volunteer", "teams": ["Team Zuid"]}),
+    "commenter": ("Bea Bewoner", {"kind": "resident"}),
+    "coordinator": ("Cor Coördinator", {"kind": "civil_servant", "role": "coordinator"}),
+    "admin": ("Ada Beheer", {"role": "admin"}),
+}
+
+
+class People(dict):
+    def __init__(self, create_user):
+        super().__init__()
+        self._create_user = create_user
+
+    def __missing__(self, who: str):
+        name, options = CAST[who]
+        user = self[who] = self._create_user(name, **options)
+        return user
+
+
+@pytest.fixture
+def people(create_user) -> People:
+    """`people["coordinator"]`: the cast's member with that role, created on first use."""
+    return People(create_user)
+
+
+@pytest.fixture
+def login_as(auth, people):
+    """`login_as("coordinator")` logs the cast's coordinator in; "anonymous" does nothing."""
+
+    def login(who: str) -> None:
+        if who != "anonymous":
+            auth.login(people[who])
+
+    return login
 
 
 @pytest.fixture

@@ -37,12 +37,6 @@ def index(search_app):
 
 
 @pytest.fixture
-def post_factory(create_post, index):
-    """create_post + index in one step."""
-
-    def make(author, **kwargs):
-        post = create_post(author, **kwargs)
-        index(post)
-        return post
-
-    return make
+def post_factory(search_app, create_post):
+    """create_post in a search test: its commit queues the post and drains the queue."""
+    return create_post

@@ -154,7 +154,7 @@ def test_a_team_the_member_is_not_in_is_refused(client, auth, lesson, member):
 def test_the_service_refuses_a_future_date_and_a_non_lesson(author, member, lesson, create_post):
     with pytest.raises(services.ApplicationError):
         services.record_application(lesson, member, services.ApplicationInput(
-            applied_on=date.today() + timedelta(days=1), what_happened="x", place="y"))
+            applied_on=services.local_today() + timedelta(days=1), what_happened="x", place="y"))
     experiment = create_post(author, title="Proef")
     with pytest.raises(services.ApplicationError):
         services.record_application(experiment, member, services.ApplicationInput(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from learncom import events
@@ -30,14 +29,6 @@ def rows(action: str | None = None) -> list[AuditEvent]:
 def event_ids(html: str) -> list[int]:
     return [int(n) for n in re.findall(r'<tr class="audit-event" id="audit-(\d+)"', html)]
 
-
-@pytest.fixture
-def people(create_user):
-    return {
-        "member": create_user("Lid"),
-        "coordinator": create_user("Coördinator", role="coordinator"),
-        "admin": create_user("Beheerder", role="admin"),
-    }
 
 
 # -- rows per event ------------------------------------------------------------------------------
@@ -173,7 +164,7 @@ def test_page_shows_rows_newest_first_with_labels_targets_and_detail(
     assert f'href="/posts/{friction.id}"' in row(third)
     # A deleted target: no link.
     assert f"Post #{gone.id}" in row(fourth) and f'href="/posts/{gone.id}"' not in html
-    assert f'href="/leden/{people["member"].id}">Lid</a>' in row(fifth)
+    assert f'href="/leden/{people["member"].id}">Mira Lid</a>' in row(fifth)
     assert "Member" in row(fifth) and "Coordinator" in row(fifth)
     # An action without a label still reads well; no actor means the system.
     assert "Bundle: archived for good" in row(sixth) and "the system" in row(sixth)
@@ -245,14 +236,14 @@ def test_action_label_reads_unknown_actions():
 def test_team_actions_are_logged(client, auth, people):
     auth.login(people["coordinator"])
     client.post("/teams", data={"name": "Wijkteam Zuilen", "description": ""})
-    client.post("/teams/wijkteam-zuilen/leden", data={"member": "Lid"})
+    client.post("/teams/wijkteam-zuilen/leden", data={"member": people["member"].name})
     client.post(f"/teams/wijkteam-zuilen/leden/{people['member'].id}/verwijderen")
     logged = [(r.action, r.actor_id, r.target_type, r.detail) for r in rows()]
     coordinator_id = people["coordinator"].id
     assert logged == [
         ("team.created", coordinator_id, "teams", {"team": "Wijkteam Zuilen"}),
-        ("team.member_added", coordinator_id, "teams", {"member": "Lid"}),
-        ("team.member_removed", coordinator_id, "teams", {"member": "Lid"}),
+        ("team.member_added", coordinator_id, "teams", {"member": "Mira Lid"}),
+        ("team.member_removed", coordinator_id, "teams", {"member": "Mira Lid"}),
     ]
     auth.logout()
     auth.login(people["admin"])

@@ -17,21 +17,6 @@ from learncom.posts import services as post_services
 from tests.helpers import elements, queries_for
 
 
-@pytest.fixture
-def people(create_user):
-    return {
-        "member": create_user("Mira Lid", kind="resident"),
-        "author": create_user("Aad Auteur", teams=["Team Noord"]),
-        "coordinator": create_user("Cor Coördinator", role="coordinator"),
-        "admin": create_user("Ada Beheer", role="admin"),
-    }
-
-
-def login_as(auth, people, who):
-    if who != "anonymous":
-        auth.login(people[who])
-
-
 def lesson(create_post, author, title, curated=True, **kw):
     kw.setdefault("statement", f"{title}: wat we leerden.")
     kw.setdefault("tags", ["leren"])
@@ -94,8 +79,8 @@ READ_CASES = [
 
 
 @pytest.mark.parametrize("url, who, status", READ_CASES)
-def test_read_permissions(client, auth, people, world, url, who, status):
-    login_as(auth, people, who)
+def test_read_permissions(client, auth, login_as, people, world, url, who, status):
+    login_as(who)
     assert client.get(url.format(**world)).status_code == status
 
 
@@ -111,9 +96,9 @@ WRITE_URLS = [
 
 @pytest.mark.parametrize("url", WRITE_URLS)
 @pytest.mark.parametrize("who, status", [("anonymous", 302), ("member", 403)])
-def test_only_coordinators_change_bundles(client, auth, people, world, url, who, status):
+def test_only_coordinators_change_bundles(client, auth, login_as, people, world, url, who, status):
     item = db.session.scalar(select(BundleItem.id))
-    login_as(auth, people, who)
+    login_as(who)
     before = (db.session.scalar(select(func.count()).select_from(Bundle)),
               db.session.scalar(select(func.count()).select_from(BundleItem)))
     response = client.post(url.format(item=item, **world),
@@ -412,9 +397,9 @@ def mixed(people, create_post):
     ("author", ["public", "members", "team", "friction"]),
     ("coordinator", ["public", "members", "friction"]),
 ])
-def test_each_viewer_sees_only_the_items_they_may_see(client, auth, people, mixed, who,
+def test_each_viewer_sees_only_the_items_they_may_see(client, auth, login_as, people, mixed, who,
                                                      expected):
-    login_as(auth, people, who)
+    login_as(who)
     slug = mixed["bundle"].slug
     want = [mixed[name].id for name in expected]
     assert item_ids(client.get(f"/bundels/{slug}")) == want

@@ -21,19 +21,6 @@ from tests.helpers import counted, elements, queries_for
 ACTORS = ("anonymous", "member", "coordinator", "admin")
 
 
-@pytest.fixture
-def people(create_user):
-    return {
-        "member": create_user("Mira Lid", kind="resident"),
-        "author": create_user("Aad Auteur", teams=["Team Noord"]),
-        "coordinator": create_user("Cor Coördinator", role="coordinator"),
-        "admin": create_user("Ada Beheer", role="admin"),
-    }
-
-
-def login_as(auth, people, who: str) -> None:
-    if who != "anonymous":
-        auth.login(people[who])
 
 
 def lesson(create_post, author, title="Een les", **kw):
@@ -59,8 +46,8 @@ def recorder():
 
 @pytest.mark.parametrize("who, status", [("anonymous", 302), ("member", 403),
                                          ("coordinator", 200), ("admin", 200)])
-def test_queue_is_for_coordinators(client, auth, people, who, status):
-    login_as(auth, people, who)
+def test_queue_is_for_coordinators(client, auth, login_as, people, who, status):
+    login_as(who)
     response = client.get("/curatie")
     assert response.status_code == status
     if status == 302:
@@ -69,9 +56,9 @@ def test_queue_is_for_coordinators(client, auth, people, who, status):
 
 @pytest.mark.parametrize("who, status", [("anonymous", 302), ("member", 403),
                                          ("coordinator", 302), ("admin", 302)])
-def test_curate_permissions(client, auth, people, create_post, who, status):
+def test_curate_permissions(client, auth, login_as, people, create_post, who, status):
     post = lesson(create_post, people["author"])
-    login_as(auth, people, who)
+    login_as(who)
     response = client.post(f"/curatie/{post.id}/cureren", data={"curate-note": "Goed"})
     assert response.status_code == status
     db.session.expire_all()
@@ -80,9 +67,9 @@ def test_curate_permissions(client, auth, people, create_post, who, status):
 
 @pytest.mark.parametrize("who, status", [("anonymous", 302), ("member", 403),
                                          ("coordinator", 200), ("admin", 200)])
-def test_curation_page_permissions(client, auth, people, create_post, who, status):
+def test_curation_page_permissions(client, auth, login_as, people, create_post, who, status):
     post = lesson(create_post, people["author"])
-    login_as(auth, people, who)
+    login_as(who)
     assert client.get(f"/curatie/{post.id}").status_code == status
 
 

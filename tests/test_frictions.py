@@ -270,6 +270,7 @@ def test_a_refused_change_emits_nothing(client, auth, coordinator, friction, emi
                              .where(PostRevision.post_id == friction.id)) == 1
 
 
+@pytest.mark.search
 def test_search_is_reindexed_after_a_change(client, auth, coordinator, friction):
     def found(status):
         data = client.get(f"/api/v1/search?status={status}").get_json()

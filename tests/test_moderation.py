@@ -286,6 +286,7 @@ def searchable(client, word: str, post: Post) -> bool:
     return in_html
 
 
+@pytest.mark.search
 def test_hiding_a_post_hides_it_everywhere_but_for_author_and_coordinators(client, auth, world):
     pages = ["/", "/experimenten", "/experimenten?tag=zwembadpas", "/tags/zwembadpas",
              "/wijken/lombok", f"/leden/{world.author.id}"]
@@ -364,6 +365,7 @@ def test_hide_without_note_takes_the_flag_reasons(client, auth, world):
     assert audit_rows("content.restored") == []
 
 
+@pytest.mark.search
 def test_hidden_comment_shows_a_placeholder_to_others(client, auth, world):
     assert searchable(client, COMMENT_WORD, world.post)
     auth.login(world.coordinator)

@@ -69,16 +69,6 @@ def page(response) -> Page:
     return Page(response.get_data(as_text=True))
 
 
-@pytest.fixture
-def people(create_user):
-    return {
-        "member": create_user("Mira Lid", kind="resident"),
-        "author": create_user("Aad Auteur", teams=["Team Noord"]),
-        "commenter": create_user("Bea Bewoner", kind="resident"),
-        "coordinator": create_user("Cor Coördinator", role="coordinator"),
-        "admin": create_user("Ada Beheer", role="admin"),
-    }
-
 
 @pytest.fixture
 def source(people, create_post, create_comment):
@@ -90,10 +80,6 @@ def source(people, create_post, create_comment):
         "Wij vragen eerst wat iemand zelf wil. Daarna pas het formulier!\nDat scheelt weken.")
     return post, comment
 
-
-def login_as(auth, people, who):
-    if who != "anonymous":
-        auth.login(people[who])
 
 
 def lesson_form(**extra) -> dict:
@@ -108,9 +94,9 @@ def lesson_form(**extra) -> dict:
 
 @pytest.mark.parametrize("who, status", [("anonymous", 302), ("member", 403),
                                          ("coordinator", 200), ("admin", 200)])
-def test_promote_comment_form_permissions(client, auth, people, source, who, status):
+def test_promote_comment_form_permissions(client, auth, login_as, people, source, who, status):
     post, comment = source
-    login_as(auth, people, who)
+    login_as(who)
     response = client.get(f"/reacties/{comment.id}/promoveren/les")
     assert response.status_code == status
     if status == 302:
@@ -119,16 +105,16 @@ def test_promote_comment_form_permissions(client, auth, people, source, who, sta
 
 @pytest.mark.parametrize("who, status", [("anonymous", 302), ("member", 403),
                                          ("coordinator", 200), ("admin", 200)])
-def test_promote_thread_form_permissions(client, auth, people, source, who, status):
+def test_promote_thread_form_permissions(client, auth, login_as, people, source, who, status):
     post, _ = source
-    login_as(auth, people, who)
+    login_as(who)
     assert client.get(f"/posts/{post.id}/promoveren/frictie").status_code == status
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member", "author"])
-def test_only_coordinators_can_save_a_promotion(client, auth, people, source, who):
+def test_only_coordinators_can_save_a_promotion(client, auth, login_as, people, source, who):
     post, comment = source
-    login_as(auth, people, who)
+    login_as(who)
     response = client.post(f"/reacties/{comment.id}/promoveren/les", data=lesson_form())
     assert response.status_code in (302, 403)
     response = client.post(f"/posts/{post.id}/promoveren/les", data=lesson_form())
@@ -360,10 +346,10 @@ def test_provenance_is_hidden_from_viewers_who_cannot_see_either_side(
 
 # -- links on comments -------------------------------------------------------------------------
 
-def test_promote_links_only_for_coordinators(client, auth, people, source):
+def test_promote_links_only_for_coordinators(client, auth, login_as, people, source):
     post, comment = source
     for who in ("anonymous", "member", "author"):
-        login_as(auth, people, who)
+        login_as(who)
         html = page(client.get(f"/posts/{post.id}"))
         assert not html.find("a", class_="comment-promote"), who
         assert not html.find("a", class_="thread-promote"), who

@@ -32,16 +32,6 @@ def switch(auth, user):
     auth.login(user)
 
 
-@pytest.fixture
-def people(create_user):
-    return {
-        "author": create_user("Auteur", kind="professional", teams=["Team A"]),
-        "member": create_user("Bewoner", kind="resident"),
-        "teammate": create_user("Collega", kind="professional", teams=["Team A"]),
-        "outsider": create_user("Buiten", kind="volunteer", teams=["Team B"]),
-        "coordinator": create_user("Coördinator", kind="civil_servant", role="coordinator"),
-    }
-
 
 # -- toggling --------------------------------------------------------------------------------
 
@@ -210,7 +200,7 @@ def test_toggle_service_refuses_own_content_and_bad_arguments(people, create_pos
 ])
 def test_team_only_post_matrix(client, auth, people, create_post, create_comment, viewer,
                                expected):
-    post = create_post(people["author"], visibility="team", team="Team A")
+    post = create_post(people["author"], visibility="team", team="Team Noord")
     comment = create_comment(post, people["author"], "Alleen voor het team.")
     switch(auth, people[viewer])
     for url in (f"/posts/{post.id}/herkenbaar", f"/posts/{post.id}/nuttig",
@@ -274,7 +264,7 @@ def test_hidden_post_answers_404_except_to_coordinators(client, auth, people, cr
 
 def test_comment_on_a_team_post_answers_404_to_outsiders(client, auth, people, create_post,
                                                          create_comment):
-    post = create_post(people["author"], visibility="team", team="Team A")
+    post = create_post(people["author"], visibility="team", team="Team Noord")
     comment = create_comment(post, people["teammate"])
     switch(auth, people["outsider"])
     assert client.post(f"/reacties/{comment.id}/herkenbaar", headers=JSON).status_code == 404

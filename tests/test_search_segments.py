@@ -138,6 +138,7 @@ def test_a_merge_gives_up_while_a_writer_holds_the_index(search_app, create_user
 
 def test_the_drain_merges_when_a_tier_is_full(search_app, create_user, create_post):
     """In tests the drain runs in the request (SEARCH_SYNC_DRAIN): it merges at the end."""
+    search_app.config["SEARCH_SYNC_TIDY"] = True  # the suite's default skips merging
     author = create_user()
     for n in range(segments.TIER - 1):
         create_post(author, title=f"Spreekuur {n}")  # commits: queued and drained

@@ -16,7 +16,8 @@ milliseconds on a large index, and `call_on_close` still ties up the worker that
 request (with sync gunicorn workers the next request queues behind it). One daemon thread per
 process waits on an Event, so a burst of commits coalesces into one drain. In TESTING (config
 `SEARCH_SYNC_DRAIN`, default: app.testing) the drain runs synchronously in the hook, so tests are
-deterministic; `SEARCH_DRAIN_AFTER_COMMIT = False` turns the hook off (to simulate a crash
+deterministic; `SEARCH_SYNC_TIDY = False` skips the merging there (most tests
+never need it); `SEARCH_DRAIN_AFTER_COMMIT = False` turns the hook off (to simulate a crash
 between commit and drain, or for bulk imports followed by one `flask search sync`).
 
 Reading the queue and posts uses its own short sessions, never the committing one (a session
@@ -245,7 +246,7 @@ def drain_after_commit(app: Flask) -> None:
     if app.config.get("SEARCH_SYNC_DRAIN", app.testing):
         try:
             with app.app_context():
-                drain()
+                drain(tidy=app.config.get("SEARCH_SYNC_TIDY", True))
         except Exception:
             # The data is committed and the rows stay queued; never fail the request for it.
             app.logger.exception("search: draining the index queue failed")
