@@ -26,7 +26,7 @@ PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 export FLASK_APP := wsgi
 
 .PHONY: venv install catalogs run test test-sqlite test-postgres lint migration clean distclean \
-	bench-search bench-pages translations
+	bench-search bench-pages bench-load translations
 
 N ?= 100000
 QUERIES ?= 200
@@ -89,6 +89,16 @@ bench-search: install
 # Page timings (p50/p95) and SQL statements per page on the demo data, via the test client.
 bench-pages: install
 	$(BIN)/python -m bench.pages
+
+# Seeds 100,000 posts and 1,000,000 comments into SQLite and into PostgreSQL, serves each with
+# gunicorn (2 workers) and drives it with locust: req/s and p50/p95/p99 per page kind beside a
+# bare /hello of the same app (`make bench-load N=10000 COMMENTS=100000` for a quicker run).
+COMMENTS ?= 1000000
+CLIENTS ?= 8
+DURATION ?= 60
+bench-load: install
+	$(BIN)/python -m bench.load --posts $(N) --comments $(COMMENTS) --clients $(CLIENTS) \
+		--duration $(DURATION)
 
 # Extract the interface strings and update the Dutch catalog (then translate what is empty).
 # `--ignore-dirs ".*"`: Babel skips folders starting with "_" by default (templates/_macros).

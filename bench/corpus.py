@@ -292,8 +292,21 @@ def html(text: str) -> str:
     return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n"))
 
 
-def generate(n_posts: int, seed: int = 20261123, progress=None) -> CorpusStats:
-    """Fill the (empty) database of the current app with `n_posts` posts. Returns counts."""
+# Comments per post by default: 0-8, about 3 on average.
+COMMENT_COUNTS = (0, 0, 1, 2, 2, 3, 4, 5, 6, 8)
+# Every this-many-th post gets a long thread (`busy_thread` comments) in a load corpus.
+BUSY_EVERY = 500
+
+
+def generate(n_posts: int, seed: int = 20261123, progress=None, *,
+             comments_per_post: float | None = None, busy_thread: int = 200,
+             busy_every: int = BUSY_EVERY) -> CorpusStats:
+    """Fill the (empty) database of the current app with `n_posts` posts. Returns counts.
+
+    `comments_per_post`: the mean thread length for a load test (e.g. 10 for 1,000,000 comments
+    on 100,000 posts), with every `busy_every`-th post a thread of `busy_thread` comments, and
+    every third comment of a thread a reply. Without it, the search benchmark's corpus (0-8
+    comments; same seed, same corpus as always)."""
     started = time.monotonic()
     w = Writer(seed)
     r = w.rng
@@ -379,13 +392,24 @@ def generate(n_posts: int, seed: int = 20261123, progress=None) -> CorpusStats:
             posts.append(row)
             for tag in w.tags():
                 tag_rows.append({"post_id": post_id, "tag_id": tag_ids[tag]})
-            for _ in range(r.choice((0, 0, 1, 2, 2, 3, 4, 5, 6, 8))):
+            if comments_per_post is None:
+                thread = r.choice(COMMENT_COUNTS)
+            elif post_id % busy_every == 0:
+                thread = busy_thread
+            else:
+                thread = _thread_length(r, comments_per_post, busy_thread, busy_every)
+            first = comment_id + 1
+            for n in range(thread):
                 comment_id += 1
                 text = r.choice(COMMENTS).format(wijk=r.choice(w.places)) + " " + w.sentence()
-                comments.append({"id": comment_id, "post_id": post_id, "parent_id": None,
+                # In long threads every third comment answers an earlier one.
+                parent = (r.randint(first, comment_id - 1)
+                          if comments_per_post is not None and n and n % 3 == 0 else None)
+                comments.append({"id": comment_id, "post_id": post_id, "parent_id": parent,
                                  "author_id": r.randint(1, n_users), "body": text,
                                  "body_html": html(text),
-                                 "created_at": created + timedelta(hours=r.randint(1, 500)),
+                                 "created_at": created + timedelta(hours=r.randint(1, 500),
+                                                                   seconds=n),
                                  "edited_at": None, "deleted_at": None})
         conn.execute(insert(Post), posts)
         conn.execute(insert(post_tags), tag_rows)
@@ -398,9 +422,28 @@ def generate(n_posts: int, seed: int = 20261123, progress=None) -> CorpusStats:
         stats.log_entries += len(logs)
         if progress is not None:
             progress(len(posts))
+    _advance_sequences(conn)
     db.session.commit()
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _advance_sequences(conn) -> None:
+    """Rows went in with explicit ids: on PostgreSQL move each id sequence past them, so the
+    app's own inserts (a comment during a load test) get fresh ids."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key:
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+                f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)")
+
+
+def _thread_length(r: random.Random, mean: float, busy: int, every: int) -> int:
+    """A thread length with the given overall mean once the busy threads are counted."""
+    rest = max(0.0, (mean * every - busy) / (every - 1))
+    return round(r.expovariate(1 / rest)) if rest > 0 else 0
 
 
 _KIND_COLUMNS = ("hypothesis", "approach", "target_group", "outcome_measures", "start_date",

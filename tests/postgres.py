@@ -150,8 +150,15 @@ def _prepare_root(tmp_dir: Path, run_as: str | None) -> Path:
     return root
 
 
-def start_postgres(tmp_dir: Path, *, attempts: int = 3) -> PostgresServer:
-    """Initialise and start a PostgreSQL server with a fresh `learncom_test` database."""
+# A test database need not survive a crash: no fsync, no full-page writes, no waiting for WAL.
+TEST_SETTINGS = {"fsync": "off", "full_page_writes": "off", "synchronous_commit": "off"}
+
+
+def start_postgres(tmp_dir: Path, *, attempts: int = 3,
+                   durability: dict[str, str] | None = None) -> PostgresServer:
+    """Initialise and start a PostgreSQL server with a fresh `learncom_test` database.
+    `durability`: settings instead of TEST_SETTINGS ({} for PostgreSQL's own defaults, as the
+    load benchmark uses)."""
     bindir = find_bindir()
     run_as = None
     if os.geteuid() == 0:
@@ -174,9 +181,7 @@ def start_postgres(tmp_dir: Path, *, attempts: int = 3) -> PostgresServer:
                 "port": str(server.port),
                 "listen_addresses": "'127.0.0.1'",
                 "unix_socket_directories": f"'{server.root}'",
-                "fsync": "off",
-                "full_page_writes": "off",
-                "synchronous_commit": "off",
+                **(TEST_SETTINGS if durability is None else durability),
                 "max_connections": "100",
                 "log_min_messages": "warning",
             }

@@ -78,3 +78,26 @@ def test_bench_runs_end_to_end(tmp_path, capsys):
                             "civil_servant"}
     assert "public" in visibilities and len(visibilities) >= 2
     assert queued == 0
+
+
+def test_load_bench_runs_end_to_end(tmp_path, capsys):
+    """The load benchmark on a tiny corpus: seeds, serves with gunicorn, drives with locust and
+    reports every page kind (its goals are for the full-size run, not for this one)."""
+    from bench import load
+
+    out_json = tmp_path / "load.json"
+    code = load.main(["--posts", "60", "--comments", "400", "--busy-thread", "20",
+                      "--clients", "2", "--duration", "3", "--warmup", "2",
+                      "--engines", "sqlite", "--dir", str(tmp_path / "load"),
+                      "--json", str(out_json)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "hello (ceiling)" in printed and "page mix (all)" in printed
+    figures = json.loads(out_json.read_text())
+    result = figures["engines"]["sqlite"]
+    assert result["corpus"]["posts"] == 60
+    assert result["hello"]["hello"]["requests"] > 0
+    assert result["mix"]["all"]["requests"] > 0
+    assert result["mix"]["all"]["failures"] == 0
+    assert set(result["statements"]) == {"home", "list", "post", "post (busy)", "search"}
+    assert any("page mix / ceiling" in line for line in figures["goals"])
