@@ -129,10 +129,12 @@ def seed(stack: Stack, posts: int, comments: int, busy_thread: int, clients: int
 
         stats = generate(posts, progress=progress, comments_per_post=comments / posts,
                          busy_thread=busy_thread, busy_every=busy_every(posts))
-        # The first members become the clients' accounts (a real hash: a real log-in).
+        # The first members (role member) become the clients' accounts (a real hash: a real
+        # log-in).
         password_hash = hash_password(PASSWORD)
         accounts = []
-        for user in db.session.query(User).order_by(User.id).limit(clients * 2):
+        members = db.session.query(User).filter(User.role == "member").order_by(User.id)
+        for user in members.limit(clients * 2):
             user.password_hash, user.active = password_hash, True
             accounts.append(user.email)
         db.session.commit()
