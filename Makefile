@@ -26,7 +26,7 @@ PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 export FLASK_APP := wsgi
 
 .PHONY: venv install catalogs run test test-sqlite test-postgres lint migration clean distclean \
-	bench-search bench-pages bench-load translations
+	bench-search bench-pages bench-load soak translations
 
 N ?= 100000
 QUERIES ?= 200
@@ -99,6 +99,12 @@ DURATION ?= 60
 bench-load: install
 	$(BIN)/python -m bench.load --posts $(N) --comments $(COMMENTS) --clients $(CLIENTS) \
 		--duration $(DURATION)
+
+# Writes under load while a worker, then the whole server, is SIGKILLed: every acknowledged write
+# must be in the database and searchable, and `flask search check` clean within 10 s after the
+# restart; on SQLite + Whoosh and on PostgreSQL.
+soak: install
+	$(BIN)/python -m bench.soak --clients 20 --workers 4 --seconds 60
 
 # Extract the interface strings and update the Dutch catalog (then translate what is empty).
 # `--ignore-dirs ".*"`: Babel skips folders starting with "_" by default (templates/_macros).

@@ -21,6 +21,7 @@ directory (databases, indexes, locust CSVs, server logs).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -98,6 +99,17 @@ class Stack:
             os.environ.clear()
             os.environ.update(saved)
 
+    @contextlib.contextmanager
+    def context(self, *, request: bool = False):
+        """An app context (or a request context) of `app()`; its connections are closed after."""
+        from learncom.extensions import db
+
+        app = self.app()
+        with app.test_request_context() if request else app.app_context():
+            yield app
+        with app.app_context():
+            db.engine.dispose()
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
@@ -117,8 +129,7 @@ def seed(stack: Stack, posts: int, comments: int, busy_thread: int, clients: int
     from learncom.extensions import db
 
     stack.flask("db", "upgrade")
-    app = stack.app()
-    with app.app_context():
+    with stack.context():
         step = max(posts // 10, 1)
         done = [0]
 
@@ -138,7 +149,6 @@ def seed(stack: Stack, posts: int, comments: int, busy_thread: int, clients: int
             user.password_hash, user.active = password_hash, True
             accounts.append(user.email)
         db.session.commit()
-        db.engine.dispose()
     say(f"  corpus: {stats.posts:,} posts, {stats.comments:,} comments, {stats.users:,} users "
         f"in {stats.seconds:.0f} s")
     started = time.monotonic()
@@ -158,8 +168,7 @@ def plan(stack: Stack, accounts: list[str], busy_thread: int) -> dict:
     from learncom.extensions import db
     from learncom.posts.models import Post
 
-    app = stack.app()
-    with app.app_context():
+    with stack.context():
         public = select(Post.id).where(Post.visibility == "public")
         every = busy_every(db.session.scalar(select(func.count()).select_from(Post)))
         busy = list(db.session.scalars(public.where(Post.id % every == 0)
@@ -168,7 +177,6 @@ def plan(stack: Stack, accounts: list[str], busy_thread: int) -> dict:
         rng = random.Random(11)
         sample = sorted({rng.randint(1, top) for _ in range(3_000)} - set(busy))
         posts = list(db.session.scalars(public.where(Post.id.in_(sample))))
-        db.engine.dispose()
     return {"password": PASSWORD, "accounts": accounts, "posts": posts, "busy_posts": busy,
             "busy_thread": busy_thread,
             "queries": ONE_WORD + MULTI_WORD + PHRASES + PREFIXES,
@@ -181,10 +189,9 @@ def statement_counts(stack: Stack, the_plan: dict) -> dict[str, int]:
 
     from learncom.extensions import db
 
-    app = stack.app()
-    app.config.update(WTF_CSRF_ENABLED=False)
     counts: dict[str, int] = {}
-    with app.app_context():
+    with stack.context() as app:
+        app.config.update(WTF_CSRF_ENABLED=False)
         client = app.test_client()
         client.post("/account/inloggen", data={"email": the_plan["accounts"][-1],
                                                "password": PASSWORD})
@@ -209,13 +216,12 @@ def statement_counts(stack: Stack, the_plan: dict) -> dict[str, int]:
             if status != 200:
                 raise RuntimeError(f"{url} answered {status}")
             counts[kind] = len(seen)
-        db.engine.dispose()
     return counts
 
 
 class Server:
-    def __init__(self, stack: Stack, workers: int, log: Path):
-        self.port = free_port()
+    def __init__(self, stack: Stack, workers: int, log: Path, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log.open("w")
         self.process = subprocess.Popen(

@@ -101,3 +101,25 @@ def test_load_bench_runs_end_to_end(tmp_path, capsys):
     assert result["mix"]["all"]["failures"] == 0
     assert set(result["statements"]) == {"home", "list", "post", "post (busy)", "search"}
     assert any("page mix / ceiling" in line for line in figures["goals"])
+
+
+def test_soak_loses_no_acknowledged_write(request, tmp_path, capsys):
+    """A short soak on this run's database engine: a worker and then the whole server are
+    killed while members write; nothing acknowledged is lost and the index heals."""
+    from bench import soak
+
+    engine = "postgres" if request.config.getoption("--postgres") else "sqlite"
+    out_json = tmp_path / "soak.json"
+    code = soak.main(["--clients", "4", "--workers", "2", "--seconds", "8", "--posts", "40",
+                      "--engines", engine, "--dir", str(tmp_path / "soak"),
+                      "--json", str(out_json)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    figures = json.loads(out_json.read_text())
+    for mode in ("worker", "server"):
+        result = figures[f"{engine}/{mode}"]
+        assert sum(result["acknowledged"].values()) > 0
+        for kind, acked in result["acknowledged"].items():
+            assert result["found"][kind]["in_database"] == acked
+            assert result["found"][kind]["searchable"] == acked
+        assert result["check"]["clean"]
