@@ -22,22 +22,51 @@ Events and their keyword arguments:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 
-_subscribers: dict[str, list[Callable[..., None]]] = defaultdict(list)
+from blinker import Namespace
+
+#: One blinker signal per event name (Flask's own signals use blinker too).
+signals = Namespace()
+
+
+class _Receiver:
+    """Calls a subscriber with the event's keyword arguments only (blinker also passes a sender,
+    which our events do not use); equal for the same subscriber, so subscribing twice has no
+    extra effect."""
+
+    def __init__(self, fn: Callable[..., None]):
+        self.fn = fn
+
+    def __call__(self, _sender, **kwargs) -> None:
+        self.fn(**kwargs)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Receiver) and other.fn is self.fn
+
+    def __hash__(self) -> int:
+        return hash(self.fn)
+
+
+_receivers: dict[tuple[str, Callable[..., None]], _Receiver] = {}
 
 
 def subscribe(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Decorator: call the function with the event's keyword arguments whenever it is emitted.
     Subscribing the same function twice (an app factory run twice) has no extra effect."""
     def register(fn: Callable[..., None]) -> Callable[..., None]:
-        if fn not in _subscribers[name]:
-            _subscribers[name].append(fn)
+        receiver = _receivers.setdefault((name, fn), _Receiver(fn))
+        signals.signal(name).connect(receiver, weak=False)
         return fn
     return register
 
 
+def unsubscribe(name: str, fn: Callable[..., None]) -> None:
+    receiver = _receivers.pop((name, fn), None)
+    if receiver is not None:
+        signals.signal(name).disconnect(receiver)
+
+
 def emit(name: str, **kwargs) -> None:
-    for fn in list(_subscribers.get(name, ())):
-        fn(**kwargs)
+    """Call every subscriber of `name`, in the order they subscribed, in this transaction."""
+    signals.signal(name).send(None, **kwargs)

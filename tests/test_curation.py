@@ -39,7 +39,7 @@ def recorder():
 
     events.subscribe("lesson.curated")(record)
     yield seen
-    events._subscribers["lesson.curated"].remove(record)
+    events.unsubscribe("lesson.curated", record)
 
 
 # -- permissions -------------------------------------------------------------------------------

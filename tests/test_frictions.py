@@ -245,7 +245,7 @@ def emitted():
 
     events.subscribe("friction.status_changed")(record)
     yield seen
-    events._subscribers["friction.status_changed"].remove(record)
+    events.unsubscribe("friction.status_changed", record)
 
 
 def test_a_change_emits_its_event_and_keeps_a_revision(client, auth, coordinator, friction,

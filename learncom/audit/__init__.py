@@ -1,6 +1,5 @@
 """The audit log: every coordinator and admin action. subscribers.py writes rows for the
-events (learncom/events.py); other features call services.record directly; views.py shows the
-log to admins."""
+domain events (learncom/events.py) that features emit; views.py shows the log to admins."""
 
 
 def init_app(app) -> None:

@@ -1,8 +1,12 @@
-"""Recording coordinator and admin actions. Features call `record()` in the same transaction as
-the action (or subscribe to its event), so the log can never miss a committed action."""
+"""Recording coordinator and admin actions. Features announce their actions as domain events
+(learncom/events.py); subscribers.py records them with `record()` in the action's own
+transaction, so the log can never miss a committed action. Features whose objects appear in the
+log register how to show them (`register_target`, `register_detail_labels`), so the log never
+imports them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import url_for
@@ -66,7 +70,33 @@ DETAIL_LABELS = {
 POST_REF_KEYS = ("post_id", "source_post")
 
 TARGET_TYPES = {"posts": _l("Post"), "comments": _l("Comment"), "users": _l("Member"),
-                "bundles": _l("Bundle"), "teams": _l("Team"), "site": _l("Site")}
+                "teams": _l("Team"), "site": _l("Site")}
+
+
+@dataclass(frozen=True)
+class TargetType:
+    """How the log shows targets of one table that a feature owns: `model` is loaded by id,
+    `view(row)` gives (label, url or None)."""
+    label: object
+    model: type
+    view: Callable[[object], tuple[str, str | None]]
+
+
+_TARGETS: dict[str, TargetType] = {}
+# (action, detail key) -> {stored value: label}, for values only the owning feature can name.
+_DETAIL_VALUE_LABELS: dict[tuple[str, str], dict[str, object]] = {}
+
+
+def register_target(table: str, label, model: type,
+                    view: Callable[[object], tuple[str, str | None]]) -> None:
+    _TARGETS[table] = TargetType(label, model, view)
+    TARGET_TYPES[table] = label
+
+
+def register_detail_labels(actions: tuple[str, ...], key: str, labels: dict) -> None:
+    """Labels for the comma-separated values of a detail (e.g. moderation's reasons)."""
+    for action in actions:
+        _DETAIL_VALUE_LABELS[(action, key)] = labels
 
 
 def action_label(action: str) -> str:
@@ -124,7 +154,8 @@ def _load(model, ids: set[int], *options) -> dict:
         select(model).where(model.id.in_(ids)).options(*options))}
 
 
-def _optional_url(endpoint: str, **values) -> str | None:
+def optional_url(endpoint: str, **values) -> str | None:
+    """A URL, or None when the endpoint is not there (for `register_target` views)."""
     try:
         return url_for(endpoint, **values)
     except BuildError:
@@ -135,7 +166,6 @@ def present(events: list[AuditEvent], viewer) -> list[EventView]:
     """What the log page shows for each event, with every target loaded in a few queries
     (one per target type). A target links only when it still exists and the viewer may see
     it; a post the viewer may not see is shown without its title."""
-    from learncom.bundles.models import Bundle
     from learncom.discussion.models import Comment
     from learncom.posts.models import Post
 
@@ -153,9 +183,10 @@ def present(events: list[AuditEvent], viewer) -> list[EventView]:
         "posts": _load(Post, post_ids),
         "comments": comments,
         "users": _load(User, ids.get("users", set())),
-        "bundles": _load(Bundle, ids.get("bundles", set())),
         "teams": _load(Team, ids.get("teams", set())),
     }
+    for table, target_type in _TARGETS.items():
+        loaded[table] = _load(target_type.model, ids.get(table, set()))
 
     def post_view(post_id) -> TargetView:
         post = loaded["posts"].get(post_id)
@@ -187,8 +218,9 @@ def present(events: list[AuditEvent], viewer) -> list[EventView]:
             return TargetView(row.name, url_for("accounts.member", user_id=row.id), kind=kind)
         if kind == "teams":
             return TargetView(row.name, url_for("accounts.team", slug=row.slug), kind=kind)
-        if kind == "bundles":
-            return TargetView(row.title, _optional_url("bundles.show", slug=row.slug), kind=kind)
+        if kind in _TARGETS:
+            label, url = _TARGETS[kind].view(row)
+            return TargetView(label, url, kind=kind)
         return TargetView(fallback, kind=kind)
 
     def detail_rows(event: AuditEvent) -> list[tuple[str, object]]:
@@ -217,12 +249,11 @@ def _detail_value(action: str, key: str, value) -> str:
             return str(vocab.ROLES.get(value, value))
     if key == "kind":
         return str(vocab.POST_KINDS.get(value, value))
-    if key in ("reason", "reasons") and action in ("content.hidden", "flags.dismissed"):
-        from learncom.moderation.services import REASONS
-
+    labels = _DETAIL_VALUE_LABELS.get((action, key))
+    if labels is not None:
         parts = [part.strip() for part in str(value).split(",")]
-        if all(part in REASONS for part in parts):
-            return ", ".join(str(REASONS[part]) for part in parts)
+        if all(part in labels for part in parts):
+            return ", ".join(str(labels[part]) for part in parts)
     if isinstance(value, bool):
         return str(_l("yes") if value else _l("no"))
     if isinstance(value, list):

@@ -69,3 +69,31 @@ def _team_member_added(team, user, actor, **_kw) -> None:
 @events.subscribe("team.member_removed")
 def _team_member_removed(team, user, actor, **_kw) -> None:
     record(actor, "team.member_removed", team, {"member": user.name})
+
+
+def _bundle_action(action: str):
+    def subscriber(bundle, actor, **_kw) -> None:
+        record(actor, action, bundle, {"title": bundle.title})
+    return subscriber
+
+
+for _action in ("bundle.created", "bundle.updated", "bundle.deleted", "bundle.published",
+                "bundle.unpublished"):
+    events.subscribe(_action)(_bundle_action(_action))
+
+
+@events.subscribe("lesson.uncurated")
+def _lesson_uncurated(post, actor, note=None, **_kw) -> None:
+    record(actor, "lesson.uncurated", post, {"note": note})
+
+
+@events.subscribe("post.promoted")
+def _post_promoted(post, actor, source_post, source_comment=None, **_kw) -> None:
+    record(actor, "post.promoted", post, {
+        "kind": post.kind, "source_post": source_post.id,
+        "source_comment": source_comment.id if source_comment is not None else None})
+
+
+@events.subscribe("flags.dismissed")
+def _flags_dismissed(target, actor, flags, reasons, **_kw) -> None:
+    record(actor, "flags.dismissed", target, {"flags": flags, "reasons": reasons})

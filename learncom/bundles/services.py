@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from learncom.audit import services as audit
+from learncom import events
 from learncom.bundles.models import Bundle, BundleItem
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
@@ -149,7 +149,7 @@ def create_bundle(actor, title: str, intro: str) -> Bundle:
     _set_intro(bundle, intro)
     db.session.add(bundle)
     db.session.flush()
-    audit.record(actor, "bundle.created", bundle, {"title": bundle.title})
+    events.emit("bundle.created", bundle=bundle, actor=actor)
     return bundle
 
 
@@ -163,7 +163,7 @@ def update_bundle(bundle: Bundle, title: str, intro: str, actor=None) -> bool:
     _set_intro(bundle, intro)
     bundle.updated_at = utcnow()
     db.session.flush()
-    audit.record(actor, "bundle.updated", bundle, {"title": bundle.title})
+    events.emit("bundle.updated", bundle=bundle, actor=actor)
     return True
 
 
@@ -173,7 +173,7 @@ def _set_intro(bundle: Bundle, intro: str) -> None:
 
 
 def delete_bundle(bundle: Bundle, actor) -> None:
-    audit.record(actor, "bundle.deleted", bundle, {"title": bundle.title})
+    events.emit("bundle.deleted", bundle=bundle, actor=actor)
     db.session.delete(bundle)
     db.session.flush()
 
@@ -183,7 +183,7 @@ def publish(bundle: Bundle, actor) -> bool:
         return False
     bundle.published_at = utcnow()
     db.session.flush()
-    audit.record(actor, "bundle.published", bundle, {"title": bundle.title})
+    events.emit("bundle.published", bundle=bundle, actor=actor)
     return True
 
 
@@ -192,7 +192,7 @@ def unpublish(bundle: Bundle, actor) -> bool:
         return False
     bundle.published_at = None
     db.session.flush()
-    audit.record(actor, "bundle.unpublished", bundle, {"title": bundle.title})
+    events.emit("bundle.unpublished", bundle=bundle, actor=actor)
     return True
 
 

@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from learncom import events, search
-from learncom.audit import services as audit
 from learncom.curation.models import Promotion
 from learncom.dbtypes import utcnow
 from learncom.discussion import services as discussion_services
@@ -111,7 +110,7 @@ def uncurate(post: Post, actor) -> bool:
     _check_lesson(post)
     if not post.curated:
         return False
-    audit.record(actor, "lesson.uncurated", post, {"note": post.curation_note})
+    events.emit("lesson.uncurated", post=post, actor=actor, note=post.curation_note)
     post.curated = False
     post.curated_at = None
     post.curated_by_id = None
@@ -257,9 +256,8 @@ def promote(actor, data: post_services.PostInput, source_post: Post,
                           promoted_by_id=actor.id)
     db.session.add(promotion)
     post_services.add_link(post, source_post, "learned_from", actor)
-    audit.record(actor, "post.promoted", post, {
-        "kind": post.kind, "source_post": source_post.id,
-        "source_comment": source_comment.id if source_comment else None})
+    events.emit("post.promoted", post=post, actor=actor, source_post=source_post,
+                source_comment=source_comment)
     db.session.flush()
     return post
 

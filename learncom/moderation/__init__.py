@@ -23,9 +23,13 @@ def _open_target_count() -> int:
 
 def init_app(app) -> None:
     from learncom import slots
+    from learncom.audit.services import register_detail_labels
+    from learncom.moderation.services import REASONS
     from learncom.moderation.views import bp
 
     app.register_blueprint(bp)
+    register_detail_labels(("content.hidden", "flags.dismissed"), "reason", REASONS)
+    register_detail_labels(("content.hidden", "flags.dismissed"), "reasons", REASONS)
     app.jinja_env.globals["moderation_open_count"] = _open_target_count
     slots.add_template("nav.main", "moderation/_nav.html")
     slots.add_template("post.header", "moderation/_post_header.html")

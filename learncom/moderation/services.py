@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 
 from learncom import events, search
 from learncom.accounts.models import User
-from learncom.audit.services import record
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
@@ -135,8 +134,8 @@ def dismiss(target: Target, actor: User) -> int:
     flags = _resolve_open_flags(target, actor, "dismissed")
     db.session.flush()
     if flags:
-        record(actor, "flags.dismissed", target,
-               {"flags": len(flags), "reasons": ", ".join(dict.fromkeys(f.reason for f in flags))})
+        events.emit("flags.dismissed", target=target, actor=actor, flags=len(flags),
+                    reasons=", ".join(dict.fromkeys(f.reason for f in flags)))
     return len(flags)
 
 
