@@ -7,6 +7,9 @@ from pathlib import Path
 
 from flask import Flask
 
+from learncom import web
+from learncom.web import App
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Feature packages that plug into the shared pages (learncom/slots.py) and domain events
@@ -18,7 +21,7 @@ FEATURES = ("frictions", "reactions", "curation", "bundles", "applications", "da
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests pass a database URL and paths)."""
     instance_path = os.environ.get("LEARNCOM_INSTANCE_PATH") or str(ROOT / "instance")
-    app = Flask(
+    app = App(
         __name__,
         instance_path=instance_path,
         template_folder=str(ROOT / "templates"),
@@ -36,6 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "learncom" / "translations"))
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.setdefault("SITE_URL", web.DEFAULT_SITE_URL)
+    if not app.config.get("TRUSTED_HOSTS"):
+        # Flask answers 400 to a request whose Host is not in this list.
+        app.config["TRUSTED_HOSTS"] = web.trusted_hosts(app.config["SITE_URL"])
 
     _init_extensions(app)
     from learncom.web import BoundedIntConverter, CleanRequest
@@ -44,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
 
-    from learncom import errors, slots, web
+    from learncom import errors, slots
 
     errors.register(app)
     web.register(app)

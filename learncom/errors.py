@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from learncom.extensions import db
 
@@ -32,6 +32,13 @@ def _respond(code: int, message: str | None = None):
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_error):
+        # The Host header is not one of TRUSTED_HOSTS: no URL can be built for this request,
+        # so answer in plain text, without the page layout and its links.
+        return (_("This site does not answer to this address."), 400,
+                {"Content-Type": "text/plain; charset=utf-8"})
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         return _respond(400, _("Your form expired or was sent from elsewhere. "

@@ -64,6 +64,8 @@ def make_config(database_url: str, tmp_path: Path, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "SERVER_NAME": None,
+        # The test client's host, so absolute URLs read "http://localhost/...".
+        "SITE_URL": "http://localhost",
         "PER_PAGE": 20,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         # Cheapest argon2 parameters: the suite logs in hundreds of times.

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
@@ -33,7 +32,6 @@ CHOICES = ("off", "daily", "weekly")
 INTERVALS = {"daily": timedelta(hours=20), "weekly": timedelta(days=6, hours=20)}
 #: At most this many notifications are listed in one mail; the rest are counted.
 MAX_ITEMS = 50
-DEFAULT_SITE_URL = "http://localhost:5000"
 
 
 def set_digest_frequency(user: User, frequency: str) -> None:
@@ -44,16 +42,9 @@ def set_digest_frequency(user: User, frequency: str) -> None:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute URL: the request's host inside a request, else the configured SITE_URL
-    (LEARNCOM_SITE_URL), so the CLI needs no SERVER_NAME (which would also change routing)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    site = urlsplit(current_app.config.get("SITE_URL") or DEFAULT_SITE_URL)
-    anchor = values.pop("_anchor", None)
-    adapter = current_app.url_map.bind(site.netloc, script_name=site.path.rstrip("/") or "/",
-                                       url_scheme=site.scheme or "http")
-    url = adapter.build(endpoint, values, force_external=True)
-    return f"{url}#{anchor}" if anchor else url
+    """An absolute URL on the configured site address (LEARNCOM_SITE_URL; see `learncom.web.App`),
+    inside a request or in the CLI alike."""
+    return url_for(endpoint, _external=True, **values)
 
 
 def due_members(frequencies: tuple[str, ...], now: datetime) -> list[User]:
