@@ -74,6 +74,9 @@ def _init_extensions(app: Flask) -> None:
             configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
+    from learncom import mail
+
+    mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
     from learncom.accounts.services import load_user_by_token

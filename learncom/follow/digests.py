@@ -23,7 +23,7 @@ from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.follow import services
 from learncom.follow.models import Notification
-from learncom.mail import Message, get_mailer
+from learncom.mail import Message, send_mail
 from learncom.markdown import excerpt
 
 FREQUENCIES = ("daily", "weekly")
@@ -109,11 +109,10 @@ class DigestReport:
 
 def send_digests(frequencies: tuple[str, ...] = FREQUENCIES, *,
                  now: datetime | None = None) -> DigestReport:
-    """Mail every due member their digest. Commits per member, so a failing mail server stops
-    one member's digest (it is tried again next run), not everyone's."""
+    """Queue every due member's digest in the outbox (delivered after commit, with retries; see
+    learncom/mail.py) and mark their notifications mailed, one commit per member."""
     now = now or utcnow()
     report = DigestReport()
-    mailer = get_mailer()
     member_ids = [user.id for user in due_members(frequencies, now)]
     for user_id in member_ids:
         user = db.session.get(User, user_id)
@@ -122,7 +121,8 @@ def send_digests(frequencies: tuple[str, ...] = FREQUENCIES, *,
             report.skipped += 1
             continue
         try:
-            mailer.send(compose(user, pending))
+            message = compose(user, pending)
+            send_mail(message.to, message.subject, message.body)
             for notification in pending:
                 notification.emailed_at = now
             user.last_digest_at = now
