@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -79,10 +80,11 @@ def _init_extensions(app: Flask) -> None:
     mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from learncom.accounts.services import load_user_by_token
+    from learncom.accounts.sessions import load_user
 
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=30))
     login_manager.init_app(app)
-    login_manager.user_loader(load_user_by_token)
+    login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
     from flask_babel import lazy_gettext as _l

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Request, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
@@ -23,6 +24,7 @@ CSP = (
 
 
 DEFAULT_SITE_URL = "http://localhost:5000"
+HSTS_SECONDS = 365 * 24 * 3600
 
 
 def trusted_hosts(site_url: str, extra: str | None = None) -> list[str]:
@@ -156,6 +158,13 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy",
                                     "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            # Behind HTTPS (LEARNCOM_SECURE_COOKIES=1): browsers never use plain HTTP again.
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # A member's pages are theirs alone: never kept by a browser or proxy cache (the
+            # back button on a shared computer after logging out shows nothing).
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     app.jinja_env.filters["datetime"] = _datetime
