@@ -4,7 +4,7 @@
 #                 serve on http://127.0.0.1:5000 (SQLite and the search index under instance/)
 #   make test     venv + install, the whole suite on SQLite, then again on a PostgreSQL server
 #                 that the test run starts itself; fails if either fails
-#   make lint     ruff
+#   make lint     ruff and bandit (security lint, medium and high findings)
 #   make migration m="add follows"   a new Alembic migration from the models
 #   make clean    caches, compiled catalogs, test artefacts (keeps .venv and instance/)
 #   make distclean   clean + remove .venv
@@ -18,6 +18,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 PYTEST_ARGS ?=
+BANDIT = $(BIN)/bandit -c pyproject.toml -ll -q -r learncom bench wsgi.py
 
 export FLASK_APP := wsgi
 
@@ -61,6 +62,8 @@ test: install
 	@status=0; \
 	echo "==> ruff"; \
 	$(BIN)/ruff check . || status=1; \
+	echo "==> bandit"; \
+	$(BANDIT) || status=1; \
 	echo "==> pytest on SQLite"; \
 	$(BIN)/pytest $(PYTEST_ARGS) || status=1; \
 	echo "==> pytest on PostgreSQL"; \
@@ -76,6 +79,7 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BANDIT)
 
 # Seeds a deterministic Dutch corpus of N posts and prints index and search figures beside an
 # SQLite FTS5 reference on the same corpus (`make bench-search N=10000` for a quicker run).

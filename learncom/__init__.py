@@ -52,7 +52,16 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
 
-    from learncom import errors, slots
+    from learncom import errors, ratelimit, slots
+
+    ratelimit.init_app(app)
+    if app.config.get("PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address from X-Forwarded-For (rate limits count per address). URLs
+        # never come from forwarded headers: they are built from SITE_URL.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXIES"]), x_proto=0,
+                                x_host=0, x_port=0, x_prefix=0)
 
     errors.register(app)
     web.register(app)

@@ -60,6 +60,11 @@ def load_config(instance_path: Path) -> dict:
         # Requests for any other Host are answered 400 (default: the site's host, localhost
         # and 127.0.0.1; LEARNCOM_TRUSTED_HOSTS="a.example,b.example" to list them).
         "TRUSTED_HOSTS": trusted_hosts(site_url, _env("TRUSTED_HOSTS")),
+        # Rate-limit counters: memory:// per process; redis://host:6379 shared by every worker
+        # and machine (see learncom/ratelimit.py).
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # How many reverse proxies stand in front (their X-Forwarded-For gives the client).
+        "PROXIES": int(_env("PROXIES", "0")),
     }
 
 
