@@ -16,7 +16,8 @@ from tests.servers import app_environment, gunicorn, redis_server
 pytestmark = pytest.mark.search  # the search rules ask the index
 
 EXPERIMENT = {"body": "We openen een **buurtkamer**.", "tags": "eenzaamheid",
-              "visibility": "public", "hypothesis": "Ouderen komen vaker", "approach": "Open inloop",
+              "visibility": "public", "hypothesis": "Ouderen komen vaker",
+              "approach": "Open inloop",
               "target_group": "Ouderen 75+", "outcome_measures": "Bezoekers per week",
               "start_date": "2025-01-06", "end_date": "2025-06-30", "status": "running",
               "result": "", "evidence_level": "substantiated"}
