@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, has_request_context, request
+from flask import Flask, Request, g, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
-from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
@@ -161,9 +160,11 @@ def register(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             # Behind HTTPS (LEARNCOM_SECURE_COOKIES=1): browsers never use plain HTTP again.
             response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
-        if request.endpoint != "static" and current_user.is_authenticated:
+        user = g.get("_login_user")  # Flask-Login's user, if this response consulted one
+        if user is not None and user.is_authenticated:
             # A member's pages are theirs alone: never kept by a browser or proxy cache (the
-            # back button on a shared computer after logging out shows nothing).
+            # back button on a shared computer after logging out shows nothing). A response
+            # that never asked who is logged in (static files) is the same for everyone.
             response.headers["Cache-Control"] = "no-store"
         return response
 
