@@ -220,3 +220,11 @@ def test_secure_cookies_setting_turns_on_hsts(monkeypatch, tmp_path):
     monkeypatch.setenv("LEARNCOM_SECURE_COOKIES", "1")
     config = load_config(tmp_path)
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_members_are_equal_by_id_not_by_login_token(create_user):
+    """UserMixin compares get_id(), which is now the login session's token (None when not
+    logged in): without User.__eq__ every member would equal every other."""
+    first, second = create_user("Een"), create_user("Twee")
+    assert first != second and first not in [second]
+    assert first == db.session.get(type(first), first.id)

@@ -55,6 +55,19 @@ class User(UserMixin, db.Model):
         random token, never the member's id, so ending that session ends every copy."""
         return self.login_token
 
+    # UserMixin compares get_id(); the login token is per session (and None for every member
+    # not logged in), so compare members by id.
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
+
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
