@@ -108,10 +108,12 @@ def test_every_login_gets_a_new_token_and_an_empty_session(app, client, create_u
     user = create_user()
     with client.session_transaction() as session:
         session["planted"] = "before login"
+        session["locale"] = "en"
     log_in(client, user)
     with client.session_transaction() as session:
         first = session["_user_id"]
         assert "planted" not in session
+        assert session["locale"] == "en", "the chosen language stays"
     client.post("/account/uitloggen")
     log_in(client, user)
     with client.session_transaction() as session:

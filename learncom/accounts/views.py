@@ -65,12 +65,19 @@ def register():
     return render_template("accounts/register.html", form=form)
 
 
+#: What a visitor chose before logging in that stays theirs after it.
+KEPT_AT_LOGIN = ("locale",)
+
+
 def log_in(user, *, remember: bool = False) -> None:
     """Start a fresh login session for `user` on this device and commit. The old Flask session
-    is emptied first, so nothing set before the login (by anyone) carries over."""
+    is emptied first (but for the chosen language), so nothing set before the login, by anyone,
+    carries over."""
     sessions.start_session(user)
     db.session.commit()
+    kept = {key: session[key] for key in KEPT_AT_LOGIN if key in session}
     session.clear()
+    session.update(kept)
     login_user(user, remember=remember)
 
 
