@@ -81,6 +81,11 @@ def log_in(user, *, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def _remembered() -> bool:
+    """Whether this device was logged in with "keep me logged in"."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
 def _token_from_link(key: str, token: str | None, endpoint: str):
     """A link's token goes into the session, and the browser to the same page without it, so
     the token never stays in the address bar, the history, a Referer or the access log."""
@@ -226,8 +231,7 @@ def change_password():
         if services.check_password(current_user, form.current_password.data):
             user = current_user._get_current_object()
             services.set_password(user, form.password.data)
-            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            log_in(user, remember=remember_cookie in request.cookies)
+            log_in(user, remember=_remembered())
             flash(_("Your new password is saved. Other devices are logged out."), "success")
             return redirect(url_for("accounts.profile"))
         form.current_password.errors.append(_("This is not your current password."))
@@ -405,7 +409,7 @@ def change_role(user_id: int):
         flash(str(error), "error")
         return _back_to_admin_list()
     if user.id == current_user.id:
-        log_in(user)  # one's own role changed: a fresh session with the new rights
+        log_in(user, remember=_remembered())  # one's own role: a fresh session, new rights
     else:
         db.session.commit()
     flash(_("%(name)s is now %(role)s.", name=user.name, role=user.role_label.lower()), "success")
