@@ -34,13 +34,14 @@ class TooManyAttempts(TooManyRequests):
 
 def respond(code: int, message: str | None = None, *, retry_after: int | None = None):
     """The error page (JSON under /api/); a 429 says how long to wait, also in Retry-After."""
-    message = message or _messages().get(code, _messages()[500])
     headers = {}
     if code == 429 and retry_after:
         retry_after = max(1, int(retry_after))
         headers["Retry-After"] = str(retry_after)
-        message = " ".join([message, _("Try again in %(time)s.", time=format_timedelta(
-            timedelta(seconds=retry_after), threshold=1.1, add_direction=False))])
+        wait = format_timedelta(timedelta(seconds=retry_after), add_direction=False)
+        message = (" ".join([message, _("Try again in %(time)s.", time=wait)]) if message
+                   else _("Too many requests. Try again in %(time)s.", time=wait))
+    message = message or _messages().get(code, _messages()[500])
     if request.path.startswith("/api/"):
         name = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "payload_too_large", 429: "too_many_requests"}.get(code, "server_error")

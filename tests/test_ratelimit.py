@@ -141,7 +141,7 @@ def test_the_429_page_is_dutch_with_retry_after(app, client):
     assert response.status_code == 429
     assert 0 < int(response.headers["Retry-After"]) <= 61
     html = response.get_data(as_text=True)
-    assert "Te veel verzoeken" in html and "Probeer het over" in html
+    assert "Te veel verzoeken. Probeer het over 1 minuut opnieuw." in html
     assert '<html lang="nl">' in html
 
 
