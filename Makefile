@@ -4,7 +4,7 @@
 #                 serve on http://127.0.0.1:5000 (SQLite and the search index under instance/)
 #   make test     venv + install, the whole suite on SQLite, then again on a PostgreSQL server
 #                 that the test run starts itself; fails if either fails
-#   make lint     ruff
+#   make lint     ruff and bandit (security lint, medium and high findings)
 #   make migration m="add follows"   a new Alembic migration from the models
 #   make clean    caches, compiled catalogs, test artefacts (keeps .venv and instance/)
 #   make distclean   clean + remove .venv
@@ -22,6 +22,7 @@ PYTEST_ARGS ?=
 # (each worker has its own SQLite file or PostgreSQL server, and its own search index).
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+BANDIT = $(BIN)/bandit -c pyproject.toml -ll -q -r learncom bench wsgi.py
 
 export FLASK_APP := wsgi
 
@@ -65,6 +66,8 @@ test: install
 	@status=0; \
 	echo "==> ruff"; \
 	$(BIN)/ruff check . || status=1; \
+	echo "==> bandit"; \
+	$(BANDIT) || status=1; \
 	echo "==> pytest on SQLite"; \
 	$(PYTEST) $(PYTEST_ARGS) || status=1; \
 	echo "==> pytest on PostgreSQL"; \
@@ -80,6 +83,7 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BANDIT)
 
 # Seeds a deterministic Dutch corpus of N posts and prints index and search figures beside an
 # SQLite FTS5 reference on the same corpus (`make bench-search N=10000` for a quicker run).

@@ -333,7 +333,7 @@ def generate(n_posts: int, seed: int = 20261123, progress=None, *,
                       "password_hash": None, "kind": MEMBER_KINDS[i % len(MEMBER_KINDS)],
                       "organisation": r.choice(ORGANISATIONS), "function": None,
                       "role": "coordinator" if i % 97 == 0 else "member", "locale": None,
-                      "active": True, "session_token": f"bench-{seed}-{i + 1}",
+                      "active": True,
                       "created_at": now})
     for start in range(0, len(users), BATCH):
         conn.execute(insert(User), users[start:start + BATCH])

@@ -49,6 +49,7 @@ def main() -> None:
         "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
         "SEARCH_INDEX_DIR": str(workdir / "index"), "WTF_CSRF_ENABLED": False,
         "SEARCH_SYNC_DRAIN": True, "PASSWORD_HASH_PROFILE": "fast",
+        "RATELIMIT_ENABLED": False,  # page timings, not rate limits
     })
     with app.app_context():
         db.create_all()

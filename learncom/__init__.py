@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+
+from learncom import web
+from learncom.web import App
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +22,7 @@ FEATURES = ("frictions", "reactions", "curation", "bundles", "applications", "da
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests pass a database URL and paths)."""
     instance_path = os.environ.get("LEARNCOM_INSTANCE_PATH") or str(ROOT / "instance")
-    app = Flask(
+    app = App(
         __name__,
         instance_path=instance_path,
         template_folder=str(ROOT / "templates"),
@@ -36,6 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "learncom" / "translations"))
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.setdefault("SITE_URL", web.DEFAULT_SITE_URL)
+    if not app.config.get("TRUSTED_HOSTS"):
+        # Flask answers 400 to a request whose Host is not in this list.
+        app.config["TRUSTED_HOSTS"] = web.trusted_hosts(app.config["SITE_URL"])
 
     _init_extensions(app)
     from learncom.web import BoundedIntConverter, CleanRequest
@@ -44,7 +52,16 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
 
-    from learncom import errors, slots, web
+    from learncom import errors, ratelimit, slots
+
+    ratelimit.init_app(app)
+    if app.config.get("PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address from X-Forwarded-For (rate limits count per address). URLs
+        # never come from forwarded headers: they are built from SITE_URL.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXIES"]), x_proto=0,
+                                x_host=0, x_port=0, x_prefix=0)
 
     errors.register(app)
     web.register(app)
@@ -67,12 +84,16 @@ def _init_extensions(app: Flask) -> None:
             configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
+    from learncom import mail
+
+    mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from learncom.accounts.services import load_user_by_token
+    from learncom.accounts.sessions import load_user
 
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=30))
     login_manager.init_app(app)
-    login_manager.user_loader(load_user_by_token)
+    login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
     from flask_babel import lazy_gettext as _l

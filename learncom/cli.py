@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import click
 from flask import Flask
 from flask.cli import AppGroup
 
 learncom_cli = AppGroup("learncom", help="learncom administration commands.")
+
+
+@learncom_cli.command("send-mail")
+def send_mail_command() -> None:
+    """Deliver the mail in the outbox that is due, retrying failed mail (run it from cron, e.g.
+    every 5 minutes, as a safety net; web requests deliver in the background after commit)."""
+    from learncom.mail import deliver_due
+
+    report = deliver_due()
+    click.echo(f"Mail sent: {report.sent}; failed (tried again later): {report.failed}.")
+    if report.failed:
+        raise click.exceptions.Exit(1)
 
 
 def register_cli(app: Flask) -> None:

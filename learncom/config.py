@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from learncom.web import DEFAULT_SITE_URL, trusted_hosts
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"LEARNCOM_{name}", default)
@@ -29,6 +31,7 @@ def _secret_key(instance_path: Path) -> str:
 def load_config(instance_path: Path) -> dict:
     """Build the settings dict for a normal (non-test) app."""
     database_url = _env("DATABASE_URL") or f"sqlite:///{instance_path / 'learncom.db'}"
+    site_url = _env("SITE_URL", DEFAULT_SITE_URL)
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -51,9 +54,17 @@ def load_config(instance_path: Path) -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _env("SMTP_STARTTLS", "1") == "1",
         "MAIL_FROM": _env("MAIL_FROM", "learncom@localhost"),
-        # The site's address for links in mail sent outside a request (flask learncom
-        # send-digests), e.g. "https://learncom.example.nl".
-        "SITE_URL": _env("SITE_URL", "http://localhost:5000"),
+        # The site's address: every absolute URL (mail, feeds, API) is built from it, never
+        # from the request's Host header. E.g. "https://learncom.example.nl".
+        "SITE_URL": site_url,
+        # Requests for any other Host are answered 400 (default: the site's host, localhost
+        # and 127.0.0.1; LEARNCOM_TRUSTED_HOSTS="a.example,b.example" to list them).
+        "TRUSTED_HOSTS": trusted_hosts(site_url, _env("TRUSTED_HOSTS")),
+        # Rate-limit counters: memory:// per process; redis://host:6379 shared by every worker
+        # and machine (see learncom/ratelimit.py).
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # How many reverse proxies stand in front (their X-Forwarded-For gives the client).
+        "PROXIES": int(_env("PROXIES", "0")),
     }
 
 

@@ -1,30 +1,52 @@
-"""Outgoing mail through a small pluggable mailer.
+"""Outgoing mail: written to the outbox in the caller's transaction, delivered after commit.
 
-A mailer is any object with ``send(message: Message)``. Which one is used:
+    service wants a mail  ->  send_mail(to, subject, body)   (an outbox row, same transaction)
+    view commits          ->  after_commit hook             (only if this session queued mail)
+                          ->  deliver in the background     (the request never waits on SMTP)
 
-- ``MAILER`` in the app config, when set (an object with ``send``): for other transports;
+A rolled-back request leaves no row, so it sends nothing. Delivery claims each row before
+sending it (an UPDATE that only one process can win), so several gunicorn workers never send a
+mail twice; a failed delivery is retried later with a growing pause, up to MAX_ATTEMPTS times.
+`flask learncom send-mail` delivers what is due (run it from cron as a safety net: it picks up
+mail whose process died before delivering it).
+
+Which transport delivers (``deliver(message)``):
+
+- ``MAILER`` in the app config, when set (an object with ``send(message)``): other transports;
 - ``SMTPMailer`` when ``SMTP_HOST`` (``LEARNCOM_SMTP_HOST``) is set;
-- otherwise ``OutboxMailer``: the message is only kept in the outbox table, which admins read at
-  ``/beheer/outbox`` (many installs have no mail server).
+- otherwise ``LogMailer``: no mail server (development, `make run`): the whole message is printed
+  in the server log at WARNING, which gunicorn shows, so a newcomer can follow a confirmation
+  link from the terminal. Admins also read every message at ``/beheer/outbox``.
 
-Both built-in mailers keep every message in the outbox (in the caller's transaction), so admins
-can always see what was sent; the SMTP mailer also delivers it and sets ``sent_at``.
+In tests (``MAIL_SYNC_SEND``, default: app.testing) and outside a request (CLI commands) delivery
+runs synchronously in the hook.
 """
 
 from __future__ import annotations
 
+import os
 import smtplib
+import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
-from flask import current_app
-from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from flask import Flask, current_app, has_app_context, has_request_context
+from sqlalchemy import Integer, String, Text, event, func, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from learncom.dbtypes import UTCDateTime, utcnow
 from learncom.extensions import db
+
+MAX_ATTEMPTS = 8
+#: A claimed row whose sender died comes due again after this long.
+CLAIM_TIME = timedelta(minutes=10)
+#: While failed mail waits for a retry, the background sender looks again this often (seconds).
+RETRY_POLL = 60
+BATCH = 50
+
+_FLAG = "learncom_mail_queued"
 
 
 class OutboxMessage(db.Model):
@@ -35,7 +57,16 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Not before this time (a retry's pause, or a claim by a sender); None: at once.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def failed(self) -> bool:
+        """Given up: every attempt failed."""
+        return self.sent_at is None and self.attempts >= MAX_ATTEMPTS
 
 
 @dataclass(frozen=True)
@@ -49,23 +80,18 @@ class Mailer(Protocol):
     def send(self, message: Message) -> None: ...
 
 
-def _keep(message: Message) -> OutboxMessage:
-    row = OutboxMessage(to=message.to, subject=message.subject[:200], body=message.body)
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
-class OutboxMailer:
-    """Keeps the message in the outbox table only (the default)."""
+class LogMailer:
+    """No mail server: prints the whole message in the server log (WARNING, so gunicorn shows
+    it) instead of sending it."""
 
     def send(self, message: Message) -> None:
-        _keep(message)
-        current_app.logger.info("Mail to %s: %s\n%s", message.to, message.subject, message.body)
+        current_app.logger.warning(
+            "E-mail (no mail server configured, so printed here)\nTo: %s\nSubject: %s\n\n%s\n",
+            message.to, message.subject, message.body)
 
 
 class SMTPMailer:
-    """Keeps the message in the outbox and delivers it through an SMTP server."""
+    """Delivers through an SMTP server."""
 
     def __init__(self, host: str, port: int = 587, *, user: str | None = None,
                  password: str | None = None, starttls: bool = True,
@@ -81,7 +107,6 @@ class SMTPMailer:
                    sender=config.get("MAIL_FROM") or "learncom@localhost")
 
     def send(self, message: Message) -> None:
-        row = _keep(message)
         email = EmailMessage()
         email["From"] = self.sender
         email["To"] = message.to
@@ -93,8 +118,6 @@ class SMTPMailer:
             if self.user:
                 smtp.login(self.user, self.password or "")
             smtp.send_message(email)
-        row.sent_at = utcnow()
-        db.session.flush()
 
 
 def get_mailer() -> Mailer:
@@ -103,10 +126,174 @@ def get_mailer() -> Mailer:
         return config["MAILER"]
     if config.get("SMTP_HOST"):
         return SMTPMailer.from_config(config)
-    return OutboxMailer()
+    return LogMailer()
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send one plain-text mail with the configured mailer (kept in the outbox in the same
-    transaction as the change that caused it)."""
-    get_mailer().send(Message(to=to, subject=subject, body=body))
+def send_mail(to: str, subject: str, body: str) -> OutboxMessage:
+    """Queue one plain-text mail in the current transaction; it is delivered after commit."""
+    row = OutboxMessage(to=to, subject=subject[:200], body=body)
+    db.session.add(row)
+    db.session.flush()
+    db.session.info[_FLAG] = current_app._get_current_object() if has_app_context() else None  # noqa: SLF001
+    return row
+
+
+# -- delivery ------------------------------------------------------------------------------------
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0  # attempts that failed this run (the row is retried later, or given up)
+
+
+def _due(now: datetime):
+    return (OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+
+
+def retry_pause(attempts: int) -> timedelta:
+    """1, 2, 4 … 64 minutes after the 1st … 7th failed attempt."""
+    return timedelta(minutes=2 ** min(max(attempts - 1, 0), 6))
+
+
+def deliver_due(*, limit: int = 1000) -> DeliveryReport:
+    """Deliver every due outbox row (at most `limit`), each in short transactions of its own."""
+    report = DeliveryReport()
+    mailer = get_mailer()
+    engine = db.engine
+    done: set[int] = set()
+    while report.sent + report.failed < limit:
+        with Session(engine) as session:
+            ids = [i for i in session.scalars(select(OutboxMessage.id).where(*_due(utcnow()))
+                                              .order_by(OutboxMessage.id).limit(BATCH))
+                   if i not in done]
+            session.commit()
+        if not ids:
+            break
+        for message_id in ids:
+            done.add(message_id)
+            outcome = _deliver_one(engine, mailer, message_id)
+            if outcome is True:
+                report.sent += 1
+            elif outcome is False:
+                report.failed += 1
+    return report
+
+
+def _deliver_one(engine, mailer: Mailer, message_id: int) -> bool | None:
+    """True: sent; False: failed (retried later); None: another sender claimed it first."""
+    now = utcnow()
+    with Session(engine) as session:
+        claimed = session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id, *_due(now))
+            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + CLAIM_TIME)
+            .execution_options(synchronize_session=False))
+        session.commit()
+        if claimed.rowcount != 1:
+            return None
+        row = session.get(OutboxMessage, message_id)
+        message = Message(to=row.to, subject=row.subject, body=row.body)
+        attempts = row.attempts
+        session.commit()
+    try:
+        mailer.send(message)
+    except Exception as error:  # noqa: BLE001 - any transport failure: keep the row, retry later
+        current_app.logger.warning("Mail %s to %s failed (attempt %s of %s): %s", message_id,
+                                   message.to, attempts, MAX_ATTEMPTS, error)
+        values = {"next_attempt_at": utcnow() + retry_pause(attempts),
+                  "last_error": f"{type(error).__name__}: {error}"[:500]}
+        ok = False
+    else:
+        values = {"sent_at": utcnow(), "next_attempt_at": None, "last_error": None}
+        ok = True
+    with Session(engine) as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                        .values(**values).execution_options(synchronize_session=False))
+        session.commit()
+    return ok
+
+
+def waiting_for_retry() -> int:
+    """Rows that failed and will be tried again."""
+    with Session(db.engine) as session:
+        return session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0,
+            OutboxMessage.attempts < MAX_ATTEMPTS)) or 0
+
+
+# -- after commit ----------------------------------------------------------------------------
+
+class _Sender:
+    """One daemon thread per process and app: delivers when woken after a commit, and every
+    RETRY_POLL seconds while failed mail waits for its retry."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.event = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+        self.pid: int | None = None
+
+    def wake(self) -> None:
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
+                self.pid = os.getpid()  # a forked worker starts its own thread
+                self.thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
+                self.thread.start()
+        self.event.set()
+
+    def _run(self) -> None:
+        timeout = None
+        while True:
+            self.event.wait(timeout)
+            self.event.clear()
+            try:
+                with self.app.app_context():
+                    deliver_due()
+                    timeout = RETRY_POLL if waiting_for_retry() else None
+            except Exception:
+                self.app.logger.exception("mail: delivering the outbox failed")
+                timeout = RETRY_POLL
+
+
+def deliver_after_commit(app: Flask) -> None:
+    if not app.config.get("MAIL_DELIVER_AFTER_COMMIT", True):
+        return  # bulk jobs (and tests) that deliver with `flask learncom send-mail` later
+    # Outside a request (a CLI command such as send-digests) deliver at once: the process may
+    # exit right after its commit, taking a background thread with it.
+    if app.config.get("MAIL_SYNC_SEND", app.testing) or not has_request_context():
+        try:
+            with app.app_context():
+                deliver_due()
+        except Exception:
+            # The mail is committed in the outbox; never fail the request for it.
+            app.logger.exception("mail: delivering the outbox failed")
+        return
+    # One sender per app; in a forked gunicorn worker `wake` starts the worker's own thread.
+    app.extensions.setdefault("learncom_mail", _Sender(app)).wake()
+
+
+def _after_commit(session) -> None:
+    app = session.info.pop(_FLAG, False)
+    if app is False:
+        return
+    app = app or (current_app._get_current_object() if has_app_context() else None)  # noqa: SLF001
+    if app is not None:
+        deliver_after_commit(app)
+
+
+def _after_rollback(session) -> None:
+    session.info.pop(_FLAG, None)
+
+
+_installed = False
+
+
+def init_app(app: Flask) -> None:
+    """The after-commit delivery (on every SQLAlchemy session, once per process)."""
+    global _installed
+    app.config.setdefault("MAIL_SYNC_SEND", app.testing)
+    if not _installed:
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+        _installed = True

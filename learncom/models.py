@@ -1,6 +1,13 @@
 """Imports every feature's models so the metadata (and Alembic) sees all tables."""
 
-from learncom.accounts.models import Team, User, team_members  # noqa: F401
+from learncom.accounts.models import (  # noqa: F401
+    FailedLogin,
+    LoginSession,
+    PendingRegistration,
+    Team,
+    User,
+    team_members,
+)
 from learncom.applications.models import LessonApplication  # noqa: F401
 from learncom.audit.models import AuditEvent  # noqa: F401
 from learncom.bundles.models import Bundle, BundleItem  # noqa: F401

@@ -1,11 +1,12 @@
-"""Web plumbing shared by all pages: security headers, Jinja helpers, safe redirects, paging."""
+"""Web plumbing shared by all pages: the app class (trusted absolute URLs), security headers,
+Jinja helpers, safe redirects, paging."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, request
+from flask import Flask, Request, g, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
@@ -19,6 +20,53 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+DEFAULT_SITE_URL = "http://localhost:5000"
+HSTS_SECONDS = 365 * 24 * 3600
+
+
+def trusted_hosts(site_url: str, extra: str | None = None) -> list[str]:
+    """The hosts the site answers to: the site URL's host, localhost and 127.0.0.1, or the
+    comma-separated list `extra` (LEARNCOM_TRUSTED_HOSTS) when given. Ports never matter."""
+    if extra:
+        return [host.strip() for host in extra.split(",") if host.strip()]
+    hosts = [urlsplit(site_url).hostname or "localhost", "localhost", "127.0.0.1"]
+    return list(dict.fromkeys(hosts))
+
+
+class App(Flask):
+    """Flask, with every absolute URL built from the configured site address (SITE_URL),
+    never from the request's Host header: a forged Host can never reach a mail, a feed or the
+    API. Outside a request (the CLI) URLs are built for the same address, without SERVER_NAME
+    (which would also change routing)."""
+
+    def _site(self):
+        return urlsplit(self.config.get("SITE_URL") or DEFAULT_SITE_URL)
+
+    def create_url_adapter(self, request):
+        adapter = super().create_url_adapter(request)
+        if adapter is None and request is None:
+            site = self._site()
+            adapter = self.url_map.bind(site.netloc, script_name=site.path.rstrip("/") or "/",
+                                        url_scheme=site.scheme or "http")
+        return adapter
+
+    def url_for(self, endpoint, *, _anchor=None, _method=None, _scheme=None, _external=None,
+                **values):
+        in_request = has_request_context()
+        external = _external if _external is not None else (_scheme is not None
+                                                             or not in_request)
+        if not external:
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method,
+                                   _scheme=_scheme, _external=False, **values)
+        site = self._site()
+        path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False,
+                               **values)
+        root = request.script_root if in_request else site.path.rstrip("/")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        return f"{_scheme or site.scheme or 'http'}://{site.netloc}{site.path.rstrip('/')}{path}"
 
 
 def _without_nul(values: ImmutableMultiDict) -> ImmutableMultiDict:
@@ -109,6 +157,15 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy",
                                     "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            # Behind HTTPS (LEARNCOM_SECURE_COOKIES=1): browsers never use plain HTTP again.
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
+        user = g.get("_login_user")  # Flask-Login's user, if this response consulted one
+        if user is not None and user.is_authenticated:
+            # A member's pages are theirs alone: never kept by a browser or proxy cache (the
+            # back button on a shared computer after logging out shows nothing). A response
+            # that never asked who is logged in (static files) is the same for everyone.
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     app.jinja_env.filters["datetime"] = _datetime

@@ -84,10 +84,15 @@ def make_config(database_url: str, tmp_path: Path, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "SERVER_NAME": None,
+        # The test client's host, so absolute URLs read "http://localhost/...".
+        "SITE_URL": "http://localhost",
         "PER_PAGE": 20,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         # Cheapest argon2 parameters: the suite logs in hundreds of times.
         "PASSWORD_HASH_PROFILE": "fast",
+        # Rate limits (and the per-account log-in throttle) stay out of the other tests' way;
+        # tests/test_ratelimit.py turns them on.
+        "RATELIMIT_ENABLED": False,
     }
     config.update(overrides)
     return config

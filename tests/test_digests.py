@@ -12,7 +12,7 @@ from sqlalchemy import select
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.follow.models import Notification
-from learncom.mail import Message, OutboxMailer, OutboxMessage, SMTPMailer, get_mailer, send_mail
+from learncom.mail import LogMailer, Message, OutboxMessage, SMTPMailer, get_mailer, send_mail
 from tests.conftest import make_config
 
 SITE = "https://learncom.example.nl"
@@ -163,25 +163,36 @@ def test_a_plugged_in_mailer_gets_every_mail(app, runner, create_user, busy_post
     [message] = mailer.sent
     assert message.to == "auteur@example.org" and f"{SITE}/posts/" in message.body
     send_mail("iemand@example.org", "Onderwerp", "Tekst")
+    assert len(mailer.sent) == 1, "nothing is sent before the commit"
+    db.session.commit()
     assert mailer.sent[-1] == Message("iemand@example.org", "Onderwerp", "Tekst")
 
 
-def test_a_failing_mailer_keeps_the_notifications_for_next_time(app, runner, create_user,
-                                                                busy_post):
+def test_a_failing_mailer_keeps_the_digest_in_the_outbox_for_a_retry(app, runner, create_user,
+                                                                     busy_post):
     app.config["MAILER"] = Collecting(fail=True)
     author = create_user("Auteur")
     busy_post(author)
-    result = send(runner)
-    assert result.exit_code == 1
-    assert all(n.emailed_at is None for n in notes(author))
-    assert author.last_digest_at is None
-    app.config["MAILER"] = Collecting()
     assert send(runner).exit_code == 0
+    [row] = outbox()
+    assert (row.sent_at, row.attempts) == (None, 1)
+    assert "mail server unreachable" in row.last_error
+    assert all(n.emailed_at is not None for n in notes(author)), "queued, so not queued again"
+    assert send(runner).exit_code == 0
+    assert len(outbox()) == 1
+    app.config["MAILER"] = Collecting()
+    row.next_attempt_at = utcnow() - timedelta(seconds=1)  # the retry's pause is over
+    db.session.commit()
+    result = runner.invoke(args=["learncom", "send-mail"])
+    assert result.exit_code == 0, result.output
+    assert "Mail sent: 1" in result.output
     assert len(app.config["MAILER"].sent) == 1
+    db.session.expire_all()
+    assert outbox()[0].sent_at is not None
 
 
 def test_the_mailer_choice(app):
-    assert isinstance(get_mailer(), OutboxMailer)
+    assert isinstance(get_mailer(), LogMailer)
     app.config["SMTP_HOST"] = "smtp.example.org"
     mailer = get_mailer()
     assert isinstance(mailer, SMTPMailer) and mailer.host == "smtp.example.org"

@@ -429,7 +429,7 @@ def test_export_never_contains_password_hashes(runner, tmp_path, create_user, cr
     text = path.read_text(encoding="utf-8")
     assert author.password_hash and author.password_hash not in text
     assert "argon2" not in text and "password" not in text
-    assert "session_token" not in text and author.session_token not in text
+    assert "session_token" not in text and "login_token" not in text
     users = [json.loads(line) for line in text.splitlines() if '"type": "user"' in line]
     assert {u["email"] for u in users} == {"anke@example.org", "admin@example.org"}
     assert all(set(u) == {"type", "email", "name", "kind", "role", "organisation", "function",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
+from typing import ClassVar
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learncom.dbtypes import UTCDateTime, utcnow
@@ -19,10 +19,6 @@ team_members = Table(
     Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
-
-
-def _new_session_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 class User(UserMixin, db.Model):
@@ -39,8 +35,6 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="member")
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Flask-Login identifies sessions by this token, so changing it logs out every session.
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=_new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Notification e-mail: "off", "daily" or "weekly" digest (see follow/).
     email_digest: Mapped[str] = mapped_column(String(8), default="weekly", server_default="weekly")
@@ -53,8 +47,26 @@ class User(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<User {self.id} {self.name!r}>"
 
-    def get_id(self) -> str:
-        return self.session_token
+    #: The token of the login session this object was loaded for (see LoginSession); not stored.
+    login_token: ClassVar[str | None] = None  # set per instance by sessions.py
+
+    def get_id(self) -> str | None:
+        """Flask-Login keeps this in the session and the remember cookie: the login session's
+        random token, never the member's id, so ending that session ends every copy."""
+        return self.login_token
+
+    # UserMixin compares get_id(); the login token is per session (and None for every member
+    # not logged in), so compare members by id.
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -97,9 +109,6 @@ class User(UserMixin, db.Model):
         """Only admins change roles and (de)activate accounts."""
         return self.is_admin
 
-    def reset_session_token(self) -> None:
-        self.session_token = _new_session_token()
-
 
 class Team(db.Model):
     __tablename__ = "teams"
@@ -116,3 +125,52 @@ class Team(db.Model):
 
     def __repr__(self) -> str:
         return f"<Team {self.slug}>"
+
+
+class LoginSession(db.Model):
+    """One logged-in device: a row per login. Flask-Login's session and remember cookie carry the
+    random token; only its SHA-256 is stored, so a copy of the database logs no one in. Logging
+    out deletes the row (every copy of that cookie dies, other devices stay logged in); "log out
+    everywhere", a new password, a role change and deactivation delete all of a member's rows.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PendingRegistration(db.Model):
+    """A registration waiting for its e-mail link. The link carries only a random token; the
+    row keeps its SHA-256, so neither the link nor the database gives the other away. Confirming
+    creates the User and keeps the row (without the password hash) until it expires, so a link
+    followed twice can say "already active"."""
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(32))
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    function: Mapped[str | None] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FailedLogin(db.Model):
+    """A wrong password for an address (known or not): the per-account log-in throttle. In the
+    database, so it holds across workers and machines without a shared cache. `account` is a
+    keyed hash of the address, so typed addresses are not kept."""
+
+    __tablename__ = "failed_logins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

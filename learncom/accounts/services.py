@@ -8,24 +8,29 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from learncom import events
-from learncom.accounts.models import Team, User, team_members
+from learncom.accounts import sessions
+from learncom.accounts.models import PendingRegistration, Team, User, team_members
+from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.mail import send_mail
 from learncom.text import slugify
 from learncom.vocab import MEMBER_KINDS, ROLES
 
 MIN_PASSWORD_LENGTH = 10
-CONFIRM_MAX_AGE = 60 * 60 * 48
+CONFIRM_LIFETIME = timedelta(hours=48)
 RESET_MAX_AGE = 60 * 60
 
 _HASHERS: dict[str, PasswordHasher] = {}
@@ -72,11 +77,12 @@ def check_password(user: User | None, password: str) -> bool:
 
 
 def set_password(user: User, password: str) -> None:
-    """A new password also renews the session token: every other session is logged out, and
-    every password-reset link made for the old password stops working."""
+    """A new password ends every login session of the member (the view starts a fresh one for
+    the device that chose it), and every password-reset link made for the old password stops
+    working."""
     user.password_hash = hash_password(password)
-    user.reset_session_token()
     db.session.flush()
+    sessions.end_all_sessions(user)
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -87,23 +93,42 @@ def get_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
-def load_user_by_token(token: str) -> User | None:
-    """Flask-Login loader: sessions carry the user's session token, not the id."""
-    user = db.session.scalar(select(User).where(User.session_token == token))
-    return user if user is not None and user.active else None
+@dataclass
+class LoginCheck:
+    """What a log-in attempt found: the member, or a registration waiting for its e-mail link
+    whose password was right (so we may say so), or neither."""
+    user: User | None = None
+    pending: PendingRegistration | None = None
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The member for this e-mail and password, or None. Unknown addresses, wrong passwords and
-    deactivated accounts cost the same password check, so timing tells nothing either."""
+def check_login(email: str, password: str) -> LoginCheck:
+    """One password check whatever the address is (a member, a registration waiting for
+    confirmation, unknown) or whether the account is deactivated, so timing tells nothing."""
     user = get_user_by_email(email)
-    if not (check_password(user, password) and user.active):
-        return None
-    if _password_hasher()[0].check_needs_rehash(user.password_hash):
+    pending = None if user is not None else latest_pending_registration(email)
+    stored = (user.password_hash if user is not None
+              else pending.password_hash if pending is not None else None)
+    hasher, dummy = _password_hasher()
+    try:
+        ok = hasher.verify(stored or dummy, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        return LoginCheck()
+    if pending is not None:
+        return LoginCheck(pending=pending)
+    if not user.active:
+        return LoginCheck()
+    if hasher.check_needs_rehash(user.password_hash):
         # Stronger parameters since this hash was made: upgrade it now we know the password.
         user.password_hash = hash_password(password)
         db.session.flush()
-    return user
+    return LoginCheck(user=user)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active member for this e-mail and password, or None."""
+    return check_login(email, password).user
 
 
 # -- registration --------------------------------------------------------------------------------
@@ -112,13 +137,18 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def request_registration(data: dict) -> None:
-    """Mail a confirmation link carrying the signed registration; nothing is stored until the link
-    is followed. A known address gets a "you already have an account" mail instead, and the
-    visitor sees the same answer either way, so the form never reveals who is a member. The
-    password is hashed on both paths so the answer also takes the same time."""
+    """Keep the registration as a pending row and mail a link with a random token; the account
+    is made when the link is followed. A known address gets a "you already have an account"
+    mail instead, and the visitor sees the same answer either way, so the form never reveals who
+    is a member. The password is hashed on both paths so the answer also takes the same time."""
     email = normalise_email(data["email"])
     password_hash = hash_password(data["password"])
+    _forget_expired_registrations()
     if get_user_by_email(email) is not None:
         send_mail(email, _("Your learncom account"), _(
             "Someone (perhaps you) tried to register on learncom with this e-mail address, "
@@ -128,49 +158,81 @@ def request_registration(data: dict) -> None:
             url=url_for("accounts.login", _external=True),
             reset=url_for("accounts.forgot_password", _external=True)))
         return
-    payload = {
-        "email": email,
-        "name": data["name"].strip(),
-        "kind": data["kind"],
-        "organisation": (data.get("organisation") or "").strip() or None,
-        "function": (data.get("function") or "").strip() or None,
-        "password_hash": password_hash,
-    }
-    token = _serializer("learncom-register").dumps(payload)
-    send_mail(email, _("Confirm your learncom account"), _(
+    pending = PendingRegistration(
+        email=email, name=data["name"].strip(), kind=data["kind"],
+        organisation=(data.get("organisation") or "").strip() or None,
+        function=(data.get("function") or "").strip() or None,
+        password_hash=password_hash)
+    _mail_confirmation(pending)
+
+
+def _mail_confirmation(pending: PendingRegistration) -> None:
+    """A fresh token (an earlier link for this row stops working) and the mail that carries it."""
+    token = secrets.token_urlsafe(32)
+    pending.token_hash = _token_digest(token)
+    pending.expires_at = utcnow() + CONFIRM_LIFETIME
+    db.session.add(pending)
+    db.session.flush()
+    send_mail(pending.email, _("Confirm your learncom account"), _(
         "Welcome to learncom, %(name)s!\n\nFollow this link to activate your account "
         "(valid for 48 hours):\n%(url)s\n\nIf you did not register, ignore this message.",
-        name=payload["name"], url=url_for("accounts.confirm", token=token, _external=True)))
+        name=pending.name, url=url_for("accounts.confirm", token=token, _external=True)))
 
 
-def read_registration(token: str) -> dict | None:
-    """The registration a confirmation link carries, or None if it is broken or expired."""
-    try:
-        payload = _serializer("learncom-register").loads(token, max_age=CONFIRM_MAX_AGE)
-    except (SignatureExpired, BadSignature):
+def resend_confirmation(pending_id: int) -> bool:
+    """Mail a new link for a registration still waiting (asked for after logging in with its
+    password); False when there is nothing to confirm any more."""
+    pending = db.session.get(PendingRegistration, pending_id)
+    if (pending is None or pending.confirmed_at is not None or pending.password_hash is None
+            or get_user_by_email(pending.email) is not None):
+        return False
+    _mail_confirmation(pending)
+    return True
+
+
+def _forget_expired_registrations() -> None:
+    db.session.execute(delete(PendingRegistration).where(
+        PendingRegistration.expires_at < utcnow()))
+
+
+def read_registration(token: str) -> PendingRegistration | None:
+    """The registration a confirmation link is for (unexpired), or None."""
+    if not token or len(token) > 200:
         return None
-    if not isinstance(payload, dict) or not {"email", "name", "kind", "password_hash"} <= set(
-            payload):
-        return None
-    return payload
+    return db.session.scalar(select(PendingRegistration).where(
+        PendingRegistration.token_hash == _token_digest(token),
+        PendingRegistration.expires_at > utcnow()))
+
+
+def latest_pending_registration(email: str) -> PendingRegistration | None:
+    return db.session.scalar(
+        select(PendingRegistration).where(PendingRegistration.email == normalise_email(email),
+                                          PendingRegistration.confirmed_at.is_(None),
+                                          PendingRegistration.expires_at > utcnow())
+        .order_by(PendingRegistration.created_at.desc(), PendingRegistration.id.desc()).limit(1))
 
 
 def confirm_registration(token: str) -> tuple[User | None, bool]:
     """Create the account from a valid link: (user, created). (None, False) if the link is broken
-    or expired; (existing user, False) if this link was already used."""
-    payload = read_registration(token)
-    if payload is None:
+    or expired; (existing user, False) if this link was already used or the address has an
+    account by now."""
+    pending = read_registration(token)
+    if pending is None:
         return None, False
-    existing = get_user_by_email(payload["email"])
-    if existing is not None:
-        if existing.password_hash == payload["password_hash"]:
-            return existing, False
-        return None, False
-    kind = payload["kind"] if payload["kind"] in MEMBER_KINDS else "resident"
-    user = User(email=payload["email"], name=unique_display_name(payload["name"]), kind=kind,
-                organisation=payload.get("organisation"), function=payload.get("function"),
-                password_hash=payload["password_hash"])
+    existing = get_user_by_email(pending.email)
+    if existing is not None or pending.confirmed_at is not None:
+        return existing, False
+    kind = pending.kind if pending.kind in MEMBER_KINDS else "resident"
+    user = User(email=pending.email, name=unique_display_name(pending.name), kind=kind,
+                organisation=pending.organisation, function=pending.function,
+                password_hash=pending.password_hash)
     db.session.add(user)
+    # The other registrations for this address are moot; this one stays (without its password
+    # hash) until it expires, so following the link again says "already active".
+    db.session.execute(delete(PendingRegistration).where(
+        PendingRegistration.email == pending.email, PendingRegistration.id != pending.id))
+    pending.password_hash = None
+    pending.confirmed_at = utcnow()
     db.session.flush()
     return user, True
 
@@ -311,6 +373,8 @@ def change_role(user: User, role: str, *, by: User | None = None) -> None:
                              name=user.name))
     old, user.role = user.role, role
     db.session.flush()
+    # Rights changed: the member's sessions end, so the next one starts with the new role.
+    sessions.end_all_sessions(user)
     events.emit("member.role_changed", user=user, actor=by, old=old, new=role)
 
 
@@ -324,7 +388,7 @@ def set_active(user: User, active: bool, *, by: User) -> None:
         if user.role == "admin" and active_admin_count() <= 1:
             raise AccountError(_("%(name)s is the last admin. Make someone else admin first.",
                                  name=user.name))
-        user.reset_session_token()
+        sessions.end_all_sessions(user)
     user.active = active
     db.session.flush()
     events.emit("member.activation_changed", user=user, actor=by, active=active)

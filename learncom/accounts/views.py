@@ -12,12 +12,13 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from learncom.accounts import services
+from learncom.accounts import services, sessions
 from learncom.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -29,6 +30,7 @@ from learncom.accounts.forms import (
     TeamMemberForm,
 )
 from learncom.discussion import services as discussion_services
+from learncom.errors import TooManyAttempts
 from learncom.extensions import db
 from learncom.markdown import excerpt
 from learncom.posts import services as post_services
@@ -63,26 +65,61 @@ def register():
     return render_template("accounts/register.html", form=form)
 
 
+#: What a visitor chose before logging in that stays theirs after it.
+KEPT_AT_LOGIN = ("locale",)
+
+
+def log_in(user, *, remember: bool = False) -> None:
+    """Start a fresh login session for `user` on this device and commit. The old Flask session
+    is emptied first (but for the chosen language), so nothing set before the login, by anyone,
+    carries over."""
+    sessions.start_session(user)
+    db.session.commit()
+    kept = {key: session[key] for key in KEPT_AT_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
+    login_user(user, remember=remember)
+
+
+def _remembered() -> bool:
+    """Whether this device was logged in with "keep me logged in"."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
+def _token_from_link(key: str, token: str | None, endpoint: str):
+    """A link's token goes into the session, and the browser to the same page without it, so
+    the token never stays in the address bar, the history, a Referer or the access log."""
+    session[key] = token
+    return redirect(url_for(endpoint), code=303)
+
+
+@bp.route("/account/bevestigen", methods=["GET", "POST"], defaults={"token": None})
 @bp.route("/account/bevestigen/<token>", methods=["GET", "POST"])
-def confirm(token: str):
+def confirm(token: str | None):
     """GET shows what will be activated; POST activates. Mail scanners that fetch links never
-    create or log in to an account."""
+    create or log in to an account. The link's GET moves its token into the session."""
+    if token is not None and request.method == "GET":
+        if services.read_registration(token) is None:
+            flash(_("This link is invalid or has expired. Please register again."), "error")
+            return redirect(url_for("accounts.register"))
+        return _token_from_link("confirm_token", token, "accounts.confirm")
+    token = token or session.get("confirm_token")
     registration = services.read_registration(token)
     if registration is None:
         flash(_("This link is invalid or has expired. Please register again."), "error")
         return redirect(url_for("accounts.register"))
     if request.method == "GET":
+        if registration.confirmed_at is not None:
+            flash(_("Your account is already active. Please log in."), "info")
+            return redirect(url_for("accounts.login"))
         return render_template("accounts/confirm.html", registration=registration,
-                               kind_label=MEMBER_KINDS.get(registration["kind"], ""))
+                               kind_label=MEMBER_KINDS.get(registration.kind, ""))
     user, created = services.confirm_registration(token)
-    if user is None:
-        flash(_("This link is invalid or has expired. Please register again."), "error")
-        return redirect(url_for("accounts.register"))
     if not created:
+        db.session.rollback()
         flash(_("Your account is already active. Please log in."), "info")
         return redirect(url_for("accounts.login"))
-    db.session.commit()
-    login_user(user)
+    log_in(user)
     flash(_("Welcome, %(name)s! Your account is active.", name=user.name), "success")
     return redirect(url_for("posts.home"))
 
@@ -96,21 +133,60 @@ def login():
     if current_user.is_authenticated:
         return redirect(next_url)
     form = LoginForm()
+    unconfirmed = False
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            db.session.commit()  # authenticate() may have upgraded the password hash
-            login_user(user, remember=form.remember.data)
+        email = form.email.data
+        wait = sessions.login_wait(email)
+        if wait:
+            raise TooManyAttempts(_(
+                "Too many wrong passwords for this e-mail address. Wait a while, or choose a "
+                "new password with \"Forgot your password?\"."), wait)
+        found = services.check_login(email, form.password.data)
+        if found.user is not None:
+            sessions.clear_failed_logins(email)
+            log_in(found.user, remember=form.remember.data)
             return redirect(next_url)
-        form.password.errors.append(_("E-mail address or password is incorrect."))
-    return render_template("accounts/login.html", form=form,
+        if found.pending is not None:
+            # The right password for a registration that still waits for its e-mail link:
+            # only now may we say so, and offer a new link.
+            session["resend_registration"] = found.pending.id
+            unconfirmed = True
+        else:
+            sessions.record_failed_login(email)
+            db.session.commit()
+            form.password.errors.append(_("E-mail address or password is incorrect."))
+    return render_template("accounts/login.html", form=form, unconfirmed=unconfirmed,
                            next=safe_next_url(raw_next, default=""))
+
+
+@bp.post("/account/bevestiging-opnieuw")
+def resend_confirmation():
+    """A new confirmation link for the registration whose password was just typed correctly."""
+    pending_id = session.pop("resend_registration", None)
+    if not isinstance(pending_id, int) or not services.resend_confirmation(pending_id):
+        flash(_("There is nothing to confirm any more. Log in, or register again."), "info")
+        return redirect(url_for("accounts.login"))
+    db.session.commit()
+    return render_template("accounts/register_sent.html", email=None)
 
 
 @bp.post("/account/uitloggen")
 def logout():
+    if current_user.is_authenticated:
+        sessions.end_session(current_user.get_id())
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
+    return redirect(url_for("posts.home"))
+
+
+@bp.post("/account/overal-uitloggen")
+@login_required
+def logout_everywhere():
+    sessions.end_all_sessions(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    flash(_("You are logged out on all devices."), "info")
     return redirect(url_for("posts.home"))
 
 
@@ -126,18 +202,22 @@ def forgot_password():
     return render_template("accounts/forgot_password.html", form=form)
 
 
+@bp.route("/account/wachtwoord-herstellen", methods=["GET", "POST"], defaults={"token": None})
 @bp.route("/account/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
-    user = services.user_for_reset_token(token)
+def reset_password(token: str | None):
+    from_link = token is not None
+    token = token or session.get("reset_token")
+    user = services.user_for_reset_token(token) if token else None
     if user is None:
         flash(_("This link is invalid, has expired or was already used. "
                 "Ask for a new one below."), "error")
         return redirect(url_for("accounts.forgot_password"))
+    if from_link and request.method == "GET":
+        return _token_from_link("reset_token", token, "accounts.reset_password")
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
-        db.session.commit()
-        login_user(user)
+        log_in(user)
         flash(_("Your new password is saved. You are logged in."), "success")
         return redirect(url_for("posts.home"))
     return render_template("accounts/reset_password.html", form=form, user=user)
@@ -151,14 +231,13 @@ def change_password():
         if services.check_password(current_user, form.current_password.data):
             user = current_user._get_current_object()
             services.set_password(user, form.password.data)
-            db.session.commit()
-            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            login_user(user, remember=remember_cookie in request.cookies)
+            log_in(user, remember=_remembered())
             flash(_("Your new password is saved. Other devices are logged out."), "success")
             return redirect(url_for("accounts.profile"))
         form.current_password.errors.append(_("This is not your current password."))
     profile_form = ProfileForm(formdata=None, obj=current_user, user_id=current_user.id)
-    return render_template("accounts/profile.html", form=profile_form, password_form=form)
+    return render_template("accounts/profile.html", form=profile_form, password_form=form,
+                           session_count=sessions.session_count(current_user))
 
 
 # -- profile and member pages --------------------------------------------------------------------
@@ -173,7 +252,8 @@ def profile():
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.member", user_id=current_user.id))
     return render_template("accounts/profile.html", form=form,
-                           password_form=ChangePasswordForm(formdata=None))
+                           password_form=ChangePasswordForm(formdata=None),
+                           session_count=sessions.session_count(current_user))
 
 
 @bp.get("/leden/<int:user_id>")
@@ -328,7 +408,10 @@ def change_role(user_id: int):
     except services.AccountError as error:
         flash(str(error), "error")
         return _back_to_admin_list()
-    db.session.commit()
+    if user.id == current_user.id:
+        log_in(user, remember=_remembered())  # one's own role: a fresh session, new rights
+    else:
+        db.session.commit()
     flash(_("%(name)s is now %(role)s.", name=user.name, role=user.role_label.lower()), "success")
     return _back_to_admin_list()
 

@@ -206,6 +206,7 @@ POST_ID = {"name": "post_id", "in": "path", "required": True,
 
 SERVER_ERROR = {"$ref": "#/components/responses/ServerError"}
 NOT_FOUND = {"$ref": "#/components/responses/NotFound"}
+TOO_MANY_REQUESTS = {"$ref": "#/components/responses/TooManyRequests"}
 
 DESCRIPTION = """\
 Read-only access to the experiments, frictions and lessons on this site, their discussion
@@ -273,7 +274,7 @@ def document(server_url: str) -> dict:
     def get(summary: str, operation_id: str, responses: dict, parameters=(),
             description: str | None = None) -> dict:
         operation = {"summary": summary, "operationId": operation_id,
-                     "responses": {**responses, "500": SERVER_ERROR}}
+                     "responses": {**responses, "429": TOO_MANY_REQUESTS, "500": SERVER_ERROR}}
         if parameters:
             operation["parameters"] = list(parameters)
         if description:
@@ -311,6 +312,11 @@ def document(server_url: str) -> dict:
             "responses": {
                 "NotFound": _error("No such post, or the requester cannot see it."),
                 "ServerError": _error("Something went wrong on the server."),
+                "TooManyRequests": {
+                    **_error("Too many requests from this address (120 a minute); wait the "
+                             "number of seconds in Retry-After."),
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                },
             },
         },
     }

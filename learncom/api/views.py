@@ -7,7 +7,7 @@ answered by learncom/errors.py for every path under /api/) are `{"error": {"code
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,7 +39,8 @@ def _visible_post_or_404(post_id: int):
 
 @bp.get("/openapi.json")
 def openapi_document():
-    return jsonify(openapi.document(request.url_root.rstrip("/") + bp.url_prefix))
+    return jsonify(openapi.document(url_for("posts.home", _external=True).rstrip("/")
+                                    + bp.url_prefix))
 
 
 @bp.get("/posts")

@@ -307,7 +307,16 @@ def export_fields(post: Post) -> list[ExportField]:
 
 
 def _heading_safe(text: str) -> str:
-    return " ".join((text or "").split())
+    return markdown_without_html(" ".join((text or "").split()))
+
+
+def markdown_without_html(text: str) -> str:
+    """Members' Markdown for a .md file that any Markdown viewer may open, including viewers that
+    pass raw HTML through: every "<" becomes "&lt;", which Markdown shows as "<". Everywhere,
+    code blocks included (there it shows as "&lt;"): viewers disagree on where a code block
+    starts and ends, so trusting one reading would let text be code in one viewer and HTML in
+    another. Entities cannot make a tag: a viewer shows them as text."""
+    return (text or "").replace("<", "&lt;")
 
 
 def export_markdown(bundle: Bundle, viewer) -> str:
@@ -317,27 +326,29 @@ def export_markdown(bundle: Bundle, viewer) -> str:
     if bundle.is_published:
         lines += [_("Published %(date)s", date=bundle.published_at.date().isoformat()), ""]
     if bundle.intro.strip():
-        lines += [bundle.intro.strip(), ""]
+        lines += [markdown_without_html(bundle.intro.strip()), ""]
     items = visible_items(bundle, viewer)
     for number, item in enumerate(items, start=1):
         post = item.post
         lines += ["---", "", f"## {number}. {_heading_safe(post.title)}", ""]
-        author = post.author.name if post.author else _("former member")
+        author = _heading_safe(post.author.name) if post.author else _("former member")
         byline = f"*{post.kind_label} · {author} · {post.created_at.date().isoformat()}*"
         if post.kind == "lesson" and post.curated:
             byline += f" · *{_('Curated')}*"
         lines += [byline, ""]
         if post.kind == "lesson" and post.statement:
-            lines += [f"**{_('What we learned')}:** {post.statement.strip()}", ""]
+            statement = markdown_without_html(post.statement.strip())
+            lines += [f"**{_('What we learned')}:** {statement}", ""]
         if post.body.strip():
-            lines += [post.body.strip(), ""]
+            lines += [markdown_without_html(post.body.strip()), ""]
         for field in export_fields(post):
+            value = markdown_without_html(field.value)
             if "\n" in field.value:
-                lines += [f"**{field.label}:**", "", field.value, ""]
+                lines += [f"**{field.label}:**", "", value, ""]
             else:
-                lines += [f"**{field.label}:** {field.value}", ""]
+                lines += [f"**{field.label}:** {value}", ""]
         if item.note:
-            lines += [f"*{_('Note')}:* {item.note.strip()}", ""]
+            lines += [f"*{_('Note')}:* {markdown_without_html(item.note.strip())}", ""]
         url = url_for("posts.show", post_id=post.id, _external=True)
         lines += [f"{_('Link')}: <{url}>", ""]
     return "\n".join(lines).rstrip() + "\n"

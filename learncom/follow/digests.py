@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
@@ -24,7 +23,7 @@ from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.follow import services
 from learncom.follow.models import Notification
-from learncom.mail import Message, get_mailer
+from learncom.mail import Message, send_mail
 from learncom.markdown import excerpt
 
 FREQUENCIES = ("daily", "weekly")
@@ -33,7 +32,6 @@ CHOICES = ("off", "daily", "weekly")
 INTERVALS = {"daily": timedelta(hours=20), "weekly": timedelta(days=6, hours=20)}
 #: At most this many notifications are listed in one mail; the rest are counted.
 MAX_ITEMS = 50
-DEFAULT_SITE_URL = "http://localhost:5000"
 
 
 def set_digest_frequency(user: User, frequency: str) -> None:
@@ -44,16 +42,9 @@ def set_digest_frequency(user: User, frequency: str) -> None:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute URL: the request's host inside a request, else the configured SITE_URL
-    (LEARNCOM_SITE_URL), so the CLI needs no SERVER_NAME (which would also change routing)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    site = urlsplit(current_app.config.get("SITE_URL") or DEFAULT_SITE_URL)
-    anchor = values.pop("_anchor", None)
-    adapter = current_app.url_map.bind(site.netloc, script_name=site.path.rstrip("/") or "/",
-                                       url_scheme=site.scheme or "http")
-    url = adapter.build(endpoint, values, force_external=True)
-    return f"{url}#{anchor}" if anchor else url
+    """An absolute URL on the configured site address (LEARNCOM_SITE_URL; see `learncom.web.App`),
+    inside a request or in the CLI alike."""
+    return url_for(endpoint, _external=True, **values)
 
 
 def due_members(frequencies: tuple[str, ...], now: datetime) -> list[User]:
@@ -118,11 +109,10 @@ class DigestReport:
 
 def send_digests(frequencies: tuple[str, ...] = FREQUENCIES, *,
                  now: datetime | None = None) -> DigestReport:
-    """Mail every due member their digest. Commits per member, so a failing mail server stops
-    one member's digest (it is tried again next run), not everyone's."""
+    """Queue every due member's digest in the outbox (delivered after commit, with retries; see
+    learncom/mail.py) and mark their notifications mailed, one commit per member."""
     now = now or utcnow()
     report = DigestReport()
-    mailer = get_mailer()
     member_ids = [user.id for user in due_members(frequencies, now)]
     for user_id in member_ids:
         user = db.session.get(User, user_id)
@@ -131,7 +121,8 @@ def send_digests(frequencies: tuple[str, ...] = FREQUENCIES, *,
             report.skipped += 1
             continue
         try:
-            mailer.send(compose(user, pending))
+            message = compose(user, pending)
+            send_mail(message.to, message.subject, message.body)
             for notification in pending:
                 notification.emailed_at = now
             user.last_digest_at = now

@@ -112,6 +112,9 @@ class LiveServer:
 def live_server(app):
     end_transaction()
     server = LiveServer(app)
+    # Links in mail and feeds point at the server the browser uses (random port on 127.0.0.1,
+    # a trusted host by default).
+    app.config["SITE_URL"] = server.url
     server.start()
     yield server.url
     server.stop()
