@@ -38,7 +38,7 @@ def _write(**_kwargs):
     with open(os.environ["LEARNCOM_LOAD_LOG"], "w", encoding="utf-8") as log:  # noqa: PTH123
         json.dump(_requests, log)
 _accounts = itertools.cycle(PLAN["accounts"])
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 LISTS = ["/experimenten", "/fricties", "/lessen", "/fricties?status=raised",
          "/experimenten?status=running", "/lessen?sort=applied"]
 
@@ -56,6 +56,8 @@ class Member(HttpUser):
                                         "password": PLAN["password"]}, allow_redirects=False)
         if answer.status_code != 302:
             raise RuntimeError(f"bench login failed for {email}: {answer.status_code}")
+        # Logging in starts a new session, with a CSRF token of its own.
+        self.csrf = _CSRF.search(self.client.get("/", name="home").text).group(1)
 
     @task(20)
     def home(self) -> None:

@@ -41,7 +41,7 @@ import requests
 from bench.load import BIN, PASSWORD, ROOT, Server, Stack, say
 
 CHECK_WITHIN_S = 10.0
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 _POST_ID = re.compile(r"/posts/(\d+)")
 
 
@@ -84,6 +84,8 @@ class Client(threading.Thread):
                                     "password": PASSWORD})
         if answer.status_code != 302:
             raise RuntimeError(f"log-in answered {answer.status_code}")
+        # Logging in starts a new session, with a CSRF token of its own.
+        self.csrf = _CSRF.search(session.get(f"{self.base}/", timeout=10).text).group(1)
         self.session = session
 
     def write(self, kind: str, url: str, data: dict) -> requests.Response | None:

@@ -63,6 +63,8 @@ def load_config(instance_path: Path) -> dict:
         # Rate-limit counters: memory:// per process; redis://host:6379 shared by every worker
         # and machine (see learncom/ratelimit.py).
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # "0" turns every limit off (load benchmarks; never on a public site).
+        "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") != "0",
         # How many reverse proxies stand in front (their X-Forwarded-For gives the client).
         "PROXIES": int(_env("PROXIES", "0")),
     }
