@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learncom.dbtypes import UTCDateTime, utcnow
@@ -45,6 +45,12 @@ class User(UserMixin, db.Model):
     # Notification e-mail: "off", "daily" or "weekly" digest (see follow/).
     email_digest: Mapped[str] = mapped_column(String(8), default="weekly", server_default="weekly")
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Anonymous visitors see the member page (and the member in the directory) only when the
+    # member chose so; off by default.
+    public_profile: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set when the account was deleted (learncom/privacy/erasure.py): the row stays as an empty
+    # tombstone without name, e-mail or password, so ids are never reused.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     teams: Mapped[list[Team]] = relationship(
         secondary=team_members, back_populates="members", order_by="Team.name"
@@ -59,6 +65,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     def has_role(self, role: str) -> bool:
         return ROLE_RANK.get(self.role, 0) >= ROLE_RANK[role]

@@ -20,6 +20,7 @@ from learncom.posts.forms import (
     post_form_data,
 )
 from learncom.posts.kinds import KIND_FIELDS
+from learncom.privacy import guard as privacy
 from learncom.web import page_arg
 
 bp = Blueprint("posts", __name__)
@@ -103,7 +104,7 @@ def list_kind(slug: str):
 
 # -- the post page -----------------------------------------------------------------------------
 
-def _render_post(post, *, log_form=None, link_form=None):
+def _render_post(post, *, log_form=None, link_form=None, log_guard=None):
     can_edit = post.can_edit(current_user)
     can_log = post.can_log(current_user)
     if log_form is None and can_log:
@@ -118,6 +119,7 @@ def _render_post(post, *, log_form=None, link_form=None):
         thread=thread, **slots.post_context(post, current_user, comments),
         revisions=services.revision_count(post),
         can_edit=can_edit, can_log=can_log, log_form=log_form, link_form=link_form,
+        log_guard=log_guard,
         similar_posts=search.similar(post, current_user),
     )
 
@@ -139,7 +141,12 @@ def add_log(post_id: int):
     form = LogEntryForm(prefix="log")
     if not form.validate_on_submit():
         return _render_post(post, log_form=form)
-    services.add_log_entry(post, current_user, form.text.data, form.date.data)
+    guard = privacy.check(form.text)
+    if guard.blocked:
+        return _render_post(post, log_form=form, log_guard=guard)
+    entry = services.add_log_entry(post, current_user, form.text.data, form.date.data)
+    privacy.record_override(guard, current_user, post_id=post.id, target_type="log_entries",
+                            target_id=entry.id)
     db.session.commit()
     flash(_("The log entry is added."), "success")
     return redirect(url_for("posts.show", post_id=post.id, _anchor="log"))
@@ -210,17 +217,22 @@ def new(kind: str):
     if kind is None:
         abort(404)
     form = _make_form(kind)
+    guard = None
     if form.validate_on_submit():
+        guard = privacy.check(*form.text_fields())
+    if guard is not None and not guard.blocked:
         try:
             post = services.create_post(current_user, form.to_input())
         except services.PostError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
+            privacy.record_override(guard, current_user, post_id=post.id, target_type="posts",
+                                    target_id=post.id)
             db.session.commit()
             flash(_("Your post is published."), "success")
             return redirect(url_for("posts.show", post_id=post.id))
-    return render_template("posts/form.html", form=form, kind=kind, post=None)
+    return render_template("posts/form.html", form=form, kind=kind, post=None, guard=guard)
 
 
 @bp.route("/posts/<int:post_id>/bewerken", methods=["GET", "POST"])
@@ -230,7 +242,10 @@ def edit(post_id: int):
     if not post.can_edit(current_user):
         abort(403)
     form = _make_form(post.kind, post)
+    guard = None
     if form.validate_on_submit():
+        guard = privacy.check(*form.text_fields())
+    if guard is not None and not guard.blocked:
         try:
             changed = services.update_post(post, current_user, form.to_input())
         except services.PostError as error:
@@ -238,11 +253,13 @@ def edit(post_id: int):
             post = _visible_or_404(post_id)
             form.form_errors.append(str(error))
         else:
+            privacy.record_override(guard, current_user, post_id=post.id, target_type="posts",
+                                    target_id=post.id)
             db.session.commit()
             flash(_("Your changes are saved.") if changed else _("Nothing was changed."),
                   "success" if changed else "info")
             return redirect(url_for("posts.show", post_id=post.id))
-    return render_template("posts/form.html", form=form, kind=post.kind, post=post)
+    return render_template("posts/form.html", form=form, kind=post.kind, post=post, guard=guard)
 
 
 @bp.route("/posts/<int:post_id>/verwijderen", methods=["GET", "POST"])
