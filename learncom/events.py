@@ -8,6 +8,7 @@ Events and their keyword arguments:
 
 - ``post.created``             post, actor
 - ``post.updated``             post, actor
+- ``revision.redacted``        post, revision (posts.models.PostRevision), actor
 - ``comment.created``          comment, actor
 - ``friction.status_changed``  post, change (frictions.models.StatusChange), actor
 - ``lesson.curated``           post, actor, note

@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "post.promoted": _l("Comment promoted to a post"),
     "post.edited": _l("Someone else's post edited"),
     "post.deleted": _l("Post deleted"),
+    "revision.redacted": _l("Text of an earlier version removed"),
     "content.hidden": _l("Hidden by moderation"),
     "content.restored": _l("Shown again after moderation"),
     "flags.dismissed": _l("Reports dismissed"),
@@ -60,7 +61,7 @@ DETAIL_LABELS = {
     "flags": _l("Reports"), "reasons": _l("Reasons"), "kind": _l("Kind"),
     "source_post": _l("From post"), "source_comment": _l("From comment"),
     "post_id": _l("On post"), "team": _l("Team"), "member": _l("Member"),
-    "title": _l("Title"),
+    "title": _l("Title"), "revision": _l("Version"),
 }
 # Detail keys whose value is a post id (shown as a link to the post when the viewer may see it).
 POST_REF_KEYS = ("post_id", "source_post")

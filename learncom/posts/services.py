@@ -551,13 +551,6 @@ class Change:
     removed: list[str] | None = None
 
 
-@dataclass
-class HistoryEntry:
-    revision: PostRevision
-    changes: list[Change]
-    first: bool
-
-
 def _field_labels(kind: str) -> dict[str, object]:
     from flask_babel import lazy_gettext as _l
 
@@ -585,7 +578,8 @@ def _display(kind: str, key: str, value) -> str:
     return str(value)
 
 
-def _changes(kind: str, before: dict, after: dict) -> list[Change]:
+def changes_between(kind: str, before: dict, after: dict) -> list[Change]:
+    """The fields that differ between two snapshots, as the history page shows them."""
     labels = _field_labels(kind)
     keys = list(labels) + [k for k in after if k not in labels]
     changes = []
@@ -605,18 +599,3 @@ def _changes(kind: str, before: dict, after: dict) -> list[Change]:
         else:
             changes.append(Change(key, label, _display(kind, key, old), _display(kind, key, new)))
     return changes
-
-
-def revision_history(post: Post) -> list[HistoryEntry]:
-    """Revisions newest first, each with its changes against the one before (one query)."""
-    revisions = db.session.scalars(
-        select(PostRevision).where(PostRevision.post_id == post.id)
-        .options(selectinload(PostRevision.editor)).order_by(PostRevision.number)).all()
-    entries = []
-    previous: dict = {}
-    for index, revision in enumerate(revisions):
-        snap = revision.snapshot or {}
-        entries.append(HistoryEntry(revision, _changes(post.kind, previous, snap), index == 0))
-        previous = snap
-    entries.reverse()
-    return entries

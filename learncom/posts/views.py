@@ -11,6 +11,7 @@ from learncom import search, slots, vocab
 from learncom.accounts.models import Team
 from learncom.discussion import services as discussion_services
 from learncom.extensions import db
+from learncom.posts import history as post_history
 from learncom.posts import services
 from learncom.posts.forms import (
     LinkForm,
@@ -278,10 +279,32 @@ def delete(post_id: int):
 
 
 @bp.get("/posts/<int:post_id>/geschiedenis")
+@login_required
 def history(post_id: int):
+    """Members only: anonymous visitors see no history at all (see posts/history.py)."""
     post = _visible_or_404(post_id)
     return render_template("posts/history.html", post=post,
-                           entries=services.revision_history(post))
+                           entries=post_history.history(post, current_user))
+
+
+@bp.post("/posts/<int:post_id>/geschiedenis/<int:number>/weghalen")
+@login_required
+def redact_revision(post_id: int, number: int):
+    post = _visible_or_404(post_id)
+    revision = post_history.get_revision(post, number)
+    if revision is None or revision not in post_history.visible_revisions(post, current_user):
+        abort(404)
+    if not post_history.can_redact(post, current_user):
+        abort(403)
+    try:
+        done = post_history.redact(revision, current_user)
+    except post_history.RevisionError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The text of version %(num)d is removed.", num=number) if done
+              else _("This version was already removed."), "success" if done else "info")
+    return redirect(url_for("posts.history", post_id=post.id, _anchor=f"revision-{number}"))
 
 
 # -- tags and neighbourhoods -------------------------------------------------------------------
