@@ -16,6 +16,11 @@ Events and their keyword arguments:
 - ``content.restored``         target (Post or Comment), actor
 - ``member.role_changed``      user, actor, old, new
 - ``member.activation_changed`` user, actor, active
+- ``member.exporting``         user, data (the "my data" document: add a section to it)
+- ``member.erasing``           user, mode ("anonymise" | "remove"), actor, report
+                               (before the row is emptied; add to ``report.tables`` what held
+                               the member's text)
+- ``member.erased``            user (the emptied row), mode, actor
 - ``team.created``             team, actor
 - ``team.member_added``        team, user, actor
 - ``team.member_removed``      team, user, actor

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, false
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, and_, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learncom.dbtypes import UTCDateTime, utcnow
@@ -92,6 +92,24 @@ class User(UserMixin, db.Model):
     @property
     def team_ids(self) -> set[int]:
         return {team.id for team in self.teams}
+
+    @classmethod
+    def listed_to(cls, viewer) -> object:
+        """SQL condition: the members a viewer finds in the directory and team lists. Members
+        see every active member; anonymous visitors only those who chose a public profile."""
+        if viewer is not None and viewer.is_authenticated:
+            return cls.active.is_(True)
+        return and_(cls.active.is_(True), cls.public_profile.is_(True))
+
+    def page_visible_to(self, viewer) -> bool:
+        """The member page: to members while the account is active (admins also see a
+        deactivated one), to anonymous visitors only with a public profile; never after the
+        account was deleted."""
+        if self.is_deleted:
+            return False
+        if viewer is not None and viewer.is_authenticated:
+            return viewer.id == self.id or self.active or viewer.is_admin
+        return self.active and self.public_profile
 
     def can_see_email_of(self, other: User) -> bool:
         """An e-mail address is shown only to its owner, coordinators and admins."""

@@ -5,7 +5,10 @@ log to admins."""
 
 def init_app(app) -> None:
     from learncom import slots
-    from learncom.audit import subscribers  # noqa: F401  (subscribes to the events)
+    from learncom.audit import (
+        personal_data,  # noqa: F401  (my data, account deletion)
+        subscribers,  # noqa: F401  (subscribes to the events)
+    )
     from learncom.audit.views import bp
 
     app.register_blueprint(bp)

@@ -23,6 +23,7 @@ def _open_target_count() -> int:
 
 def init_app(app) -> None:
     from learncom import slots
+    from learncom.moderation import personal_data  # noqa: F401  (my data, account deletion)
     from learncom.moderation.views import bp
 
     app.register_blueprint(bp)

@@ -72,7 +72,7 @@ def _list_filters(kind: str | None) -> dict:
     tag = services.normalise_tag(services.clean_arg(args.get("tag")))
     if tag:
         filters["tag"] = tag
-    hood = services.get_neighbourhood_by_slug(args.get("neighbourhood", ""))
+    hood = services.visible_neighbourhood(args.get("neighbourhood", ""), current_user)
     if hood is not None:
         filters["neighbourhood"] = hood
     status = args.get("status", "")
@@ -316,10 +316,11 @@ def tags():
 
 @bp.get("/tags/<name>")
 def tag(name: str):
-    found = services.get_tag(name)
+    found = services.visible_tag(name, current_user)
     if found is None:
         normalised = services.normalise_tag(services.clean_arg(name))
-        if normalised and normalised != name and services.get_tag(normalised) is not None:
+        if normalised and normalised != name and services.visible_tag(
+                normalised, current_user) is not None:
             return redirect(url_for("posts.tag", name=normalised), 301)
         abort(404)
     page = _paginate(services.filtered_posts(current_user, tag=found.name))
@@ -351,7 +352,7 @@ def neighbourhoods():
 
 @bp.get("/wijken/<slug>")
 def neighbourhood(slug: str):
-    hood = services.get_neighbourhood_by_slug(slug)
+    hood = services.visible_neighbourhood(slug, current_user)
     if hood is None:
         abort(404)
     page = _paginate(services.filtered_posts(current_user, neighbourhood_id=hood.id))
