@@ -14,6 +14,7 @@ Events and their keyword arguments:
 - ``lesson.curated``           post, actor, note
 - ``content.hidden``           target (Post or Comment), actor, reason
 - ``content.restored``         target (Post or Comment), actor
+- ``flags.resolved``           target, actor, resolution ("hidden" | "dismissed"), flags
 - ``member.role_changed``      user, actor, old, new
 - ``member.activation_changed`` user, actor, active
 - ``member.exporting``         user, data (the "my data" document: add a section to it)
