@@ -272,3 +272,13 @@ def test_the_last_admin_and_the_admin_themself(client, auth, member_world):
     assert "laatste beheerder" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, world.admin.id).deleted_at is None
+
+
+def test_the_export_leaves_out_deleted_accounts(client, auth, runner, member_world):
+    world = member_world
+    delete_own_account(client, auth, world, "anonymise")
+    result = runner.invoke(args=["learncom", "export"])
+    assert result.exit_code == 0
+    assert world.surname.lower() not in result.output.lower()
+    assert world.email not in result.output and "deleted.invalid" not in result.output
+    assert world.word in result.output  # what they wrote stays, without a name

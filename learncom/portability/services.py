@@ -594,7 +594,8 @@ def export_lines() -> Iterator[str]:
 
 
 def export_records() -> Iterator[dict]:
-    users = db.session.scalars(select(User).options(selectinload(User.teams)).order_by(User.id))
+    users = db.session.scalars(select(User).where(User.deleted_at.is_(None))  # not tombstones
+                               .options(selectinload(User.teams)).order_by(User.id))
     for user in users:
         yield _user_record(user)
     last_id = 0
