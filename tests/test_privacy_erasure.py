@@ -282,3 +282,19 @@ def test_the_export_leaves_out_deleted_accounts(client, auth, runner, member_wor
     assert world.surname.lower() not in result.output.lower()
     assert world.email not in result.output and "deleted.invalid" not in result.output
     assert world.word in result.output  # what they wrote stays, without a name
+
+
+@pytest.mark.search
+def test_outside_tests_the_cleaning_runs_after_the_answer(app, client, auth, member_world):
+    """In production the index rewrite does not hold up the request: a thread does it."""
+    import threading
+
+    from learncom.search.services import get_backend
+
+    app.config["PRIVACY_SCRUB_SYNC"] = False
+    delete_own_account(client, auth, member_world, "remove")
+    for thread in threading.enumerate():
+        if thread.name == "privacy-scrub":
+            thread.join(timeout=60)
+    segments = get_backend().store.open()._segments()
+    assert segments and not any(segment.has_deletions() for segment in segments)

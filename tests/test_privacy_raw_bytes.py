@@ -19,6 +19,8 @@ from sqlalchemy import JSON, String, Text, cast, event, func, select, text
 
 from learncom import create_app
 from learncom.extensions import db
+from learncom.privacy.erasure import erase_member
+from learncom.search import queue
 from tests.conftest import DEFAULT_PASSWORD, make_config
 from tests.postgres import drop_database, fresh_database_url
 
@@ -156,3 +158,18 @@ def test_nothing_of_a_deleted_account_stays_in_the_raw_files(client, auth, membe
     assert hits == {}
     if db.engine.dialect.name == "sqlite":
         assert (instance / "learncom.db-wal").stat().st_size == 0  # checkpointed
+
+
+def test_scrub_by_hand_cleans_what_a_deletion_left(app, runner, member_world, instance):
+    """`flask learncom scrub` for when the cleaning after a deletion did not finish."""
+    world = member_world
+    needles = world.needles(content=True)
+    erase_member(world.member, "remove", by=world.member)  # without the cleaning afterwards
+    db.session.commit()
+    queue.sync()
+    _files, hits = scan(instance, needles)
+    assert hits  # the index and the log still hold it
+    result = runner.invoke(args=["learncom", "scrub"])
+    assert result.exit_code == 0, result.output
+    assert "Search index: clean. Database files: clean." in result.output
+    assert scan(instance, needles)[1] == {}

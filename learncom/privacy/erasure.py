@@ -20,8 +20,9 @@ What the core does not own, the features do themselves through the event ``membe
 reference to ``users.id`` declared ``ON DELETE SET NULL`` is set to NULL generically, so a new
 feature's columns are covered without code here.
 
-`erase_member` changes rows and flushes; the view commits, then calls `scrub_after_commit`
-(search index rewritten, database files cleaned: learncom/privacy/storage.py).
+`erase_member` changes rows and flushes; the view commits, then `scrub_in_background` rewrites
+the search index and cleans the database files (learncom/privacy/storage.py); `flask learncom
+scrub` does the same by hand.
 """
 
 from __future__ import annotations
@@ -207,6 +208,23 @@ def _tombstone(user: User) -> None:
 
 # -- after the commit ---------------------------------------------------------------------------
 
+def scrub_in_background(app, report: ErasureReport) -> None:
+    """Run `scrub_after_commit` so the request does not wait for it: rewriting a large index
+    segment takes about as long as indexing its posts. In a thread of its own, except when
+    `PRIVACY_SCRUB_SYNC` (default: app.testing) asks for it to run at once."""
+    import threading
+
+    if app.config.get("PRIVACY_SCRUB_SYNC", app.testing):
+        scrub_after_commit(report)
+        return
+
+    def run() -> None:
+        with app.app_context():
+            scrub_after_commit(report)
+
+    threading.Thread(target=run, name="privacy-scrub", daemon=True).start()
+
+
 def scrub_after_commit(report: ErasureReport) -> dict:
     """Make the erased data unreadable on disk: the search index drops the deleted documents
     from its files, and the database files are cleaned (see storage.py). Returns what was done,
@@ -226,6 +244,6 @@ def scrub_after_commit(report: ErasureReport) -> dict:
     except Exception:
         current_app.logger.exception("privacy: cleaning the database files failed")
     if not all(done.values()):
-        current_app.logger.warning("privacy: erasure of member %s not yet clean on disk: %s",
-                                   report.user_id, done)
+        current_app.logger.warning("privacy: erasure of member %s not yet clean on disk: %s "
+                                   "(run `flask learncom scrub`)", report.user_id, done)
     return done

@@ -107,7 +107,7 @@ def _erase(user, mode: str, *, by):
     """Erase, commit, then clean the search index and database files."""
     report = erasure.erase_member(user, mode, by=by)
     db.session.commit()
-    erasure.scrub_after_commit(report)
+    erasure.scrub_in_background(current_app._get_current_object(), report)
     return report
 
 
