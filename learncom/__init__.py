@@ -110,6 +110,10 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (core_bp, accounts_bp, posts_bp, discussion_bp):
         app.register_blueprint(bp)
 
+    from learncom import privacy
+
+    privacy.init_app(app)
+
     import importlib
 
     for feature in FEATURES:

@@ -25,5 +25,6 @@ def register_cli(app: Flask) -> None:
     from learncom.accounts import cli as _accounts_cli  # noqa: F401
     from learncom.demo import cli as _demo_cli  # noqa: F401
     from learncom.portability import cli as _portability_cli  # noqa: F401
+    from learncom.privacy import cli as _privacy_cli  # noqa: F401
 
     app.cli.add_command(learncom_cli)

@@ -8,13 +8,20 @@ Events and their keyword arguments:
 
 - ``post.created``             post, actor
 - ``post.updated``             post, actor
+- ``revision.redacted``        post, revision (posts.models.PostRevision), actor
 - ``comment.created``          comment, actor
 - ``friction.status_changed``  post, change (frictions.models.StatusChange), actor
 - ``lesson.curated``           post, actor, note
 - ``content.hidden``           target (Post or Comment), actor, reason
 - ``content.restored``         target (Post or Comment), actor
+- ``flags.resolved``           target, actor, resolution ("hidden" | "dismissed"), flags
 - ``member.role_changed``      user, actor, old, new
 - ``member.activation_changed`` user, actor, active
+- ``member.exporting``         user, data (the "my data" document: add a section to it)
+- ``member.erasing``           user, mode ("anonymise" | "remove"), actor, report
+                               (before the row is emptied; add to ``report.tables`` what held
+                               the member's text)
+- ``member.erased``            user (the emptied row), mode, actor
 - ``team.created``             team, actor
 - ``team.member_added``        team, user, actor
 - ``team.member_removed``      team, user, actor

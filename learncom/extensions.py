@@ -35,7 +35,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for write transactions.
+    """WAL, foreign keys, a busy timeout, secure delete, and BEGIN IMMEDIATE for write
+    transactions.
+
+    `secure_delete` overwrites deleted content with zeros, so text removed from a row (an
+    erased account, a redacted revision) does not linger in free space of the database file.
 
     A deferred BEGIN that reads and then writes fails with "database is locked" when another
     worker wrote in between; taking the write lock up front makes it wait instead. Read-only
@@ -50,6 +54,7 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

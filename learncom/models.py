@@ -26,5 +26,6 @@ from learncom.posts.models import (  # noqa: F401
     Tag,
     post_tags,
 )
+from learncom.privacy.models import PrivacyOverride  # noqa: F401
 from learncom.reactions.models import Reaction  # noqa: F401
 from learncom.search.models import IndexQueue  # noqa: F401

@@ -274,3 +274,12 @@ def create_comment(app):
         return comment
 
     return factory
+
+
+@pytest.fixture
+def member_world(app, create_user):
+    """A member who posted, edited, logged, commented, was replied to and mentioned, reacted,
+    followed, applied a lesson, flagged, got mail and joined a team (tests/privacy_world.py)."""
+    from tests.privacy_world import build_member_world
+
+    return build_member_world(create_user, DEFAULT_PASSWORD)

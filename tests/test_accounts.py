@@ -500,6 +500,8 @@ def test_profile_requires_login(client):
 def test_email_shown_only_to_self_coordinators_and_admins(client, auth, create_user, viewer,
                                                           sees_email):
     member = create_user("Anke", email="anke.secret@example.org", organisation="Bureau X")
+    member.public_profile = True  # so anonymous visitors see her page too
+    db.session.commit()
     viewers = {
         "other": create_user("Bas"),
         "coordinator": create_user("Coco", role="coordinator"),
@@ -527,6 +529,8 @@ def test_member_page_shows_profile_teams_posts_and_comments(client, auth, create
     members_only = create_post(member, title="Alleen voor leden", visibility="members")
     create_comment(public, member, "Een openbare reactie")
     create_comment(team_only, member, "Een reactie in het team")
+    member.public_profile = True
+    db.session.commit()
 
     page = client.get(f"/leden/{member.id}").get_data(as_text=True)
     assert "badge-expert_by_experience" in page
@@ -562,6 +566,8 @@ def test_members_list_filters_by_kind_and_pages(client, create_user):
     volunteer = create_user("Vrijwilliger Vera", kind="volunteer")
     inactive = create_user("Oud Lid", kind="volunteer")
     inactive.active = False
+    for user in db.session.scalars(select(User)):
+        user.public_profile = True  # the list as anonymous visitors see it
     db.session.commit()
 
     first = client.get("/leden").get_data(as_text=True)

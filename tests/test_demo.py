@@ -60,6 +60,12 @@ def test_demo_loads_once_and_its_accounts_log_in(runner, client, auth):
     assert count(LessonApplication) >= 5
     bundle = db.session.scalar(select(Bundle))
     assert bundle.is_published and len(bundle.items) >= 4
+    # A few professionals chose a public member page; no resident did.
+    public = db.session.scalars(select(User).where(User.public_profile.is_(True))).all()
+    assert len(public) >= 3 and {user.kind for user in public} <= {"professional",
+                                                                   "civil_servant"}
+    directory = client.get("/leden").get_data(as_text=True)
+    assert directory.count('class="member-row"') == len(public)
 
     # Every account from the file shares one password hash (computed once) and the CLI names
     # an admin, a coordinator and a resident to try.

@@ -290,6 +290,8 @@ def searchable(client, word: str, post: Post) -> bool:
 def test_hiding_a_post_hides_it_everywhere_but_for_author_and_coordinators(client, auth, world):
     pages = ["/", "/experimenten", "/experimenten?tag=zwembadpas", "/tags/zwembadpas",
              "/wijken/lombok", f"/leden/{world.author.id}"]
+    world.author.public_profile = True  # so anonymous visitors see the member page too
+    db.session.commit()
     for url in pages:
         assert listed(client, url, world.post), url
     assert searchable(client, SECRET_WORD, world.post)

@@ -242,14 +242,31 @@ def test_neighbourhood_index_grouped_by_city_and_page(client, author, create_pos
     db.session.commit()
     html = client.get("/wijken").get_data(as_text=True)
     cities = re.findall(r'<section class="city">\s*<h2>([^<]+)</h2>', html)
-    assert cities == ["Amsterdam", "Utrecht"]
-    utrecht = html.split("<h2>Utrecht</h2>")[1]
-    assert utrecht.index("Kanaleneiland") < utrecht.index("Overvecht")
+    assert cities == ["Utrecht"]
     assert re.search(r'data-neighbourhood="overvecht">2 ', html)
-    assert re.search(r'data-neighbourhood="bijlmer">0 ', html)
+    # A neighbourhood without posts the visitor can see is neither listed nor a page.
+    assert 'data-neighbourhood="bijlmer"' not in html and 'data-neighbourhood="kanaleneiland"' \
+        not in html
     page = client.get("/wijken/overvecht")
     assert page.status_code == 200
     assert sorted(cards(page.get_data(as_text=True))) == ["Utrecht 1", "Utrecht 2"]
+    assert client.get("/wijken/bijlmer").status_code == 404
+
+
+def test_coordinators_see_every_neighbourhood_of_the_list(client, auth, author, create_post,
+                                                          create_user):
+    create_post(author, title="Utrecht 1", neighbourhood="Overvecht")
+    for name, city in (("Overvecht", "Utrecht"), ("Kanaleneiland", "Utrecht"),
+                       ("Bijlmer", "Amsterdam")):
+        services.get_or_create_neighbourhood(name, city).city = city
+    db.session.commit()
+    auth.login(create_user("Coördinator", role="coordinator"))
+    html = client.get("/wijken").get_data(as_text=True)
+    cities = re.findall(r'<section class="city">\s*<h2>([^<]+)</h2>', html)
+    assert cities == ["Amsterdam", "Utrecht"]
+    utrecht = html.split("<h2>Utrecht</h2>")[1]
+    assert utrecht.index("Kanaleneiland") < utrecht.index("Overvecht")
+    assert re.search(r'data-neighbourhood="bijlmer">0 ', html)
     empty = client.get("/wijken/bijlmer").get_data(as_text=True)
     assert cards(empty) == [] and 'class="empty"' in empty
 
@@ -280,7 +297,7 @@ def test_coordinator_adds_a_neighbourhood(client, auth, create_user):
 
 
 @pytest.mark.parametrize("url", [
-    "/posts/999999", "/posts/999999/geschiedenis", "/tags/onbekend", "/wijken/onbekend",
+    "/posts/999999", "/tags/onbekend", "/wijken/onbekend",
     "/posts/abc", "/wijken/%00", "/tags/%00",
 ])
 def test_404s(client, url):
@@ -288,7 +305,7 @@ def test_404s(client, url):
 
 
 @pytest.mark.parametrize("url", ["/posts/999999/bewerken", "/posts/999999/verwijderen",
-                                 "/posts/nieuw/gedicht"])
+                                 "/posts/999999/geschiedenis", "/posts/nieuw/gedicht"])
 def test_404s_for_members(client, auth, create_user, url):
     auth.login(create_user())
     assert client.get(url).status_code == 404

@@ -141,15 +141,21 @@ def test_team_pages_list_members_and_visible_posts(client, auth, create_user, cr
     assert 'href="/teams/wijkteam-noord"' in listing
 
     page = client.get("/teams/wijkteam-noord").get_data(as_text=True)
-    assert f'id="team-member-{anke.id}"' in page and f'id="team-member-{bas.id}"' in page
+    # Anonymous visitors see only members with a public profile (none here).
+    assert f'id="team-member-{anke.id}"' not in page  # (her byline on the public post stays)
+    bas.public_profile = True
+    db.session.commit()
+    page = client.get("/teams/wijkteam-noord").get_data(as_text=True)
+    assert f'id="team-member-{bas.id}"' in page and f'id="team-member-{anke.id}"' not in page
     assert "Buitenstaander" not in page
     assert f'href="/posts/{public.id}"' in page
     assert f'href="/posts/{secret.id}"' not in page
     assert f'href="/posts/{elsewhere.id}"' not in page
 
     auth.login(create_user("Cas"))
-    assert f'href="/posts/{secret.id}"' not in client.get("/teams/wijkteam-noord").get_data(
-        as_text=True)
+    page = client.get("/teams/wijkteam-noord").get_data(as_text=True)
+    assert f'id="team-member-{anke.id}"' in page and f'id="team-member-{bas.id}"' in page
+    assert f'href="/posts/{secret.id}"' not in page
     auth.logout()
     auth.login(bas)
     page = client.get("/teams/wijkteam-noord").get_data(as_text=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, and_, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learncom.dbtypes import UTCDateTime, utcnow
@@ -39,6 +39,12 @@ class User(UserMixin, db.Model):
     # Notification e-mail: "off", "daily" or "weekly" digest (see follow/).
     email_digest: Mapped[str] = mapped_column(String(8), default="weekly", server_default="weekly")
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Anonymous visitors see the member page (and the member in the directory) only when the
+    # member chose so; off by default.
+    public_profile: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set when the account was deleted (learncom/privacy/erasure.py): the row stays as an empty
+    # tombstone without name, e-mail or password, so ids are never reused.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     teams: Mapped[list[Team]] = relationship(
         secondary=team_members, back_populates="members", order_by="Team.name"
@@ -72,6 +78,10 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
     def has_role(self, role: str) -> bool:
         return ROLE_RANK.get(self.role, 0) >= ROLE_RANK[role]
 
@@ -94,6 +104,24 @@ class User(UserMixin, db.Model):
     @property
     def team_ids(self) -> set[int]:
         return {team.id for team in self.teams}
+
+    @classmethod
+    def listed_to(cls, viewer) -> object:
+        """SQL condition: the members a viewer finds in the directory and team lists. Members
+        see every active member; anonymous visitors only those who chose a public profile."""
+        if viewer is not None and viewer.is_authenticated:
+            return cls.active.is_(True)
+        return and_(cls.active.is_(True), cls.public_profile.is_(True))
+
+    def page_visible_to(self, viewer) -> bool:
+        """The member page: to members while the account is active (admins also see a
+        deactivated one), to anonymous visitors only with a public profile; never after the
+        account was deleted."""
+        if self.is_deleted:
+            return False
+        if viewer is not None and viewer.is_authenticated:
+            return viewer.id == self.id or self.active or viewer.is_admin
+        return self.active and self.public_profile
 
     def can_see_email_of(self, other: User) -> bool:
         """An e-mail address is shown only to its owner, coordinators and admins."""

@@ -316,14 +316,22 @@ def update_profile(user: User, data: dict) -> None:
     db.session.flush()
 
 
+def set_public_profile(user: User, public: bool) -> None:
+    """Whether anonymous visitors see the member page and find the member in the lists."""
+    user.public_profile = bool(public)
+    db.session.flush()
+
+
 # -- member lists --------------------------------------------------------------------------------
 
 def members_query(*, kind: str | None = None, query: str | None = None,
-                  include_inactive: bool = False) -> Select:
-    """Members by name; optionally one kind, or a name (or, for admins, e-mail) fragment."""
+                  include_inactive: bool = False, viewer=None) -> Select:
+    """Members by name; optionally one kind, or a name (or, for admins, e-mail) fragment.
+    Without `include_inactive` (the admins' list): the members `viewer` may find."""
     stmt = select(User).options(selectinload(User.teams)).order_by(func.lower(User.name), User.id)
+    stmt = stmt.where(User.deleted_at.is_(None))
     if not include_inactive:
-        stmt = stmt.where(User.active.is_(True))
+        stmt = stmt.where(User.listed_to(viewer))
     if kind in MEMBER_KINDS:
         stmt = stmt.where(User.kind == kind)
     if query:
@@ -335,10 +343,10 @@ def members_query(*, kind: str | None = None, query: str | None = None,
     return stmt
 
 
-def kind_counts() -> dict[str, int]:
-    """Active members per kind, in one query."""
+def kind_counts(viewer=None) -> dict[str, int]:
+    """The members `viewer` may find, per kind, in one query."""
     rows = db.session.execute(select(User.kind, func.count(User.id))
-                              .where(User.active.is_(True)).group_by(User.kind))
+                              .where(User.listed_to(viewer)).group_by(User.kind))
     return dict(rows.all())
 
 
@@ -430,10 +438,11 @@ def get_team_by_slug(slug: str) -> Team | None:
                              .options(selectinload(Team.members)))
 
 
-def teams_with_counts() -> list[tuple[Team, int]]:
-    """Every team with its number of members, in two queries."""
+def teams_with_counts(viewer=None) -> list[tuple[Team, int]]:
+    """Every team with its number of members that `viewer` may find, in two queries."""
     counts = dict(db.session.execute(
         select(team_members.c.team_id, func.count(team_members.c.user_id))
+        .join(User, User.id == team_members.c.user_id).where(User.listed_to(viewer))
         .group_by(team_members.c.team_id)).all())
     teams = db.session.scalars(select(Team).order_by(func.lower(Team.name))).all()
     return [(team, counts.get(team.id, 0)) for team in teams]

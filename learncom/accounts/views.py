@@ -259,7 +259,7 @@ def profile():
 @bp.get("/leden/<int:user_id>")
 def member(user_id: int):
     user = services.get_user(user_id)
-    if user is None:
+    if user is None or not user.page_visible_to(current_user):
         abort(404)
     page = db.paginate(post_services.filtered_posts(current_user, author_id=user.id),
                        page=page_arg(), per_page=_per_page(), error_out=False)
@@ -276,16 +276,17 @@ def members():
     kind = request.args.get("kind")
     kind = kind if kind in MEMBER_KINDS else None
     query = (request.args.get("q") or "").strip()[:80]
-    page = db.paginate(services.members_query(kind=kind, query=query), page=page_arg(),
-                       per_page=_per_page(), error_out=False)
+    page = db.paginate(services.members_query(kind=kind, query=query, viewer=current_user),
+                       page=page_arg(), per_page=_per_page(), error_out=False)
     return render_template("accounts/members.html", page=page, kind=kind, query=query,
-                           kind_counts=services.kind_counts())
+                           kind_counts=services.kind_counts(current_user))
 
 
 # -- teams ---------------------------------------------------------------------------------------
 
 def _teams_page(form: TeamForm | None):
-    return render_template("accounts/teams.html", teams=services.teams_with_counts(), form=form)
+    return render_template("accounts/teams.html", teams=services.teams_with_counts(current_user),
+                           form=form)
 
 
 @bp.get("/teams")
@@ -318,7 +319,9 @@ def _team_or_404(slug: str):
 def _team_page(team, member_form: TeamMemberForm | None):
     page = db.paginate(post_services.filtered_posts(current_user).filter_by(team_id=team.id),
                        page=page_arg(), per_page=_per_page(), error_out=False)
+    members = [user for user in team.members if user.page_visible_to(current_user)]
     return render_template("accounts/team.html", team=team, page=page, member_form=member_form,
+                           members=members,
                            counts=post_services.comment_counts([p.id for p in page.items]))
 
 

@@ -298,8 +298,9 @@ def document(server_url: str) -> dict:
                 "200": _ok("Tags with the number of posts the requester can see under each "
                            "(tags without any are left out), most used first.", "TagList")}),
             "/neighbourhoods": get("Neighbourhoods", "listNeighbourhoods", {
-                "200": _ok("Every neighbourhood, by city and name, with the number of posts "
-                           "the requester can see.", "NeighbourhoodList")}),
+                "200": _ok("The neighbourhoods, by city and name, with the number of posts "
+                           "the requester can see (those without any are left out).",
+                           "NeighbourhoodList")}),
             "/search": get("Search", "search", {
                 "200": _ok("Hits the requester can see, 10 per page. Without `q` and "
                            "filters: no hits.", "SearchResults")}, search_params),

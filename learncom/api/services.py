@@ -147,4 +147,5 @@ def tags(viewer) -> list[tuple[str, int]]:
 
 
 def neighbourhoods(viewer):
-    return post_services.neighbourhood_counts(viewer)
+    """Neighbourhoods with posts the viewer can see (an empty one tells nothing it may know)."""
+    return [(hood, count) for hood, count in post_services.neighbourhood_counts(viewer) if count]

@@ -4,7 +4,10 @@ See services.py (logic), forms.py and views.py."""
 
 def init_app(app) -> None:
     from learncom import slots
-    from learncom.applications import services
+    from learncom.applications import (
+        personal_data,  # noqa: F401  (my data, account deletion)
+        services,
+    )
     from learncom.applications.views import bp
 
     app.register_blueprint(bp)

@@ -11,6 +11,7 @@ from learncom.applications import services
 from learncom.applications.forms import ApplicationForm
 from learncom.extensions import db
 from learncom.posts import services as post_services
+from learncom.privacy import guard as privacy
 
 bp = Blueprint("applications", __name__)
 
@@ -29,7 +30,10 @@ def record(post_id: int):
     if not services.can_record(post, current_user):
         abort(403)
     form = ApplicationForm.for_member(current_user)
+    guard = None
     if request.method == "POST" and form.validate_on_submit():
+        guard = privacy.check(form.what_happened, form.place)
+    if guard is not None and not guard.blocked:
         try:
             application = services.record_application(post, current_user, form.to_input())
         except services.ApplicationError as error:
@@ -37,11 +41,13 @@ def record(post_id: int):
             post = _lesson_or_404(post_id)
             form.form_errors.append(str(error))
         else:
+            privacy.record_override(guard, current_user, post_id=post.id,
+                                    target_type="lesson_applications", target_id=application.id)
             db.session.commit()
             flash(_("Thank you: your experience with this lesson is recorded."), "success")
             return redirect(url_for("posts.show", post_id=post.id,
                                     _anchor=f"application-{application.id}"))
-    return render_template("applications/form.html", form=form, post=post)
+    return render_template("applications/form.html", form=form, post=post, guard=guard)
 
 
 @bp.post("/posts/<int:post_id>/toegepast/<int:application_id>/verwijderen")

@@ -4,7 +4,10 @@ domain events (learncom/events.py) that features emit; views.py shows the log to
 
 def init_app(app) -> None:
     from learncom import slots
-    from learncom.audit import subscribers  # noqa: F401  (subscribes to the events)
+    from learncom.audit import (
+        personal_data,  # noqa: F401  (my data, account deletion)
+        subscribers,  # noqa: F401  (subscribes to the events)
+    )
     from learncom.audit.views import bp
 
     app.register_blueprint(bp)

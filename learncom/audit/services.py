@@ -43,12 +43,14 @@ ACTION_LABELS = {
     "post.promoted": _l("Comment promoted to a post"),
     "post.edited": _l("Someone else's post edited"),
     "post.deleted": _l("Post deleted"),
+    "revision.redacted": _l("Text of an earlier version removed"),
     "content.hidden": _l("Hidden by moderation"),
     "content.restored": _l("Shown again after moderation"),
     "flags.dismissed": _l("Reports dismissed"),
     "member.role_changed": _l("Role changed"),
     "member.activated": _l("Account reactivated"),
     "member.deactivated": _l("Account deactivated"),
+    "member.deleted": _l("Account deleted"),
     "bundle.created": _l("Bundle created"),
     "bundle.updated": _l("Bundle changed"),
     "bundle.published": _l("Bundle published"),
@@ -64,7 +66,7 @@ DETAIL_LABELS = {
     "flags": _l("Reports"), "reasons": _l("Reasons"), "kind": _l("Kind"),
     "source_post": _l("From post"), "source_comment": _l("From comment"),
     "post_id": _l("On post"), "team": _l("Team"), "member": _l("Member"),
-    "title": _l("Title"),
+    "title": _l("Title"), "revision": _l("Version"), "mode": _l("Mode"), "by": _l("By"),
 }
 # Detail keys whose value is a post id (shown as a link to the post when the viewer may see it).
 POST_REF_KEYS = ("post_id", "source_post")
@@ -215,6 +217,8 @@ def present(events: list[AuditEvent], viewer) -> list[EventView]:
                               url_for("posts.show", post_id=post.id, _anchor=f"reactie-{row.id}"),
                               kind=kind)
         if kind == "users":
+            if row.is_deleted:
+                return TargetView(f"{_l('former member')} #{row.id}", kind=kind)
             return TargetView(row.name, url_for("accounts.member", user_id=row.id), kind=kind)
         if kind == "teams":
             return TargetView(row.name, url_for("accounts.team", slug=row.slug), kind=kind)
@@ -241,7 +245,15 @@ def present(events: list[AuditEvent], viewer) -> list[EventView]:
             for event in events]
 
 
+ERASURE_DETAILS = {
+    "anonymise": _l("made anonymous"), "remove": _l("everything removed"),
+    "self": _l("the member themself"), "admin": _l("an admin, on request"),
+}
+
+
 def _detail_value(action: str, key: str, value) -> str:
+    if action == "member.deleted" and key in ("mode", "by"):
+        return str(ERASURE_DETAILS.get(value, value))
     if key in ("from", "to"):
         if action.startswith("friction."):
             return str(vocab.CHANGE_STATUSES.get(value, value))

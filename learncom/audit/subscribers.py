@@ -56,6 +56,11 @@ def _post_updated(post, actor, **_kw) -> None:
         record(actor, "post.edited", post)
 
 
+@events.subscribe("revision.redacted")
+def _revision_redacted(post, revision, actor, **_kw) -> None:
+    record(actor, "revision.redacted", post, {"revision": revision.number})
+
+
 @events.subscribe("team.created")
 def _team_created(team, actor, **_kw) -> None:
     record(actor, "team.created", team, {"team": team.name})

@@ -72,7 +72,20 @@ def enrich(now: datetime | None = None) -> None:
     lessons = _curation(rng, posts, coordinators, now)
     _applications(rng, lessons, users, now)
     _bundle(lessons, coordinators[0], now)
+    _public_profiles(users)
     db.session.flush()
+
+
+#: A few professionals who chose a public member page (everyone else: members only). No
+#: residents: their page is for members.
+PUBLIC_PROFILES = ("anke.siegers@demo.learncom.nl", "ilse.vandam@demo.learncom.nl",
+                   "bram.hoekstra@demo.learncom.nl", "jeroen.bakker@demo.learncom.nl")
+
+
+def _public_profiles(users) -> None:
+    for user in users:
+        if user.email in PUBLIC_PROFILES and user.kind in ("professional", "civil_servant"):
+            user.public_profile = True
 
 
 def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:

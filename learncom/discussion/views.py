@@ -12,6 +12,7 @@ from learncom.discussion.forms import CommentForm, EditCommentForm
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.posts import services as post_services
+from learncom.privacy import guard as privacy
 
 bp = Blueprint("discussion", __name__)
 
@@ -61,12 +62,15 @@ def add(post_id: int):
         parent, valid = None, False
         form.parent_id.errors = [*form.parent_id.errors, str(error)]
         form.parent_id.data = ""
-    if valid:
+    guard = privacy.check(form.body) if valid else None
+    if guard is not None and not guard.blocked:
         comment = services.add_comment(post, current_user, form.body.data, parent)
+        privacy.record_override(guard, current_user, post_id=post.id, target_type="comments",
+                                target_id=comment.id)
         db.session.commit()
         return redirect(_comment_url(comment))
     return render_template("discussion/comment_form.html", form=form, post=post, parent=parent,
-                           comment=None)
+                           comment=None, guard=guard)
 
 
 @bp.get("/posts/<int:post_id>/reacties")
@@ -84,13 +88,16 @@ def edit(comment_id: int):
     # On POST only what was sent counts (a missing body is an error, not "unchanged").
     form = EditCommentForm() if request.method == "POST" else EditCommentForm(
         data={"body": comment.body})
-    if form.validate_on_submit():
+    guard = privacy.check(form.body) if form.validate_on_submit() else None
+    if guard is not None and not guard.blocked:
         if services.edit_comment(comment, form.body.data):
+            privacy.record_override(guard, current_user, post_id=comment.post_id,
+                                    target_type="comments", target_id=comment.id)
             db.session.commit()
             flash(_("Your changes are saved."), "success")
         return redirect(_comment_url(comment))
     return render_template("discussion/comment_form.html", form=form, post=comment.post,
-                           parent=comment.parent, comment=comment)
+                           parent=comment.parent, comment=comment, guard=guard)
 
 
 @bp.post("/reacties/<int:comment_id>/verwijderen")

@@ -36,7 +36,7 @@ def kind(slug: str):
 
 @bp.get("/feeds/tags/<name>.atom")
 def tag(name: str):
-    found = post_services.get_tag(name)
+    found = post_services.visible_tag(name, None)  # feed readers are anonymous
     if found is None:
         abort(404)
     return _atom(services.tag_feed(found))
@@ -44,7 +44,7 @@ def tag(name: str):
 
 @bp.get("/feeds/wijken/<slug>.atom")
 def neighbourhood(slug: str):
-    hood = post_services.get_neighbourhood_by_slug(slug)
+    hood = post_services.visible_neighbourhood(slug, None)
     if hood is None:
         abort(404)
     return _atom(services.neighbourhood_feed(hood))

@@ -47,6 +47,7 @@ def _follow_state(post, viewer, comments) -> dict:
 def init_app(app) -> None:
     from learncom import slots
     from learncom.follow import cli as _cli  # noqa: F401  (flask learncom send-digests)
+    from learncom.follow import personal_data  # noqa: F401  (my data, account deletion)
     from learncom.follow import subscribers as _subscribers  # noqa: F401
     from learncom.follow.views import bp
 

@@ -28,8 +28,10 @@ from learncom.posts.models import Neighbourhood, Post, Tag, post_tags
 # Notification kinds, most specific first (for one event a member gets the first that applies).
 REPLY, MENTION, THREAD, STATUS, CURATED, NEW_POST = (
     "reply", "mention", "comment", "status", "curated", "post")
+# Moderation: your content was hidden (with the reason); what came of your report.
+HIDDEN, REPORT_HIDDEN, REPORT_KEPT = "hidden", "report_hidden", "report_kept"
 PRECEDENCE = (REPLY, MENTION, THREAD)
-KINDS = (REPLY, MENTION, THREAD, STATUS, CURATED, NEW_POST)
+KINDS = (REPLY, MENTION, THREAD, STATUS, CURATED, NEW_POST, HIDDEN, REPORT_HIDDEN, REPORT_KEPT)
 
 Target = Post | Tag | Neighbourhood
 
@@ -166,6 +168,28 @@ def deliver(event_key: str, candidates: dict[int, str], *, actor: User | None, p
     return made
 
 
+def notify_member(user_id: int | None, kind: str, event_key: str, *, post: Post | None = None,
+                  comment: Comment | None = None, note: str | None = None) -> Notification | None:
+    """One notification to one member about moderation of their content or report. Unlike
+    `deliver`, it may concern hidden content: its author is told that, and why. Nothing for a
+    deactivated member, nor twice for the same event."""
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    if db.session.scalar(select(Notification.id).where(
+            Notification.user_id == user_id, Notification.event_key == event_key)) is not None:
+        return None
+    note_row = Notification(user_id=user_id, kind=kind, event_key=event_key[:80],
+                            post_id=post.id if post is not None else None,
+                            comment_id=comment.id if comment is not None else None,
+                            note=(note or None))
+    db.session.add(note_row)
+    db.session.flush()
+    return note_row
+
+
 def most_specific(*groups: tuple[str, Iterable[int]]) -> dict[int, str]:
     """Merge (kind, user ids) groups given most specific first: each user keeps the first."""
     chosen: dict[int, str] = {}
@@ -265,4 +289,28 @@ def describe(notification: Notification) -> str:
     if kind == NEW_POST:
         return _("%(name)s posted “%(title)s” under a tag or neighbourhood you follow.",
                  name=actor, title=title)
+    if kind == HIDDEN:
+        reason = _reason_text(notification.note) or _("no reason given")
+        if notification.comment_id is not None:
+            return _("A coordinator hid your comment on “%(title)s”. Reason: %(reason)s.",
+                     title=title, reason=reason)
+        return _("A coordinator hid your post “%(title)s”. Reason: %(reason)s.", title=title,
+                 reason=reason)
+    if kind == REPORT_HIDDEN:
+        return _("Thank you for your report. A coordinator looked at it and hid the content.")
+    if kind == REPORT_KEPT:
+        return _("A coordinator looked at your report about “%(title)s” and left it visible.",
+                 title=title)
     return title
+
+
+def _reason_text(note: str | None) -> str:
+    """A hiding reason: the flag reasons it was made of (by their label), or the note."""
+    if not note:
+        return ""
+    from learncom.moderation.services import REASONS
+
+    parts = [part.strip() for part in note.split(",")]
+    if all(part in REASONS for part in parts):
+        return ", ".join(str(REASONS[part]).lower() for part in parts)
+    return note.strip().rstrip(".")

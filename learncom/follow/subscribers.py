@@ -51,3 +51,40 @@ def on_lesson_curated(post, actor=None, note=None, **_kw) -> None:
     services.deliver(f"curated:{post.id}:{stamp}",
                      services.most_specific((services.CURATED, [post.author_id])),
                      actor=actor, post=post)
+
+
+def _stamp(value) -> int:
+    return int(value.timestamp()) if value is not None else 0
+
+
+@events.subscribe("content.hidden")
+def on_content_hidden(target, actor=None, reason=None, **_kw) -> None:
+    """The author hears that, and why, their post or comment was hidden."""
+    from learncom.discussion.models import Comment
+
+    comment = target if isinstance(target, Comment) else None
+    post = comment.post if comment is not None else target
+    if actor is not None and target.author_id == actor.id:
+        return
+    kind = "comment" if comment is not None else "post"
+    services.notify_member(target.author_id, services.HIDDEN,
+                           f"hidden:{kind}:{target.id}:{_stamp(target.hidden_at)}",
+                           post=post, comment=comment, note=reason)
+
+
+@events.subscribe("flags.resolved")
+def on_flags_resolved(target, actor, resolution, flags, **_kw) -> None:
+    """Whoever flagged it hears what came of it. Content that was hidden is not linked: they
+    may no longer see it."""
+    from learncom.discussion.models import Comment
+
+    comment = target if isinstance(target, Comment) else None
+    post = comment.post if comment is not None else target
+    hidden = resolution == "hidden"
+    for flag in flags:
+        if flag.user_id is None or (actor is not None and flag.user_id == actor.id):
+            continue
+        services.notify_member(
+            flag.user_id, services.REPORT_HIDDEN if hidden else services.REPORT_KEPT,
+            f"report:{flag.id}", post=None if hidden else post,
+            comment=None if hidden else comment)

@@ -71,7 +71,7 @@ def toggle_tag(name: str):
     back = url_for("posts.tag", name=name)
     if not current_user.is_authenticated:
         return _login_first(back)
-    tag = post_services.get_tag(name)
+    tag = post_services.visible_tag(name, current_user)
     if tag is None:
         abort(404)
     return _toggle(tag, back)
@@ -82,7 +82,7 @@ def toggle_neighbourhood(slug: str):
     back = url_for("posts.neighbourhood", slug=slug)
     if not current_user.is_authenticated:
         return _login_first(back)
-    hood = post_services.get_neighbourhood_by_slug(slug)
+    hood = post_services.visible_neighbourhood(slug, current_user)
     if hood is None:
         abort(404)
     return _toggle(hood, back)

@@ -75,8 +75,8 @@ def _board_filters() -> dict:
     tag = post_services.normalise_tag(post_services.clean_arg(args.get("tag")))
     if tag:
         filters["tag"] = tag
-    hood = post_services.get_neighbourhood_by_slug(post_services.clean_arg(
-        args.get("neighbourhood")))
+    hood = post_services.visible_neighbourhood(post_services.clean_arg(
+        args.get("neighbourhood")), current_user)
     if hood is not None:
         filters["neighbourhood"] = hood
     obstacle = args.get("type", "")

@@ -24,6 +24,7 @@ def _open_target_count() -> int:
 def init_app(app) -> None:
     from learncom import slots
     from learncom.audit.services import register_detail_labels
+    from learncom.moderation import personal_data  # noqa: F401  (my data, account deletion)
     from learncom.moderation.services import REASONS
     from learncom.moderation.views import bp
 

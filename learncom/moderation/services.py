@@ -108,6 +108,7 @@ def hide(target: Target, actor: User, reason: str | None = None) -> bool:
     flags = _resolve_open_flags(target, actor, "hidden")
     if target.hidden_at is not None:
         db.session.flush()
+        _announce_resolved(target, actor, "hidden", flags)
         return False
     reason = (reason or "").strip()[:MAX_EXPLANATION] or ", ".join(
         dict.fromkeys(item.reason for item in flags)) or None
@@ -115,7 +116,15 @@ def hide(target: Target, actor: User, reason: str | None = None) -> bool:
     db.session.flush()
     search.enqueue(target_post(target).id)
     events.emit("content.hidden", target=target, actor=actor, reason=reason)
+    _announce_resolved(target, actor, "hidden", flags)
     return True
+
+
+def _announce_resolved(target: Target, actor: User, resolution: str, flags: list[Flag]) -> None:
+    """Tell whoever flagged it what came of it (the ``flags.resolved`` event)."""
+    if flags:
+        events.emit("flags.resolved", target=target, actor=actor, resolution=resolution,
+                    flags=flags)
 
 
 def restore(target: Target, actor: User) -> bool:
@@ -136,6 +145,7 @@ def dismiss(target: Target, actor: User) -> int:
     if flags:
         events.emit("flags.dismissed", target=target, actor=actor, flags=len(flags),
                     reasons=", ".join(dict.fromkeys(f.reason for f in flags)))
+        _announce_resolved(target, actor, "dismissed", flags)
     return len(flags)
 
 

@@ -32,6 +32,7 @@ from learncom.extensions import db
 from learncom.posts import services as posts
 from learncom.posts.kinds import KIND_FIELDS
 from learncom.posts.models import LogEntry, Post, PostLink, PostRevision
+from learncom.privacy import guard as privacy
 
 EXPORT_BATCH = 200
 
@@ -72,12 +73,18 @@ class ImportReport:
     comments: int = 0
     links: int = 0
     created_users: list[User] = field(default_factory=list)
+    # Lines whose text looks like personal data (the privacy guard's rules): reported, not
+    # blocked, e.g. "Line 3 (post exp-1): body: bsn; log entry 1: phone".
+    privacy: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (f"Imported: {self.users} users, {self.posts} posts, {self.comments} comments, "
                 f"{self.links} links.")
         if self.reused_users:
             text += f" Reused {self.reused_users} existing users (same e-mail)."
+        if self.privacy:
+            text += ("\nThese lines seem to hold personal data (check them, and edit or hide "
+                     "what should not be there):\n" + "\n".join(self.privacy))
         return text
 
 
@@ -446,6 +453,7 @@ class _Writer:
                     self._user(user_line)
                 for item in self.parser.items:
                     self.line = item.line
+                    self._check_privacy(item)
                     if isinstance(item, _PostLine):
                         self._post(item)
                     elif isinstance(item, _CommentLine):
@@ -465,6 +473,21 @@ class _Writer:
             reason = str(getattr(error, "orig", None) or error).splitlines()[0]
             raise ImportLineError(self.line, f"the database refused it: {reason}") from None
         return self.report
+
+    def _check_privacy(self, item) -> None:
+        if isinstance(item, _PostLine):
+            where = f"post {item.ref}"
+            texts = {"title": item.title, "body": item.body}
+            texts.update({name: value for name, value in item.fields.items()
+                          if isinstance(value, str)})
+            texts.update({f"log entry {n}": entry.body for n, entry in enumerate(item.log, 1)})
+        elif isinstance(item, _CommentLine):
+            where, texts = f"comment {item.ref}", {"body": item.body}
+        else:
+            return
+        found = privacy.report(texts)
+        if found:
+            self.report.privacy.append(f"Line {item.line} ({where}): {'; '.join(found)}")
 
     def _user(self, line: _UserLine) -> None:
         user = accounts.get_user_by_email(line.email)
@@ -571,7 +594,8 @@ def export_lines() -> Iterator[str]:
 
 
 def export_records() -> Iterator[dict]:
-    users = db.session.scalars(select(User).options(selectinload(User.teams)).order_by(User.id))
+    users = db.session.scalars(select(User).where(User.deleted_at.is_(None))  # not tombstones
+                               .options(selectinload(User.teams)).order_by(User.id))
     for user in users:
         yield _user_record(user)
     last_id = 0

@@ -98,6 +98,11 @@ class PostForm(FlaskForm):
     def kind_field_objects(self):
         return [self[name] for name in self.kind_fields]
 
+    def text_fields(self):
+        """The fields people write in: what the privacy guard checks."""
+        return [self.title, self.body] + [f for f in self.kind_field_objects()
+                                          if isinstance(f, StringField | TextAreaField)]
+
     def to_input(self) -> PostInput:
         return PostInput(
             kind=self.kind,

@@ -255,9 +255,13 @@ class PostRevision(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # {"title", "body", "tags": [...], "neighbourhood", "team", "visibility", <kind fields>}
     snapshot: Mapped[dict] = mapped_column(JSON)
+    # Redacted: the snapshot's texts were replaced (posts/history.py), by whom and when.
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redacted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     post: Mapped[Post] = relationship(back_populates="revisions")
-    editor: Mapped[User | None] = relationship()
+    editor: Mapped[User | None] = relationship(foreign_keys=[editor_id])
+    redacted_by: Mapped[User | None] = relationship(foreign_keys=[redacted_by_id])
 
 
 class LogEntry(db.Model):

@@ -336,6 +336,31 @@ def comment_counts(post_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+def has_visible_posts(viewer, *, tag: str | None = None,
+                      neighbourhood_id: int | None = None) -> bool:
+    """Is there anything behind this tag or neighbourhood for the viewer? A page, feed or follow
+    of one that holds only posts they cannot see answers 404, as for one that does not exist."""
+    query = filtered_posts(viewer, tag=tag, neighbourhood_id=neighbourhood_id)
+    return db.session.scalar(query.with_only_columns(Post.id).limit(1)) is not None
+
+
+def visible_tag(name: str, viewer) -> Tag | None:
+    """The tag, if the viewer can see a post under it."""
+    tag = get_tag(name)
+    return tag if tag is not None and has_visible_posts(viewer, tag=tag.name) else None
+
+
+def visible_neighbourhood(slug: str, viewer) -> Neighbourhood | None:
+    """The neighbourhood, if the viewer can see a post in it. Coordinators keep the list of
+    neighbourhoods, so they see every one."""
+    hood = get_neighbourhood_by_slug(slug)
+    if hood is None:
+        return None
+    if viewer is not None and viewer.is_authenticated and viewer.is_coordinator:
+        return hood
+    return hood if has_visible_posts(viewer, neighbourhood_id=hood.id) else None
+
+
 def tag_counts(viewer) -> list[tuple[str, int]]:
     """Every tag with the number of posts the viewer can see under it."""
     rows = db.session.execute(
@@ -499,9 +524,13 @@ def add_neighbourhood(name: str, city: str | None) -> Neighbourhood:
 
 
 def neighbourhoods_by_city(viewer) -> list[tuple[str, list[tuple[Neighbourhood, int]]]]:
-    """Every neighbourhood with its visible post count, grouped by city (no city last)."""
+    """The neighbourhoods with posts the viewer can see (coordinators: all of them) and those
+    counts, grouped by city (no city last)."""
     groups: dict[str, list[tuple[Neighbourhood, int]]] = {}
+    everything = viewer is not None and viewer.is_authenticated and viewer.is_coordinator
     for hood, count in neighbourhood_counts(viewer):
+        if not count and not everything:
+            continue
         groups.setdefault(hood.city or "", []).append((hood, count))
     return sorted(groups.items(), key=lambda item: (item[0] == "", item[0].lower()))
 
@@ -551,13 +580,6 @@ class Change:
     removed: list[str] | None = None
 
 
-@dataclass
-class HistoryEntry:
-    revision: PostRevision
-    changes: list[Change]
-    first: bool
-
-
 def _field_labels(kind: str) -> dict[str, object]:
     from flask_babel import lazy_gettext as _l
 
@@ -585,7 +607,8 @@ def _display(kind: str, key: str, value) -> str:
     return str(value)
 
 
-def _changes(kind: str, before: dict, after: dict) -> list[Change]:
+def changes_between(kind: str, before: dict, after: dict) -> list[Change]:
+    """The fields that differ between two snapshots, as the history page shows them."""
     labels = _field_labels(kind)
     keys = list(labels) + [k for k in after if k not in labels]
     changes = []
@@ -605,18 +628,3 @@ def _changes(kind: str, before: dict, after: dict) -> list[Change]:
         else:
             changes.append(Change(key, label, _display(kind, key, old), _display(kind, key, new)))
     return changes
-
-
-def revision_history(post: Post) -> list[HistoryEntry]:
-    """Revisions newest first, each with its changes against the one before (one query)."""
-    revisions = db.session.scalars(
-        select(PostRevision).where(PostRevision.post_id == post.id)
-        .options(selectinload(PostRevision.editor)).order_by(PostRevision.number)).all()
-    entries = []
-    previous: dict = {}
-    for index, revision in enumerate(revisions):
-        snap = revision.snapshot or {}
-        entries.append(HistoryEntry(revision, _changes(post.kind, previous, snap), index == 0))
-        previous = snap
-    entries.reverse()
-    return entries

@@ -11,6 +11,7 @@ from learncom import search, slots, vocab
 from learncom.accounts.models import Team
 from learncom.discussion import services as discussion_services
 from learncom.extensions import db
+from learncom.posts import history as post_history
 from learncom.posts import services
 from learncom.posts.forms import (
     LinkForm,
@@ -20,6 +21,7 @@ from learncom.posts.forms import (
     post_form_data,
 )
 from learncom.posts.kinds import KIND_FIELDS
+from learncom.privacy import guard as privacy
 from learncom.web import page_arg
 
 bp = Blueprint("posts", __name__)
@@ -70,7 +72,7 @@ def _list_filters(kind: str | None) -> dict:
     tag = services.normalise_tag(services.clean_arg(args.get("tag")))
     if tag:
         filters["tag"] = tag
-    hood = services.get_neighbourhood_by_slug(args.get("neighbourhood", ""))
+    hood = services.visible_neighbourhood(args.get("neighbourhood", ""), current_user)
     if hood is not None:
         filters["neighbourhood"] = hood
     status = args.get("status", "")
@@ -103,7 +105,7 @@ def list_kind(slug: str):
 
 # -- the post page -----------------------------------------------------------------------------
 
-def _render_post(post, *, log_form=None, link_form=None):
+def _render_post(post, *, log_form=None, link_form=None, log_guard=None):
     can_edit = post.can_edit(current_user)
     can_log = post.can_log(current_user)
     if log_form is None and can_log:
@@ -118,6 +120,7 @@ def _render_post(post, *, log_form=None, link_form=None):
         thread=thread, **slots.post_context(post, current_user, comments),
         revisions=services.revision_count(post),
         can_edit=can_edit, can_log=can_log, log_form=log_form, link_form=link_form,
+        log_guard=log_guard,
         similar_posts=search.similar(post, current_user),
     )
 
@@ -139,7 +142,12 @@ def add_log(post_id: int):
     form = LogEntryForm(prefix="log")
     if not form.validate_on_submit():
         return _render_post(post, log_form=form)
-    services.add_log_entry(post, current_user, form.text.data, form.date.data)
+    guard = privacy.check(form.text)
+    if guard.blocked:
+        return _render_post(post, log_form=form, log_guard=guard)
+    entry = services.add_log_entry(post, current_user, form.text.data, form.date.data)
+    privacy.record_override(guard, current_user, post_id=post.id, target_type="log_entries",
+                            target_id=entry.id)
     db.session.commit()
     flash(_("The log entry is added."), "success")
     return redirect(url_for("posts.show", post_id=post.id, _anchor="log"))
@@ -210,17 +218,22 @@ def new(kind: str):
     if kind is None:
         abort(404)
     form = _make_form(kind)
+    guard = None
     if form.validate_on_submit():
+        guard = privacy.check(*form.text_fields())
+    if guard is not None and not guard.blocked:
         try:
             post = services.create_post(current_user, form.to_input())
         except services.PostError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
+            privacy.record_override(guard, current_user, post_id=post.id, target_type="posts",
+                                    target_id=post.id)
             db.session.commit()
             flash(_("Your post is published."), "success")
             return redirect(url_for("posts.show", post_id=post.id))
-    return render_template("posts/form.html", form=form, kind=kind, post=None)
+    return render_template("posts/form.html", form=form, kind=kind, post=None, guard=guard)
 
 
 @bp.route("/posts/<int:post_id>/bewerken", methods=["GET", "POST"])
@@ -230,7 +243,10 @@ def edit(post_id: int):
     if not post.can_edit(current_user):
         abort(403)
     form = _make_form(post.kind, post)
+    guard = None
     if form.validate_on_submit():
+        guard = privacy.check(*form.text_fields())
+    if guard is not None and not guard.blocked:
         try:
             changed = services.update_post(post, current_user, form.to_input())
         except services.PostError as error:
@@ -238,11 +254,13 @@ def edit(post_id: int):
             post = _visible_or_404(post_id)
             form.form_errors.append(str(error))
         else:
+            privacy.record_override(guard, current_user, post_id=post.id, target_type="posts",
+                                    target_id=post.id)
             db.session.commit()
             flash(_("Your changes are saved.") if changed else _("Nothing was changed."),
                   "success" if changed else "info")
             return redirect(url_for("posts.show", post_id=post.id))
-    return render_template("posts/form.html", form=form, kind=post.kind, post=post)
+    return render_template("posts/form.html", form=form, kind=post.kind, post=post, guard=guard)
 
 
 @bp.route("/posts/<int:post_id>/verwijderen", methods=["GET", "POST"])
@@ -261,10 +279,32 @@ def delete(post_id: int):
 
 
 @bp.get("/posts/<int:post_id>/geschiedenis")
+@login_required
 def history(post_id: int):
+    """Members only: anonymous visitors see no history at all (see posts/history.py)."""
     post = _visible_or_404(post_id)
     return render_template("posts/history.html", post=post,
-                           entries=services.revision_history(post))
+                           entries=post_history.history(post, current_user))
+
+
+@bp.post("/posts/<int:post_id>/geschiedenis/<int:number>/weghalen")
+@login_required
+def redact_revision(post_id: int, number: int):
+    post = _visible_or_404(post_id)
+    revision = post_history.get_revision(post, number)
+    if revision is None or revision not in post_history.visible_revisions(post, current_user):
+        abort(404)
+    if not post_history.can_redact(post, current_user):
+        abort(403)
+    try:
+        done = post_history.redact(revision, current_user)
+    except post_history.RevisionError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The text of version %(num)d is removed.", num=number) if done
+              else _("This version was already removed."), "success" if done else "info")
+    return redirect(url_for("posts.history", post_id=post.id, _anchor=f"revision-{number}"))
 
 
 # -- tags and neighbourhoods -------------------------------------------------------------------
@@ -276,10 +316,11 @@ def tags():
 
 @bp.get("/tags/<name>")
 def tag(name: str):
-    found = services.get_tag(name)
+    found = services.visible_tag(name, current_user)
     if found is None:
         normalised = services.normalise_tag(services.clean_arg(name))
-        if normalised and normalised != name and services.get_tag(normalised) is not None:
+        if normalised and normalised != name and services.visible_tag(
+                normalised, current_user) is not None:
             return redirect(url_for("posts.tag", name=normalised), 301)
         abort(404)
     page = _paginate(services.filtered_posts(current_user, tag=found.name))
@@ -311,7 +352,7 @@ def neighbourhoods():
 
 @bp.get("/wijken/<slug>")
 def neighbourhood(slug: str):
-    hood = services.get_neighbourhood_by_slug(slug)
+    hood = services.visible_neighbourhood(slug, current_user)
     if hood is None:
         abort(404)
     page = _paginate(services.filtered_posts(current_user, neighbourhood_id=hood.id))

@@ -4,7 +4,10 @@ part in a thread, by member kind). See services.py; the pages get their part thr
 
 def init_app(app) -> None:
     from learncom import slots
-    from learncom.reactions import context
+    from learncom.reactions import (
+        context,
+        personal_data,  # noqa: F401  (my data, account deletion)
+    )
     from learncom.reactions.views import bp
 
     app.register_blueprint(bp)

@@ -65,15 +65,20 @@ def plan(counts: list[int]) -> list[int]:
 
 
 @contextlib.contextmanager
-def _merging(root: Path):
-    """One merge at a time per index root, across processes (never waits)."""
+def _merging(root: Path, wait: float = 0.0):
+    """One merge at a time per index root, across processes (waits up to `wait` seconds)."""
     root.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
     with open(root / ".merge.lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.05)
         try:
             yield True
         finally:
@@ -84,9 +89,25 @@ def merge_small(store, load: Callable[[list[int]], dict], fields: Callable[[obje
     """Merge the small segments of the live index if `plan` says so. `load(post_ids)` gives the
     current documents, `fields(doc)` their index fields. Returns how many segments were merged
     (0 when there was nothing to do, or another process was merging or writing)."""
+    return _rewrite(store, load, fields,
+                    lambda segments: [segments[i] for i in plan([s.doc_count() for s in segments])])
+
+
+def rewrite_deleted(store, load: Callable[[list[int]], dict],
+                    fields: Callable[[object], dict], *, wait: float = LOCK_WAIT * 6) -> int:
+    """Rewrite every segment that holds deleted documents, whatever its size, from the database.
+    A deleted (or replaced) document keeps its stored fields and terms in the segment files,
+    only marked as deleted, until its segment is merged: after an account is erased
+    (learncom/privacy) nothing of it may stay readable on disk. Returns how many segments were
+    rewritten (0 also when the index stayed busy for `wait` seconds: the caller checks)."""
+    return _rewrite(store, load, fields,
+                    lambda segments: [s for s in segments if s.has_deletions()], wait=wait)
+
+
+def _rewrite(store, load, fields, choose, *, wait: float = 0.0) -> int:
     from learncom.search.bulk import BulkSegmentWriter
 
-    with _merging(store.root) as mine:
+    with _merging(store.root, wait) as mine:
         if not mine:
             return 0
         for stale in store.root.glob(".merge-*"):  # left by a process that died merging
@@ -94,7 +115,7 @@ def merge_small(store, load: Callable[[list[int]], dict], fields: Callable[[obje
         path = store.live_path()
         ix = store.open(path)
         segments = ix._segments()
-        chosen = [segments[i] for i in plan([s.doc_count() for s in segments])]
+        chosen = choose(segments)
         if not chosen:
             return 0
         live: dict[str, dict[int, int]] = {}  # segment id -> docnum -> post id
@@ -117,18 +138,23 @@ def merge_small(store, load: Callable[[list[int]], dict], fields: Callable[[obje
                 if pid in documents:
                     docnums[pid] = writer.docnum
                     writer.add_document(**fields(documents[pid]))
-            merged = writer._finalize_segment() if docnums else None
-            writer._finish()
-            return _swap_in(store, path, ix, chosen, live, docnums, merged, work)
+            if docnums:
+                merged = writer._finalize_segment()
+                writer._finish()
+            else:  # every document of the chosen segments is gone: they are only dropped
+                merged = None
+                writer.cancel()
+            return _swap_in(store, path, ix, chosen, live, docnums, merged, work, wait)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _swap_in(store, path, ix, chosen, live, docnums, merged, work: Path) -> int:
+def _swap_in(store, path, ix, chosen, live, docnums, merged, work: Path,
+             wait: float = 0.0) -> int:
     lock = ix.lock("WRITELOCK")
     # A drain holds the writer for tens of milliseconds: wait for it (it then waits on us
     # for a few milliseconds), but not behind a rebuild.
-    deadline = time.monotonic() + LOCK_WAIT
+    deadline = time.monotonic() + max(LOCK_WAIT, wait)
     while not lock.acquire(False):
         if time.monotonic() > deadline:
             return 0

@@ -297,6 +297,20 @@ def rebuild(progress: Callable[[int], None] | None = None, *, procs: int = 1) ->
     return total
 
 
+def purge_deleted() -> bool:
+    """After personal data was erased (learncom/privacy/erasure.py): index the queued changes,
+    then rewrite whatever in the index files still holds deleted documents (their terms,
+    stored fields and spelling words stay on disk until their segment is merged). True when
+    nothing deleted is left on disk."""
+    from functools import partial
+
+    from learncom.search import queue
+
+    backend = get_backend()
+    queue.sync(backend)
+    return backend.purge(partial(queue._load, db.engine))
+
+
 def check() -> CheckReport:
     """Posts missing from the index, stale in it (indexed content differs from the database),
     and index entries whose post is gone."""

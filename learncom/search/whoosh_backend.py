@@ -226,6 +226,15 @@ class IndexStore:
                     shutil.rmtree(old, ignore_errors=True)
         return previous
 
+    def remove_stale(self) -> None:
+        """Remove every index directory but the live one (`swap` keeps the one before, for
+        searchers that may still read it: they open the live one at their next search)."""
+        with self._dir_lock():
+            live = self.live_path()
+            for old in self.root.glob("ix-*"):
+                if old != live and old.is_dir():
+                    shutil.rmtree(old, ignore_errors=True)
+
     def open(self, path: Path | None = None):
         """Open the index. A writer committing at the same moment deletes the TOC file that
         `open_dir` just chose as the latest (`FileNotFoundError`): then read it again."""
@@ -473,6 +482,17 @@ class WhooshBackend(SearchBackend):
     def tidy(self, load: Callable[[list[int]], dict[int, PostDocument]]) -> int:
         """Merge small segments (see `segments.py`); returns how many were merged."""
         return segments.merge_small(self.store, load, whoosh_fields)
+
+    def purge(self, load: Callable[[list[int]], dict[int, PostDocument]]) -> bool:
+        """Leave no trace on disk of deleted documents: rewrite every segment that still holds
+        some, and remove older index directories. True when no segment holds a deleted
+        document any more (the caller drains the queue first)."""
+        for _attempt in range(5):
+            segments.rewrite_deleted(self.store, load, whoosh_fields)
+            if not any(s.has_deletions() for s in self.store.open()._segments()):
+                self.store.remove_stale()
+                return True
+        return False
 
     def rebuild(self, documents, total: int, progress: Callable[[int], None] | None = None,
                 *, parts=(), wait: float = 120.0) -> None:

@@ -1,0 +1,51 @@
+"""Reading the privacy guard's records: where members posted despite a warning, and why.
+Coordinators see them for the posts they can see."""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from learncom.extensions import db
+from learncom.posts.models import Post
+from learncom.privacy.models import PrivacyOverride
+
+RECENT = 100
+
+
+def can_read_overrides(viewer) -> bool:
+    return viewer is not None and viewer.is_authenticated and viewer.is_coordinator
+
+
+def overrides_on(post: Post, viewer) -> list[PrivacyOverride]:
+    """The records on this post and on its comments, log and lesson records (one query)."""
+    if not can_read_overrides(viewer):
+        return []
+    return list(db.session.scalars(
+        select(PrivacyOverride).where(PrivacyOverride.post_id == post.id)
+        .options(selectinload(PrivacyOverride.user))
+        .order_by(PrivacyOverride.created_at.desc(), PrivacyOverride.id.desc())))
+
+
+def recent_overrides(viewer, limit: int = RECENT) -> list[tuple[PrivacyOverride, Post]]:
+    """The newest records on posts this coordinator can see."""
+    if not can_read_overrides(viewer):
+        return []
+    rows = db.session.execute(
+        select(PrivacyOverride, Post).join(Post, Post.id == PrivacyOverride.post_id)
+        .where(Post.visible_to(viewer))
+        .options(selectinload(PrivacyOverride.user))
+        .order_by(PrivacyOverride.created_at.desc(), PrivacyOverride.id.desc()).limit(limit))
+    return [(row, post) for row, post in rows.all()]
+
+
+_ANCHORS = {"comments": "reactie-{}", "log_entries": "log-{}",
+            "lesson_applications": "application-{}"}
+
+
+def target_url(row: PrivacyOverride) -> str:
+    anchor = _ANCHORS.get(row.target_type)
+    if anchor is None:
+        return url_for("posts.show", post_id=row.post_id)
+    return url_for("posts.show", post_id=row.post_id, _anchor=anchor.format(row.target_id))
