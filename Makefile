@@ -50,6 +50,7 @@ catalogs: $(STAMP)
 
 run: install
 	$(BIN)/flask db upgrade
+	$(BIN)/flask learncom rerender --missing
 	$(BIN)/flask learncom load-demo
 	@$(BIN)/flask search check >/dev/null 2>&1 || $(BIN)/flask search rebuild
 	@echo "learncom: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"

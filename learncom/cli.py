@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import click
 from flask import Flask
 from flask.cli import AppGroup
 
 learncom_cli = AppGroup("learncom", help="learncom administration commands.")
+
+
+@learncom_cli.command("rerender")
+@click.option("--missing", is_flag=True,
+              help="Only rows stored before their HTML was (after upgrading).")
+def rerender_command(missing: bool) -> None:
+    """Render every stored Markdown text again (after a change to learncom/markdown.py).
+
+    Commits after each batch of rows, so it can be stopped and run again."""
+    from learncom.extensions import db
+    from learncom.rendered import rerender_all
+
+    totals: dict[str, int] = {}
+    for table, done in rerender_all(db.session, db.Model.registry, missing_only=missing):
+        db.session.commit()
+        totals[table] = done
+    db.session.commit()
+    summary = ", ".join(f"{done} {table}" for table, done in totals.items()) or "nothing"
+    click.echo(f"Rendered again: {summary}.")
 
 
 def register_cli(app: Flask) -> None:

@@ -28,6 +28,7 @@ from learncom.posts.models import (
     Tag,
     post_tags,
 )
+from learncom.rendered import excerpt
 from learncom.text import slugify
 
 MAX_TAGS = 10
@@ -122,7 +123,6 @@ def _apply(post: Post, data: PostInput, editor: User | None) -> None:
         raise PostError("You can only post for a team you belong to.")
     post.title = data.title.strip()
     post.body = data.body or ""
-    post.body_html = str(render_markdown(post.body))
     post.tags = get_or_create_tags(tags)
     post.neighbourhood_id = data.neighbourhood_id
     post.team_id = data.team_id
@@ -230,8 +230,7 @@ def add_log_entry(post: Post, author: User | None, body: str, when: date | None 
                   *, created_at: datetime | None = None) -> LogEntry:
     if post.kind != "experiment":
         raise PostError("Only experiments have a log.")
-    entry = LogEntry(post=post, author=author, date=when or date.today(), body=body,
-                     body_html=str(render_markdown(body)))
+    entry = LogEntry(post=post, author=author, date=when or date.today(), body=body)
     if created_at is not None:
         entry.created_at = created_at
     db.session.add(entry)
@@ -416,7 +415,6 @@ class Activity:
 def recent_activity(viewer, limit: int = 10) -> list[Activity]:
     """The newest comments and log entries on visible posts, newest first (two queries)."""
     from learncom.discussion.models import Comment
-    from learncom.markdown import excerpt
 
     visible = Post.visible_to(viewer)
     comments = db.session.scalars(
@@ -428,10 +426,9 @@ def recent_activity(viewer, limit: int = 10) -> list[Activity]:
         select(LogEntry).join(Post, Post.id == LogEntry.post_id).where(visible)
         .options(selectinload(LogEntry.author), selectinload(LogEntry.post))
         .order_by(LogEntry.created_at.desc(), LogEntry.id.desc()).limit(limit)).all()
-    items = [Activity("comment", c.created_at, c.post, c.author, excerpt(c.body, 140))
+    items = [Activity("comment", c.created_at, c.post, c.author, excerpt(c, 140))
              for c in comments]
-    items += [Activity("log", e.created_at, e.post, e.author, excerpt(e.body, 140))
-              for e in entries]
+    items += [Activity("log", e.created_at, e.post, e.author, excerpt(e, 140)) for e in entries]
     items.sort(key=lambda item: item.at, reverse=True)
     return items[:limit]
 
@@ -452,14 +449,18 @@ class FieldRow:
 
 
 def field_rows(post: Post) -> list[FieldRow]:
-    """The post's kind fields that have a value, in the order kinds.py declares them."""
+    """The post's kind fields that have a value, in the order kinds.py declares them; Markdown
+    fields as the HTML stored when they were written."""
     rows = []
+    stored = post.fields_html
     for spec in KIND_FIELDS[post.kind]:
         value = getattr(post, spec.name)
         if value is None or value == "":
             continue
-        if spec.type == "text":
+        if spec.type == "text" and stored is None:  # stored before 0005; see learncom/rendered.py
             value = render_markdown(value)
+        elif spec.type == "text":
+            value = Markup(stored.get(spec.name, ""))  # noqa: S704 - sanitised when stored
         elif spec.type == "choice":
             value = str(spec.choices.get(value, value))
         rows.append(FieldRow(spec.name, spec.type, str(spec.label), value))
