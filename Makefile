@@ -22,7 +22,7 @@ PYTEST_ARGS ?=
 export FLASK_APP := wsgi
 
 .PHONY: venv install catalogs run test test-sqlite test-postgres lint migration clean distclean \
-	bench-search bench-pages translations
+	bench-search bench-pages bench-markdown translations
 
 N ?= 100000
 QUERIES ?= 200
@@ -86,6 +86,10 @@ bench-search: install
 # Page timings (p50/p95) and SQL statements per page on the demo data, via the test client.
 bench-pages: install
 	$(BIN)/python -m bench.pages
+
+# Render times of hostile Markdown (refused or fast), and page times with it stored.
+bench-markdown: install
+	$(BIN)/python -m bench.markdown
 
 # Extract the interface strings and update the Dutch catalog (then translate what is empty).
 # `--ignore-dirs ".*"`: Babel skips folders starting with "_" by default (templates/_macros).

@@ -1,17 +1,22 @@
-"""Render times of hostile Markdown: every pattern must render fast or be refused.
+"""Render times of hostile Markdown, and page times with it stored.
 
-    python -m bench.markdown [--repeat 3] [--timeout 60]
+    python -m bench.markdown [--repeat 3] [--timeout 60] [--no-pages]
 
-Each pattern is rendered by `learncom.markdown` in a child process (so a pattern that takes
-minutes cannot stall the run) and the best of `--repeat` runs is printed in milliseconds, with
-"refused" when the renderer turns the text down as too complex (the form then shows the member
-a clear message) and "timeout" when it ran longer than `--timeout` seconds.
+1. Each pattern is rendered by `learncom.markdown` in a child process (so a pattern that takes
+   minutes cannot stall the run) and the best of `--repeat` runs is printed in milliseconds,
+   with "refused" when the renderer turns the text down as too complex (the form then shows
+   the member a clear message) and "timeout" when it ran longer than `--timeout` seconds.
+2. The patterns of issue 11 are stored through the services, as an import or old data would
+   (ten comments of the first, a lesson of the second, a post of the third), in a fresh SQLite
+   database, and the home page, the post page, the lessons feed (also as a conditional 304)
+   and the member page are timed beside the same pages with plain text of the same length.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import statistics
 import time
 
 #: The patterns from issue 11 first, then other shapes known to be slow in Markdown parsers.
@@ -91,10 +96,84 @@ def measure(text: str, repeat: int, timeout: float) -> tuple[str, float]:
     return results.get()
 
 
+ISSUE_COMMENT = ("*a **b _c [d](e `f" * 2000)[:19990]
+ISSUE_LESSON = ("*a **b _c [d](e `f" * 5000)[:50000]
+ISSUE_BRACKETS = "[" * 24995 + "]" * 24995
+
+
+def _median_ms(client, url: str, repeat: int, headers=None) -> tuple[float, int]:
+    times, status = [], 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        status = client.get(url, headers=headers or {}).status_code
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), status
+
+
+def pages(repeat: int) -> None:
+    """Page times with the issue's patterns stored, beside plain text of the same length."""
+    import tempfile
+    from pathlib import Path
+
+    from learncom import create_app
+    from learncom.accounts.models import User
+    from learncom.discussion import services as discussion
+    from learncom.extensions import db
+    from learncom.posts import services as posts
+
+    workdir = Path(tempfile.mkdtemp(prefix="learncom-bench-markdown-"))
+    app = create_app({
+        "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
+        "SEARCH_INDEX_DIR": str(workdir / "index"), "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_PROFILE": "fast",
+    })
+    with app.app_context():
+        db.create_all()
+        sets = {}
+        for label, comment, lesson, brackets in (
+                ("plain", "Een gewone reactie. " * 1000, "Gewone tekst. " * 3572,
+                 "Gewone tekst. " * 3571),
+                ("hostile", ISSUE_COMMENT, ISSUE_LESSON, ISSUE_BRACKETS)):
+            author = User(name=f"Lid {label}", email=f"{label}@example.org", kind="resident")
+            db.session.add(author)
+            db.session.flush()
+            start = time.perf_counter()
+            lesson_post = posts.create_post(author, posts.PostInput(
+                kind="lesson", title=f"Les {label}", body=lesson, tags=[label],
+                fields={"statement": "Een les", "context": brackets}))
+            posts.create_post(author, posts.PostInput(
+                kind="experiment", title=f"Haken {label}", body=brackets, tags=[label]))
+            for _ in range(10):
+                discussion.add_comment(lesson_post, author, comment)
+            db.session.commit()
+            write_ms = (time.perf_counter() - start) * 1000
+            sets[label] = (author.id, lesson_post.id, write_ms)
+        client = app.test_client()
+        print(f"\n{'page (median of ' + str(repeat) + ')':32} {'plain ms':>9} {'hostile ms':>11}")
+        for label in ("plain", "hostile"):
+            print(f"{'writing 2 posts + 10 comments, ' + label:44} {sets[label][2]:9.0f}")
+        feed_etags = {label: client.get(f"/feeds/tags/{label}.atom").headers.get("ETag")
+                      for label in sets}
+        rows = [("home /", lambda label: "/", None),
+                ("post page", lambda label: f"/posts/{sets[label][1]}", None),
+                ("tag feed", lambda label: f"/feeds/tags/{label}.atom", None),
+                ("tag feed, conditional (304)", lambda label: f"/feeds/tags/{label}.atom",
+                 lambda label: {"If-None-Match": feed_etags[label]}),
+                ("member page", lambda label: f"/leden/{sets[label][0]}", None)]
+        for name, url, headers in rows:
+            figures = []
+            for label in ("plain", "hostile"):
+                ms, status = _median_ms(client, url(label), repeat,
+                                        headers(label) if headers else None)
+                figures.append(f"{ms:9.1f}" + ("" if status in (200, 304) else f" ({status})"))
+            print(f"{name:32} {figures[0]:>9} {figures[1]:>11}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--no-pages", action="store_true", help="Only the render times.")
     args = parser.parse_args()
     from learncom.markdown import render_markdown
 
@@ -103,6 +182,8 @@ def main() -> None:
     for name, text in PATTERNS.items():
         outcome, ms = measure(text, args.repeat, args.timeout)
         print(f"{name:48} {len(text):7,} {ms:9.1f}  {outcome}", flush=True)
+    if not args.no_pages:
+        pages(args.repeat)
 
 
 if __name__ == "__main__":

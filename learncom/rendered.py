@@ -93,6 +93,7 @@ def rerender_all(session: Session, registry, *, missing_only: bool = False,
             rows = list(session.scalars(query))
             if not rows:
                 break
+            last = getattr(rows[-1], key.key)
             with session.no_autoflush:
                 for row in rows:
                     row.render()
@@ -102,8 +103,7 @@ def rerender_all(session: Session, registry, *, missing_only: bool = False,
                     values.update({column.key: getattr(row, column.key) for column in kept})
                     session.execute(update(table).where(key == getattr(row, key.key))
                                     .values(values))
-            session.expunge_all()  # the rows' new values went out by UPDATE, not by flush
-            last = getattr(rows[-1], key.key)
+                    session.expire(row)  # its new values went out by UPDATE, not by flush
             done += len(rows)
             yield table.name, done
 
