@@ -159,6 +159,7 @@ def post(**changes):
 
 
 _MISSING = object()
+HOSTILE = ("*a **b _c [d](e `f" * 2000)[:19990]  # issue 11: refused by the comment form
 
 BAD_LINES = {  # case: (the bad line, a word the reason must contain)
     "bad JSON": ('{"type": "post", "ref": ', "JSON"),
@@ -208,6 +209,41 @@ BAD_LINES = {  # case: (the bad line, a word the reason must contain)
                        "twice"),
     "link to itself": ({"type": "link", "from": "p1", "to": "p1", "relation": "related"},
                        "itself"),
+    # Hardening (issue 11): nesting, characters the database cannot hold, the forms' limits,
+    # Markdown the forms refuse.
+    "JSON nested 100,000 deep": ('{"type": "post", "ref": "p3", "body": ' + "[" * 100_000
+                                 + "]" * 100_000 + "}", "nested"),
+    "nested deeper than the format": (post(fields={"hypothesis": [[[[["x"]]]]]}), "nested"),
+    "NUL in the title": (post(title="Proef\x00"), "NUL"),
+    "NUL in a tag": (post(tags=["proef\x00"]), '"tags[0]" contains a NUL'),
+    "NUL in a key": (post(**{"body\x00": "x"}), "NUL"),
+    "NUL in a comment": ({"type": "comment", "ref": "c2", "post": "p1", "parent": None,
+                          "author": "anke@example.org", "body": "Hal\x00lo"}, "NUL"),
+    "NUL in a log entry": (post(log=[{"date": "2024-01-01", "body": "x\x00"}]),
+                           '"log[0].body" contains a NUL'),
+    "half a surrogate pair": ('{"type": "post", "ref": "p3", "kind": "experiment", '
+                              '"title": "Proef \\ud800", "tags": ["proef"], '
+                              '"author": "anke@example.org"}', "surrogate"),
+    "body longer than the form allows": (post(body="x" * 50_001), '"body" is longer than 50000'),
+    "10 MB body": (post(body="x" * 10_000_000), '"body" is longer than 50000'),
+    "kind field longer than the form allows": (post(fields={"hypothesis": "x" * 50_001}),
+                                               "fields.hypothesis"),
+    "log entry longer than the form allows": (
+        post(log=[{"date": "2024-01-01", "body": "x" * 50_001}]), "log entry 1"),
+    "comment longer than the form allows": (
+        {"type": "comment", "ref": "c2", "post": "p1", "parent": None,
+         "author": "anke@example.org", "body": "x" * 20_001}, '"body" is longer than 20000'),
+    "Markdown too complex in the body": (post(body=HOSTILE), '"body" is too complicated'),
+    "Markdown nested too deep in a field": (post(fields={"hypothesis": "[" * 40 + "]" * 40}),
+                                            '"fields.hypothesis" nests'),
+    "Markdown too complex in a log entry": (
+        post(log=[{"date": "2024-01-01", "body": HOSTILE}]), "log entry 1: body"),
+    "Markdown too complex in a comment": (
+        {"type": "comment", "ref": "c2", "post": "p1", "parent": None,
+         "author": "anke@example.org", "body": HOSTILE}, '"body" is too complicated'),
+    "created_at beyond year 9999 in UTC": (post(created_at="9999-12-31T23:59:59-05:00"),
+                                           "created_at"),
+    "ref longer than 200": (post(ref="r" * 201), '"ref" is longer than 200'),
 }
 
 
@@ -226,6 +262,14 @@ def test_bad_line_aborts_and_writes_nothing(case, runner, tmp_path, create_user,
     assert word in result.stderr
     assert "Imported" not in result.stdout
     assert row_counts() == before
+
+
+def test_a_reason_never_quotes_a_whole_huge_value(runner, tmp_path):
+    result = run_import(runner, tmp_path, jsonl(*VALID_PREFIX, post(kind="x" * 1_000_000),
+                                                {"k" * 1_000_000: 1}))
+    assert result.stderr.startswith("Line 6: ") and len(result.stderr) < 300
+    result = run_import(runner, tmp_path, jsonl(*VALID_PREFIX, post(**{"k" * 1_000_000: 1})))
+    assert result.stderr.startswith("Line 6: unknown key") and len(result.stderr) < 300
 
 
 def test_bad_line_early_in_file_is_reported_with_its_number(runner, tmp_path):

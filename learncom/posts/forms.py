@@ -20,11 +20,10 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from learncom import vocab
 from learncom.markdown import MAX_NESTING, MarkdownTooComplex, check_markdown
 from learncom.posts.kinds import COORDINATOR_FIELDS, KIND_FIELDS, WORKFLOW_FIELDS, KindField
-from learncom.posts.services import MAX_TAGS, PostInput, parse_tags
+from learncom.posts.services import MAX_TAGS, MAX_TEXT, PostInput, parse_tags
 
 MARKDOWN_HELP = _l("Markdown: **bold**, *italic*, a line starting with - for a list, "
                    "[text](https://…) for a link. Leave an empty line between paragraphs.")
-MAX_TEXT = 50_000
 # The longest a one-line field may be (the column's size).
 LINE_LENGTHS = {"target_group": 200, "statement": 300}
 

@@ -33,6 +33,8 @@ from learncom.text import slugify
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
+#: The longest Markdown text a post, a kind field or a log entry may hold (forms and import).
+MAX_TEXT = 50_000
 
 
 class PostError(ValueError):
