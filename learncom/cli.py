@@ -30,6 +30,7 @@ def rerender_command(missing: bool) -> None:
 
 def register_cli(app: Flask) -> None:
     from learncom.accounts import cli as _accounts_cli  # noqa: F401
+    from learncom.backup import cli as _backup_cli  # noqa: F401
     from learncom.demo import cli as _demo_cli  # noqa: F401
     from learncom.portability import cli as _portability_cli  # noqa: F401
 
