@@ -382,15 +382,19 @@ def _escape_unclosed_tags(text: str) -> str:
 def _render(text: str) -> tuple[str | None, str | None]:
     """(sanitised HTML, None) or (None, reason). Cached: a form checks a text and the service
     then stores the same text in the same request."""
+    try:
+        _check_nesting(text)
+    except MarkdownTooComplex as error:
+        return None, error.reason
     md = _markdown()
     _local.budget = _Budget(WORK_BUDGET, TIME_BUDGET)
     try:
-        _check_nesting(text)
         rendered = md.convert(_escape_unclosed_tags(text))
-    except MarkdownTooComplex as error:
-        return None, error.reason
-    except RecursionError:
-        return None, "nesting"
+    except (MarkdownTooComplex, RecursionError) as error:
+        # Stopped halfway, a processor may hold state from this text: start the next one
+        # with a fresh instance.
+        _local.md = None
+        return None, getattr(error, "reason", "nesting")
     finally:
         _local.budget = None
         md.reset()
