@@ -27,7 +27,7 @@ BANDIT = $(BIN)/bandit -c pyproject.toml -ll -q -r learncom bench wsgi.py
 export FLASK_APP := wsgi
 
 .PHONY: venv install catalogs run test test-sqlite test-postgres lint migration clean distclean \
-	bench-search bench-pages bench-load soak translations
+	bench-search bench-pages bench-load soak bench-markdown bench-search-bounds translations
 
 N ?= 100000
 QUERIES ?= 200
@@ -55,6 +55,7 @@ catalogs: $(STAMP)
 
 run: install
 	$(BIN)/flask db upgrade
+	$(BIN)/flask learncom rerender --missing
 	$(BIN)/flask learncom load-demo
 	@$(BIN)/flask search check >/dev/null 2>&1 || $(BIN)/flask search rebuild
 	@echo "learncom: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
@@ -109,6 +110,13 @@ bench-load: install
 # restart; on SQLite + Whoosh and on PostgreSQL.
 soak: install
 	$(BIN)/python -m bench.soak --clients 20 --workers 4 --seconds 60
+# Render times of hostile Markdown (refused or fast), and page times with it stored.
+bench-markdown: install
+	$(BIN)/python -m bench.markdown
+
+# 33 nasty search queries on the demo data, each against the 300 ms goal.
+bench-search-bounds: install
+	$(BIN)/python -m bench.search_bounds
 
 # Extract the interface strings and update the Dutch catalog (then translate what is empty).
 # `--ignore-dirs ".*"`: Babel skips folders starting with "_" by default (templates/_macros).

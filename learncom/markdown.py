@@ -5,6 +5,18 @@ every page, feed and e-mail gets the same, sanitised output. Markdown is rendere
 first (raw HTML is allowed through so that e.g. ``<br>`` keeps working) and the
 result is then run through an allow-list sanitiser; only the sanitiser's output
 is ever marked safe.
+
+Rendering is bounded, because Python-Markdown has inputs that take quadratic time or exhaust the
+stack (long paragraphs full of unclosed links, code spans or emphasis, deeply nested brackets,
+quotes or emphasis). A text is refused (`MarkdownTooComplex`) when it nests too deep, when the
+work the inline parser does on it grows beyond `WORK_BUDGET` (a count of characters scanned,
+so the same text is always refused), or as a last resort when it takes longer than
+`TIME_BUDGET`. Forms show the refusal to the member; everything else stores the text as plain
+paragraphs instead (`render_markdown(text)` never fails).
+
+Pages never render: the HTML and a plain-text excerpt are stored on the row when the text is
+written (learncom/rendered.py) and refreshed by `flask learncom rerender` after a change here
+(bump RENDERER_VERSION).
 """
 
 from __future__ import annotations
@@ -12,15 +24,42 @@ from __future__ import annotations
 import html
 import re
 import threading
+import time
 import xml.etree.ElementTree as etree  # noqa: S405 - builds a tree, never parses input
+from functools import lru_cache
 
 import markdown
 import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-__all__ = ["excerpt", "render_markdown"]
+__all__ = ["MarkdownTooComplex", "excerpt", "plain_text", "render_markdown", "shorten"]
+
+#: Bump when a change here alters the output, then run `flask learncom rerender`.
+RENDERER_VERSION = 2
+
+#: The deepest nesting of brackets ``[`` and of block quotes ``>`` a text may have.
+MAX_NESTING = 32
+#: Characters the inline parser may scan for one text: each inline match costs the length of
+#: the block it sits in (Python-Markdown rebuilds the block's string per match, and several
+#: processors scan to its end), about a millisecond per million. The demo posts use none to a
+#: few million, a 20,000-character paragraph with 700 links and emphases 26 million;
+#: the hostile patterns hundreds of millions to billions.
+WORK_BUDGET = 40_000_000
+#: What trying one inline pattern on one piece of text costs, in the same units (a 50,000
+#: character text dense with headings, lists, links and tables pays 16 million).
+PATTERN_COST = 400
+#: Wall-clock limit, for slow inputs the work count does not see.
+TIME_BUDGET = 1.0
+#: An HTML tag must close within this many characters, or its ``<`` is text: the HTML parser
+#: otherwise rescans the rest of the text from every unclosed ``<tag``.
+MAX_TAG_LENGTH = 1000
+#: The longest link text and link target; longer ones are left as text.
+MAX_LINK_TEXT = 2000
+MAX_LINK_TARGET = 4000
+#: The plain-text excerpt stored beside the HTML (cards, feeds, lists, notifications, mail).
+EXCERPT_LENGTH = 400
 
 #: Every link a member posts is user-generated content pointing elsewhere.
 LINK_REL = "nofollow noopener ugc"
@@ -163,8 +202,127 @@ class _SafeExtension(Extension):
         md.treeprocessors.register(_SafeTreeprocessor(md), "learncom_safe", 15)
 
 
+class MarkdownTooComplex(ValueError):
+    """A text the renderer refuses; `reason` is "nesting" or "complexity"."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"Markdown too complex to render ({reason})")
+        self.reason = reason
+
+
+class _Budget:
+    """What one rendering may still spend; the bounded processors charge it."""
+
+    __slots__ = ("deadline", "work")
+
+    def __init__(self, work: int, seconds: float):
+        self.work = work
+        self.deadline = time.perf_counter() + seconds
+
+    def charge(self, units: int) -> None:
+        self.work -= units
+        if self.work < 0:
+            raise MarkdownTooComplex("complexity")
+        if time.perf_counter() > self.deadline:
+            raise MarkdownTooComplex("complexity")
+
+
+_local = threading.local()
+
+
+def _charge(units: int) -> None:
+    budget: _Budget | None = getattr(_local, "budget", None)
+    if budget is not None:
+        budget.charge(units)
+
+
+def _charged_match(handle_match):
+    """An inline processor's handleMatch that first pays for the block it works on."""
+
+    def handle(m, data):
+        _charge(len(data))
+        return handle_match(m, data)
+
+    return handle
+
+
+def _charged_pattern(compiled):
+    """Each time the inline parser tries a pattern on a piece of text it pays PATTERN_COST:
+    a table of thousands of tiny cells is slow without any single long scan."""
+
+    def get():
+        _charge(PATTERN_COST)
+        return compiled()
+
+    return get
+
+
+def _charged_run(run):
+    def checked(*args):
+        _charge(0)
+        return run(*args)
+
+    return checked
+
+
+def _bracket_text(data: str, index: int) -> tuple[str, int, bool]:
+    """Link text between ``[`` and its ``]``, scanning at most MAX_LINK_TEXT characters.
+
+    Replaces LinkInlineProcessor.getText, which precomputes bracket ends for the whole block
+    and does so again after every match (the block's string changes): quadratic in links."""
+    depth, pos = 1, index
+    limit = min(len(data), index + MAX_LINK_TEXT)
+    while True:
+        found = _BRACKET.search(data, pos, limit)
+        if found is None:
+            _charge(limit - index)
+            return data[index:], len(data), False
+        pos = found.end()
+        depth += 1 if found.group() == "[" else -1
+        if depth == 0:
+            _charge(pos - index)
+            return data[index:pos - 1], pos, True
+
+
+def _bounded_link(get_link):
+    """getLink on a window of MAX_LINK_TARGET characters, paying for what it scans.
+
+    Without a window an unclosed ``(`` is scanned to the end of the block, from every link."""
+
+    def link(data: str, index: int):
+        end = min(len(data), index + MAX_LINK_TARGET)
+        if data.find(")", index, end) == -1:
+            _charge(end - index)
+            return "", None, index, False
+        href, title, stop, handled = get_link(data[:end], index)
+        _charge(max(stop - index, 0) * 50)  # a loop in Python, per character: 50 units
+        return href, title, stop, handled
+
+    return link
+
+
+_BRACKET = re.compile(r"[\[\]]")
+_LINK_PROCESSORS = ("reference", "link", "image_link", "image_reference", "short_reference",
+                    "short_image_ref")
+
+
+def _bound(md: markdown.Markdown) -> None:
+    """Make every processor that can run long pay into the rendering's budget."""
+    for name in _LINK_PROCESSORS:
+        if name in md.inlinePatterns:
+            processor = md.inlinePatterns[name]
+            processor.getText = _bracket_text
+            if hasattr(processor, "getLink"):
+                processor.getLink = _bounded_link(processor.getLink)
+    for processor in md.inlinePatterns:
+        processor.handleMatch = _charged_match(processor.handleMatch)
+        processor.getCompiledRegExp = _charged_pattern(processor.getCompiledRegExp)
+    for processor in md.parser.blockprocessors:
+        processor.run = _charged_run(processor.run)
+
+
 def _new_markdown() -> markdown.Markdown:
-    return markdown.Markdown(
+    md = markdown.Markdown(
         extensions=[
             "fenced_code",
             "tables",
@@ -180,9 +338,8 @@ def _new_markdown() -> markdown.Markdown:
         },
         output_format="html",
     )
-
-
-_local = threading.local()
+    _bound(md)
+    return md
 
 
 def _markdown() -> markdown.Markdown:
@@ -193,28 +350,98 @@ def _markdown() -> markdown.Markdown:
     return md
 
 
-def render_markdown(text: str | None) -> Markup:
-    """Render member-written Markdown to HTML that is safe to embed in a page."""
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_BLOCKQUOTE = re.compile(r"^[ \t]*((?:>[ \t]?)+)", re.MULTILINE)
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse brackets or block quotes nested deeper than MAX_NESTING (one pass each)."""
+    depth = deepest = 0
+    for found in _BRACKET.finditer(text):
+        depth = depth + 1 if found.group() == "[" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            raise MarkdownTooComplex("nesting")
+    for found in _BLOCKQUOTE.finditer(text):
+        if found.group(1).count(">") > MAX_NESTING:
+            raise MarkdownTooComplex("nesting")
+
+
+def _escape_unclosed_tags(text: str) -> str:
+    """``<tag`` without a ``>`` within MAX_TAG_LENGTH characters becomes text."""
+    parts, last = [], 0
+    for found in _TAG_START.finditer(text):
+        start = found.start()
+        if text.find(">", start, start + MAX_TAG_LENGTH) == -1:
+            parts += [text[last:start], "&lt;"]
+            last = start + 1
+    return "".join(parts) + text[last:] if parts else text
+
+
+@lru_cache(maxsize=16)
+def _render(text: str) -> tuple[str | None, str | None]:
+    """(sanitised HTML, None) or (None, reason). Cached: a form checks a text and the service
+    then stores the same text in the same request."""
+    try:
+        _check_nesting(text)
+    except MarkdownTooComplex as error:
+        return None, error.reason
+    md = _markdown()
+    _local.budget = _Budget(WORK_BUDGET, TIME_BUDGET)
+    try:
+        rendered = md.convert(_escape_unclosed_tags(text))
+    except (MarkdownTooComplex, RecursionError) as error:
+        # Stopped halfway, a processor may hold state from this text: start the next one
+        # with a fresh instance.
+        _local.md = None
+        return None, getattr(error, "reason", "nesting")
+    finally:
+        _local.budget = None
+        md.reset()
+    return _CLEANER.clean(rendered).strip(), None
+
+
+def _plain_paragraphs(text: str) -> Markup:
+    """The text as escaped paragraphs with line breaks: what a refused text is stored as."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return Markup("\n".join(  # noqa: S704 - every piece is escaped
+        "<p>" + str(escape(p)).replace("\n", "<br>\n") + "</p>" for p in paragraphs))
+
+
+def check_markdown(text: str | None) -> None:
+    """Raise MarkdownTooComplex when the text would be refused (forms call this)."""
+    if text and text.strip():
+        _html, reason = _render(text)
+        if reason is not None:
+            raise MarkdownTooComplex(reason)
+
+
+def render_markdown(text: str | None, *, strict: bool = False) -> Markup:
+    """Render member-written Markdown to HTML that is safe to embed in a page.
+
+    A text too complex to render comes back as plain paragraphs, or with `strict` raises
+    MarkdownTooComplex."""
     if not text or not text.strip():
         return Markup("")
-    md = _markdown()
-    try:
-        rendered = md.convert(text)
-    finally:
-        md.reset()
-    return Markup(_CLEANER.clean(rendered).strip())  # noqa: S704 - sanitised by nh3 just above
+    rendered, reason = _render(text)
+    if rendered is None:
+        if strict:
+            raise MarkdownTooComplex(reason or "complexity")
+        return _plain_paragraphs(text)
+    return Markup(rendered)  # noqa: S704 - sanitised by nh3 in _render
 
 
-def excerpt(text: str | None, length: int = 200) -> str:
-    """Plain-text preview of Markdown for cards and feeds.
-
-    Rendering first means link targets, code fences and HTML tags do not leak
-    into the preview; the result is plain text and must still be escaped.
-    """
-    if not text:
+def plain_text(rendered_html: str | None) -> str:
+    """The words of rendered HTML, without tags, on one line."""
+    if not rendered_html:
         return ""
-    plain = nh3.clean(str(render_markdown(text)), tags=set())
-    plain = _WHITESPACE.sub(" ", html.unescape(plain)).strip()
+    plain = nh3.clean(str(rendered_html), tags=set())
+    return _WHITESPACE.sub(" ", html.unescape(plain)).strip()
+
+
+def shorten(plain: str | None, length: int) -> str:
+    """Plain text cut to `length` characters at a word boundary, with "…" when cut."""
+    plain = plain or ""
     if len(plain) <= length:
         return plain
     if length <= 1:
@@ -226,3 +453,15 @@ def excerpt(text: str | None, length: int = 200) -> str:
         if boundary > length // 2:
             cut = cut[:boundary]
     return cut.rstrip(" \t.,;:!?-–—") + "…"
+
+
+def excerpt(text: str | None, length: int = 200) -> str:
+    """Plain-text preview of Markdown for cards and feeds.
+
+    Rendering first means link targets, code fences and HTML tags do not leak
+    into the preview; the result is plain text and must still be escaped.
+    Pages use the excerpt stored on the row instead of calling this.
+    """
+    if not text:
+        return ""
+    return shorten(plain_text(render_markdown(text)), length)

@@ -13,6 +13,7 @@ import contextvars
 import os
 import subprocess
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -283,3 +284,67 @@ def member_world(app, create_user):
     from tests.privacy_world import build_member_world
 
     return build_member_world(create_user, DEFAULT_PASSWORD)
+def rich_instance(create_user, create_post, create_comment):
+    """All three kinds with every field, team and members posts, an author who left the team,
+    an anonymised author, a log, threaded comments with a deleted one, and every relation
+    (for the export round trip and backup/restore)."""
+    from learncom.discussion.services import delete_comment
+    from learncom.posts.services import add_link, add_log_entry
+
+    anke = create_user("Anke Siegers", kind="professional", role="coordinator",
+                       email="anke@example.org", teams=["Buurtteam Overvecht", "Wijkteam Zuilen"],
+                       organisation="Bureau X", function="adviseur")
+    ria = create_user("Buurvrouw Ria", kind="resident", email="ria@example.org")
+    kees = create_user("Kees", kind="expert_by_experience", email="kees@example.org",
+                       teams=["Buurtteam Overvecht"])
+    create_user("Sanne", kind="civil_servant", role="admin", email="sanne@example.org")
+    create_user("Wim zonder posts", kind="volunteer", email="wim@example.org")
+
+    experiment = create_post(
+        kees, kind="experiment", title="Buurtkamer als vindplaats voor eenzame ouderen",
+        body="## Aanpak\n\nKoffie, *elke* dinsdag.", tags=["eenzaamheid", "ouderen", "buurtkamer"],
+        visibility="team", team="Buurtteam Overvecht", neighbourhood="Overvecht",
+        created_at=datetime(2024, 2, 1, 9, 15, 30, 123000, tzinfo=UTC),
+        hypothesis="Ouderen komen eerder binnen.", approach="Inloop met koffie.",
+        target_group="Alleenwonende 75-plussers", outcome_measures="Aantal nieuwe bezoekers.",
+        start_date="2024-02-05", end_date="2024-06-30", status="concluded",
+        result="Twaalf nieuwe bezoekers.", evidence_level="first_indications")
+    add_log_entry(experiment, kees, "Week 1: drie bezoekers.", date(2024, 2, 12))
+    add_log_entry(experiment, anke, "Week 2: **zeven**.", date(2024, 2, 19))
+    hood = experiment.neighbourhood
+    hood.city = "Utrecht"
+    # Kees has left the team since: the post and its author must still round-trip.
+    kees.teams = []
+
+    friction = create_post(
+        ria, kind="friction", title="Voor elke kleine hulpvraag een nieuwe indicatie",
+        tags=["indicatie", "regelreflex"], visibility="members", neighbourhood="Zuilen",
+        created_at=datetime(2024, 1, 10, 12, tzinfo=UTC), obstacle_type="procedure",
+        affected="Bewoners met een kleine hulpvraag", change_status="being_addressed",
+        resolution_note="Pilot met een lichte toegang.")
+    friction.owner = anke
+    lesson = create_post(
+        anke, kind="lesson", title="Vraag het de bewoner", tags=["bewonersparticipatie"],
+        created_at=datetime(2024, 7, 1, 8, tzinfo=UTC), statement="Meet wat bewoners belangrijk "
+        "vinden.", context="Wijkteams in Utrecht.", confidence="several_teams", curated=True)
+    replica = create_post(
+        anke, kind="experiment", title="Buurtkamer ook in Zuilen", tags=["buurtkamer"],
+        visibility="team", team="Wijkteam Zuilen", status="idea")
+    orphan = create_post(ria, kind="friction", title="Wie betaalt de koffie?", tags=["geld"],
+                         obstacle_type="funding")
+    orphan.author = None  # an anonymised former member
+
+    first = create_comment(friction, anke, "Herkenbaar in **Zuilen**.")
+    reply = create_comment(friction, ria, "Hoe lang duurde het?", parent=first)
+    create_comment(friction, kees, "Bij ons zes weken.", parent=reply)
+    removed = create_comment(friction, kees, "Iets dat weg moest.")
+    create_comment(friction, ria, "Antwoord op een verwijderd bericht.", parent=removed)
+    delete_comment(removed)
+    create_comment(experiment, anke, "Mooi!")
+    create_comment(orphan, None, "Reactie van een voormalig lid.")
+
+    add_link(experiment, friction, "addresses", anke)
+    add_link(replica, experiment, "replicates", anke)
+    add_link(lesson, experiment, "learned_from", anke)
+    add_link(lesson, friction, "related", anke)
+    db.session.commit()

@@ -109,3 +109,38 @@ def test_migration_files_import_only_alembic_and_sqlalchemy(path: Path):
             modules.add((node.module or "").split(".")[0])
     assert modules <= {"alembic", "sqlalchemy"}
     assert "learncom" not in path.read_text()
+
+
+def test_rows_from_before_0005_stay_readable_and_rerender_missing_fills_them(migration_app):
+    """0005 adds the stored excerpts and kind-field HTML without rendering (a migration imports
+    no app code): old rows show their fields rendered per view until `rerender --missing`."""
+    config = _alembic_config(migration_app)
+    before = ScriptDirectory.from_config(config).get_revision("0005").down_revision
+    command.upgrade(config, before)
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO posts (id, kind, title, body, body_html, visibility, created_at, "
+            "updated_at, curated, hypothesis, status, evidence_level) VALUES (1, 'experiment', "
+            "'Oud', 'Een *oude* tekst', '<p>Een <em>oude</em> tekst</p>', 'public', "
+            "'2025-01-01 10:00:00', '2025-01-01 10:00:00', false, 'De **hypothese**', 'idea', "
+            "'described')"))
+        conn.execute(text(
+            "INSERT INTO comments (id, post_id, body, body_html, created_at) VALUES "
+            "(1, 1, 'Een *reactie*', '<p>Een <em>reactie</em></p>', '2025-01-02 10:00:00')"))
+    command.upgrade(config, "head")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT excerpt, fields_html FROM posts")).one() == ("", None)
+
+    client = migration_app.test_client()
+    assert "De <strong>hypothese</strong>" in client.get("/posts/1").get_data(as_text=True)
+    assert "Een reactie" in client.get("/").get_data(as_text=True)
+    result = migration_app.test_cli_runner().invoke(args=["learncom", "rerender", "--missing"])
+    assert result.exit_code == 0, result.output
+    assert "1 comments" in result.output and "1 posts" in result.output
+    from learncom.posts.models import Post
+
+    db.session.expire_all()
+    post = db.session.get(Post, 1)
+    assert post.fields_html == {"hypothesis": "<p>De <strong>hypothese</strong></p>"}
+    assert post.excerpt == "Een oude tekst"
+    db.session.remove()

@@ -240,6 +240,34 @@ def test_history_shows_word_diff_escaped(client, member, create_post):
     assert 'class="change change-title"' not in html  # unchanged fields are not listed
 
 
+def test_history_of_long_repetitive_edits_is_bounded_and_complete(client, member,
+                                                                   create_post):
+    """difflib took minutes on these (issue 11: no page may stall on what a member wrote); the
+    diff is coarser beyond DIFF_BUDGET, but still shows exactly the old and the new text."""
+    import html as html_module
+
+    old = ("*a **b _c [d](e `f " * 2500)[:50000]
+    new = ("*a **b _c [d](e `g " * 2500)[:50000]
+    lines_old, lines_new = "x\n" * 500, "x\ny\n" * 250
+    post = create_post(member, title="Lang", body=old, hypothesis=lines_old)
+    services.update_post(post, member, services.PostInput(
+        kind="experiment", title="Lang", body=new, tags=["eenzaamheid"],
+        fields={"hypothesis": lines_new}))
+    db.session.commit()
+    page = client.get(f"/posts/{post.id}/geschiedenis").get_data(as_text=True)
+    for key, before, after in (("body", old, new), ("hypothesis", lines_old, lines_new)):
+        cell = page.split(f'class="change change-{key}"')[1].split("</tr>")[0]
+        diff = cell[cell.index("<td"):]
+        diff = diff[diff.index(">") + 1:diff.rindex("</td>")]
+
+        def side(keep: str, diff: str = diff) -> str:
+            drop = "ins" if keep == "del" else "del"
+            text = re.sub(rf"<{drop}>.*?</{drop}>", "", diff, flags=re.S)
+            return html_module.unescape(re.sub(r"</?(?:del|ins)>", "", text))
+
+        assert side("del").strip() == before.strip() and side("ins").strip() == after.strip()
+
+
 def test_delete_asks_first_and_only_author_or_coordinator(client, auth, create_user,
                                                           create_post):
     author = create_user("Auteur")

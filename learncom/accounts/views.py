@@ -32,8 +32,8 @@ from learncom.accounts.forms import (
 from learncom.discussion import services as discussion_services
 from learncom.errors import TooManyAttempts
 from learncom.extensions import db
-from learncom.markdown import excerpt
 from learncom.posts import services as post_services
+from learncom.rendered import excerpt
 from learncom.vocab import MEMBER_KINDS
 from learncom.web import page_arg, safe_next_url
 
@@ -263,7 +263,7 @@ def member(user_id: int):
         abort(404)
     page = db.paginate(post_services.filtered_posts(current_user, author_id=user.id),
                        page=page_arg(), per_page=_per_page(), error_out=False)
-    comments = [(comment, excerpt(comment.body, 200)) for comment in
+    comments = [(comment, excerpt(comment, 200)) for comment in
                 discussion_services.comments_by(user, current_user, limit=MEMBER_COMMENTS)]
     show_email = current_user.is_authenticated and current_user.can_see_email_of(user)
     return render_template("accounts/member.html", member=user, page=page, comments=comments,

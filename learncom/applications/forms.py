@@ -14,6 +14,7 @@ from learncom.applications.services import (
     ApplicationInput,
     local_today,
 )
+from learncom.posts.forms import renders
 
 FRICTION_RETURNED_LABELS = {
     "unknown": _l("I don't know (yet)"),
@@ -39,7 +40,8 @@ class ApplicationForm(FlaskForm):
     what_happened = TextAreaField(
         _l("What happened?"),
         validators=[DataRequired(_l("Write what happened.")),
-                    Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters."))],
+                    Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters.")),
+                    renders],
         description=MARKDOWN_HELP, render_kw={"rows": 5})
     friction_returned = RadioField(
         _l("Did the friction come back?"),

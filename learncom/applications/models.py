@@ -10,12 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from learncom.accounts.models import Team, User
 from learncom.dbtypes import UTCDateTime, utcnow
 from learncom.extensions import db
+from learncom.markdown import render_markdown
 from learncom.posts.models import Neighbourhood, Post
+from learncom.rendered import Rendered
 
 FRICTION_RETURNED = ("yes", "no", "unknown")
 
 
-class LessonApplication(db.Model):
+class LessonApplication(Rendered, db.Model):
     __tablename__ = "lesson_applications"
     __table_args__ = (
         CheckConstraint("friction_returned IN ('yes', 'no', 'unknown')", name="friction_returned"),
@@ -30,7 +32,7 @@ class LessonApplication(db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     applied_on: Mapped[date] = mapped_column(Date)
     what_happened: Mapped[str] = mapped_column(Text)
-    what_happened_html: Mapped[str] = mapped_column(Text, default="")
+    what_happened_html: Mapped[str] = mapped_column(Text, default="")  # learncom/rendered.py
     friction_returned: Mapped[str] = mapped_column(String(8), default="unknown")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -41,6 +43,11 @@ class LessonApplication(db.Model):
 
     def __repr__(self) -> str:
         return f"<LessonApplication {self.id} of post {self.post_id}>"
+
+    markdown_sources = ("what_happened",)
+
+    def render(self) -> None:
+        self.what_happened_html = str(render_markdown(self.what_happened))
 
     def can_delete(self, user) -> bool:
         """The member who recorded it, or a coordinator."""

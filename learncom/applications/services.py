@@ -16,7 +16,6 @@ from sqlalchemy.orm import joinedload
 from learncom import search
 from learncom.applications.models import FRICTION_RETURNED, LessonApplication
 from learncom.extensions import db
-from learncom.markdown import render_markdown
 from learncom.posts.models import Neighbourhood, Post
 
 MAX_TEXT = 20_000
@@ -75,7 +74,6 @@ def record_application(post: Post, user, data: ApplicationInput) -> LessonApplic
     application = LessonApplication(
         post_id=post.id, user_id=user.id, neighbourhood_id=data.neighbourhood_id, place=place,
         team_id=data.team_id, applied_on=data.applied_on, what_happened=text,
-        what_happened_html=str(render_markdown(text)),
         friction_returned=data.friction_returned)
     db.session.add(application)
     db.session.flush()

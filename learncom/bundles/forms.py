@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from learncom.posts.forms import MARKDOWN_HELP, MAX_TEXT
+from learncom.posts.forms import MARKDOWN_HELP, MAX_TEXT, renders
 from learncom.posts.services import parse_post_ref
 
 
@@ -17,7 +17,7 @@ class BundleForm(FlaskForm):
         Length(max=200, message=_l("Use at most %(max)d characters."))],
         description=_l("For example: Team day Overvecht, March 2026."))
     intro = TextAreaField(_l("Introduction"), validators=[
-        Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters."))],
+        Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters.")), renders],
         description=MARKDOWN_HELP)
 
 

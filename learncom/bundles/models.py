@@ -11,17 +11,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from learncom.accounts.models import User
 from learncom.dbtypes import UTCDateTime, utcnow
 from learncom.extensions import db
+from learncom.markdown import render_markdown
 from learncom.posts.models import Post
+from learncom.rendered import Rendered
 
 
-class Bundle(db.Model):
+class Bundle(Rendered, db.Model):
     __tablename__ = "bundles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     intro: Mapped[str] = mapped_column(Text, default="")
-    intro_html: Mapped[str] = mapped_column(Text, default="")
+    intro_html: Mapped[str] = mapped_column(Text, default="")  # learncom/rendered.py
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -31,6 +33,11 @@ class Bundle(db.Model):
     items: Mapped[list[BundleItem]] = relationship(
         back_populates="bundle", cascade="all, delete-orphan", passive_deletes=True,
         order_by="BundleItem.position")
+
+    markdown_sources = ("intro",)
+
+    def render(self) -> None:
+        self.intro_html = str(render_markdown(self.intro))
 
     @property
     def is_published(self) -> bool:

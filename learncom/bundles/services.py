@@ -20,7 +20,6 @@ from learncom import events
 from learncom.bundles.models import Bundle, BundleItem
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
-from learncom.markdown import render_markdown
 from learncom.posts import services as post_services
 from learncom.posts.kinds import KIND_FIELDS
 from learncom.posts.models import Post, PostLink
@@ -169,7 +168,6 @@ def update_bundle(bundle: Bundle, title: str, intro: str, actor=None) -> bool:
 
 def _set_intro(bundle: Bundle, intro: str) -> None:
     bundle.intro = intro or ""
-    bundle.intro_html = str(render_markdown(bundle.intro))
 
 
 def delete_bundle(bundle: Bundle, actor) -> None:

@@ -26,10 +26,11 @@ from learncom.dbtypes import utcnow
 from learncom.discussion import services as discussion_services
 from learncom.discussion.models import Comment
 from learncom.extensions import db
-from learncom.markdown import excerpt
+from learncom.markdown import plain_text, shorten
 from learncom.posts import services as post_services
 from learncom.posts.models import Post
 from learncom.reactions.models import Reaction
+from learncom.rendered import excerpt
 
 #: The kinds a comment or thread can be promoted into.
 PROMOTE_KINDS = ("lesson", "friction")
@@ -141,13 +142,12 @@ class Draft:
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
 
 
-def first_sentence(text: str, length: int) -> str:
-    """The first sentence of a Markdown text as plain text, at most `length` characters."""
-    plain = excerpt(text, 5000)
+def first_sentence(rendered_html: str, length: int) -> str:
+    """The first sentence of a text as plain text, at most `length` characters, from the HTML
+    stored when it was written."""
+    plain = plain_text(rendered_html)[:5000]
     sentence = _SENTENCE_END.split(plain, maxsplit=1)[0].strip() if plain else ""
-    if len(sentence) > length:
-        sentence = excerpt(sentence, length)
-    return sentence
+    return shorten(sentence, length)
 
 
 def quote(text: str) -> str:
@@ -191,10 +191,10 @@ def comment_draft(comment: Comment, kind: str) -> Draft:
     lesson's statement), the comment quoted with attribution as the text."""
     source = comment.post
     data = _base_data(kind, source)
-    data["title"] = first_sentence(comment.body, TITLE_LENGTH) or source.title[:TITLE_LENGTH]
+    data["title"] = first_sentence(comment.body_html, TITLE_LENGTH) or source.title[:TITLE_LENGTH]
     data["body"] = f"{quote(comment.body)}\n\n{_attribution(comment, source)}\n"
     if kind == "lesson":
-        data["statement"] = first_sentence(comment.body, STATEMENT_LENGTH)
+        data["statement"] = first_sentence(comment.body_html, STATEMENT_LENGTH)
     return Draft(kind, source, comment, data)
 
 
@@ -223,7 +223,7 @@ def thread_draft(post: Post, kind: str) -> Draft:
     title = post.statement if post.kind == "lesson" and post.statement else post.title
     data["title"] = title[:TITLE_LENGTH]
     parts = []
-    summary = excerpt(post.body, 400) or (post.statement or "")
+    summary = excerpt(post, 400) or (post.statement or "")
     post_url = url_for("posts.show", post_id=post.id)
     parts.append(_("From [“%(title)s”](%(url)s):", title=post.title, url=post_url))
     if summary:
@@ -236,7 +236,7 @@ def thread_draft(post: Post, kind: str) -> Draft:
     data["body"] = "\n\n".join(parts) + "\n"
     if kind == "lesson":
         data["statement"] = (post.statement if post.kind == "lesson" and post.statement
-                             else first_sentence(post.body, STATEMENT_LENGTH))
+                             else first_sentence(post.body_html, STATEMENT_LENGTH))
     return Draft(kind, post, None, data)
 
 

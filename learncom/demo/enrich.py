@@ -17,7 +17,6 @@ from learncom.bundles.models import Bundle, BundleItem
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.frictions.models import StatusChange
-from learncom.markdown import render_markdown
 from learncom.posts.models import Post, PostLink
 from learncom.reactions.models import Reaction
 
@@ -144,8 +143,7 @@ def _applications(rng, lessons, users, now) -> None:
             db.session.add(LessonApplication(
                 post_id=post.id, user_id=user.id, neighbourhood_id=post.neighbourhood_id,
                 team_id=user.teams[0].id if user.teams else None,
-                applied_on=min(applied, date.today()), what_happened=(text := rng.choice(APPLIED)),
-                what_happened_html=str(render_markdown(text)),
+                applied_on=min(applied, date.today()), what_happened=rng.choice(APPLIED),
                 friction_returned=rng.choice(["no", "no", "unknown", "yes"])))
 
 
@@ -156,7 +154,7 @@ def _bundle(lessons, coordinator, now) -> None:
     intro = ("Wat we het afgelopen jaar leerden in de buurtteams, voor de gemeenteraad. "
              "Elke les komt uit de praktijk en is door een coördinator gecureerd.")
     bundle = Bundle(title="Wat werkt in de wijk: lessen voor de raad", slug="wat-werkt-in-de-wijk",
-                    intro=intro, intro_html=str(render_markdown(intro)),
+                    intro=intro,
                     created_by_id=coordinator.id, published_at=now)
     db.session.add(bundle)
     position = 0

@@ -8,6 +8,7 @@ from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
 from learncom.discussion.services import MAX_COMMENT_LENGTH
+from learncom.posts.forms import renders
 
 
 def _unix_newlines(value: str | None) -> str | None:
@@ -34,6 +35,7 @@ class EditCommentForm(FlaskForm):
         validators=[
             DataRequired(_l("Write something first.")),
             _not_too_long,
+            renders,
         ],
         filters=[_unix_newlines],
         description=MARKDOWN_HELP,

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text, or_, true
+from sqlalchemy import ForeignKey, Text, and_, or_, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learncom.accounts.models import User
 from learncom.dbtypes import UTCDateTime, utcnow
 from learncom.extensions import db
 from learncom.posts.models import Post
+from learncom.rendered import Rendered, html_and_excerpt
 
 
-class Comment(db.Model):
+class Comment(Rendered, db.Model):
     __tablename__ = "comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,7 +26,8 @@ class Comment(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     body: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")  # learncom/rendered.py
+    excerpt: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -37,6 +39,15 @@ class Comment(db.Model):
     post: Mapped[Post] = relationship(back_populates="comments")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
+
+    markdown_sources = ("body",)
+
+    def render(self) -> None:
+        self.body_html, self.excerpt = html_and_excerpt(self.body)
+
+    @classmethod
+    def not_rendered(cls):
+        return and_(cls.excerpt == "", cls.body_html != "")
 
     @property
     def is_deleted(self) -> bool:

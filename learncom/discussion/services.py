@@ -15,7 +15,6 @@ from learncom.accounts.models import User
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
-from learncom.markdown import render_markdown
 from learncom.posts.models import Post
 
 MAX_COMMENT_LENGTH = 20_000
@@ -51,8 +50,7 @@ def add_comment(post: Post, author: User | None, body: str, parent: Comment | No
         raise CommentError(_l("You can only reply to a comment on the same post."))
     if parent is not None and parent.is_deleted:
         raise CommentError(_l("That comment was deleted, so you cannot reply to it."))
-    comment = Comment(post=post, author=author, parent=parent, body=body,
-                      body_html=str(render_markdown(body)))
+    comment = Comment(post=post, author=author, parent=parent, body=body)
     if created_at is not None:
         comment.created_at = created_at
     db.session.add(comment)
@@ -91,7 +89,6 @@ def edit_comment(comment: Comment, body: str) -> bool:
     if body == comment.body:
         return False
     comment.body = body
-    comment.body_html = str(render_markdown(body))
     comment.edited_at = utcnow()
     db.session.flush()
     _reindex(comment.post_id)
@@ -102,7 +99,6 @@ def delete_comment(comment: Comment) -> None:
     """Keep the row so replies stay in place; drop the text."""
     comment.deleted_at = utcnow()
     comment.body = ""
-    comment.body_html = ""
     db.session.flush()
     _reindex(comment.post_id)
 

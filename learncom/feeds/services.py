@@ -7,6 +7,7 @@ Feed readers do not log in, so every feed shows only what an anonymous visitor m
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,12 +16,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from learncom import vocab
+from learncom import markdown, vocab
 from learncom.discussion.models import Comment
 from learncom.extensions import db
-from learncom.markdown import excerpt
 from learncom.posts import services as post_services
 from learncom.posts.models import Neighbourhood, Post, Tag
+from learncom.rendered import excerpt
 
 MAX_ENTRIES = 50
 #: `<updated>` of a feed without entries: nothing in it ever changed.
@@ -56,6 +57,19 @@ class Feed:
             return self.fallback_updated
         return max(entry.updated for entry in self.entries)
 
+    def etag(self, lang: str) -> str:
+        """A validator computed from what the feed says, without writing the feed out: each
+        entry's id, change time, title, author, summary and tags, the feed's own title and
+        language, and the renderer's version (its HTML changes only with those)."""
+        digest = hashlib.sha256()
+        for part in (self.id, self.title, lang, str(markdown.RENDERER_VERSION)):
+            digest.update(part.encode() + b"\0")
+        for entry in self.entries:
+            for part in (entry.id, entry.updated.isoformat(), entry.title, entry.author,
+                         entry.summary, ",".join(entry.categories)):
+                digest.update(part.encode() + b"\0")
+        return digest.hexdigest()[:32]
+
 
 def _title(suffix: str) -> str:
     return f"{current_app.config.get('SITE_NAME', 'learncom')}: {suffix}"
@@ -73,7 +87,7 @@ def post_entries(posts: list[Post]) -> list[Entry]:
         entries.append(Entry(
             id=url, title=post.title, url=url, author=_author_name(post.author),
             published=post.created_at, updated=max(post.updated_at, post.created_at),
-            summary=excerpt(post.body, 300), html=post.body_html or "",
+            summary=excerpt(post, 300), html=post.body_html or "",
             categories=[tag.name for tag in post.tags]))
     return entries
 
@@ -141,7 +155,7 @@ def thread_feed(post: Post) -> Feed:
             id=url, title=_("Comment by %(name)s on %(title)s", name=author, title=post.title),
             url=url, author=author, published=comment.created_at,
             updated=comment.edited_at or comment.created_at,
-            summary=excerpt(comment.body, 300), html=comment.body_html or ""))
+            summary=excerpt(comment, 300), html=comment.body_html or ""))
     return Feed(
         id=self_url, title=_title(_("Comments on %(title)s", title=post.title)),
         self_url=self_url, page_url=url_for("posts.show", post_id=post.id, _external=True),

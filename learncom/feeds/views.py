@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
+from werkzeug.http import is_resource_modified
 
 from learncom.feeds import services
 from learncom.posts import services as post_services
@@ -14,14 +15,18 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 
 def _atom(feed: services.Feed):
-    """The feed as Atom, with ETag and Last-Modified; a conditional GET may answer 304."""
-    body = render_template("feeds/feed.xml", feed=feed, lang=str(get_locale() or "nl"),
-                           rfc3339=services.rfc3339)
-    response = make_response(body)
-    response.headers["Content-Type"] = ATOM
-    response.last_modified = feed.updated.replace(microsecond=0)
-    response.add_etag()
-    return response.make_conditional(request)
+    """The feed as Atom, with ETag and Last-Modified. A conditional GET that still matches is
+    answered 304 before the feed is written out."""
+    lang = str(get_locale() or "nl")
+    etag, modified = feed.etag(lang), feed.updated.replace(microsecond=0)
+    if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
+        response = Response(status=304)
+    else:
+        response = Response(render_template("feeds/feed.xml", feed=feed, lang=lang,
+                                            rfc3339=services.rfc3339), content_type=ATOM)
+    response.set_etag(etag)
+    response.last_modified = modified
+    return response
 
 
 @bp.get("/feeds/alles.atom")

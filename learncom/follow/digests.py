@@ -24,7 +24,7 @@ from learncom.extensions import db
 from learncom.follow import services
 from learncom.follow.models import Notification
 from learncom.mail import Message, send_mail
-from learncom.markdown import excerpt
+from learncom.rendered import excerpt
 
 FREQUENCIES = ("daily", "weekly")
 CHOICES = ("off", "daily", "weekly")
@@ -87,7 +87,7 @@ def compose(user: User, notifications: list[Notification]) -> Message:
         for notification in notifications[:MAX_ITEMS]:
             lines.append(f"- {services.describe(notification)}")
             if notification.comment is not None and notification.comment.body:
-                lines.append(f"  “{excerpt(notification.comment.body, 160)}”")
+                lines.append(f"  “{excerpt(notification.comment, 160)}”")
             if notification.post_id is not None:
                 lines.append(f"  {_item_url(notification)}")
             lines.append("")

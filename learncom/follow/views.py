@@ -22,8 +22,8 @@ from learncom.extensions import db
 from learncom.follow import digests, mentions, services
 from learncom.follow.forms import DigestSettingsForm
 from learncom.mail import OutboxMessage
-from learncom.markdown import excerpt
 from learncom.posts import services as post_services
+from learncom.rendered import excerpt
 from learncom.web import page_arg, safe_next_url
 
 bp = Blueprint("follow", __name__)

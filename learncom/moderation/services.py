@@ -19,9 +19,9 @@ from learncom.accounts.models import User
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
-from learncom.markdown import excerpt
 from learncom.moderation.models import Flag
 from learncom.posts.models import Post
+from learncom.rendered import excerpt
 
 REASONS = {
     "personal_data": _l("Personal data or client information"),
@@ -169,8 +169,7 @@ class FlagGroup:
 
     @property
     def excerpt(self) -> str:
-        text = self.comment.body if self.comment is not None else self.post.body
-        return excerpt(text, 300)
+        return excerpt(self.target, 300)
 
     @property
     def reasons(self) -> list[str]:

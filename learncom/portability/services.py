@@ -12,6 +12,7 @@ links, reading posts in batches with eager loads so the number of queries stays 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
@@ -29,6 +30,7 @@ from learncom.accounts.models import User
 from learncom.discussion import services as discussion
 from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.markdown import MAX_NESTING, MarkdownTooComplex, check_markdown
 from learncom.posts import services as posts
 from learncom.posts.kinds import KIND_FIELDS
 from learncom.posts.models import LogEntry, Post, PostLink, PostRevision
@@ -50,6 +52,11 @@ _REQUIRED = {
     "link": ("from", "to", "relation"),
 }
 _LOG_KEYS = {"date", "author", "body"}
+#: The format nests three levels (a post line, its "log" list, a log entry); a line nested
+#: deeper than this is refused before anything looks inside it.
+MAX_DEPTH = 5
+MAX_REF_LENGTH = 200
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ImportLineError(ValueError):
@@ -150,6 +157,56 @@ class _LinkLine:
 
 # -- checking values -----------------------------------------------------------------------------
 
+def _clip(text: str, length: int = 60) -> str:
+    """A value as a message shows it: never a whole 10 MB string."""
+    return text if len(text) <= length else text[:length - 1] + "…"
+
+
+def _shown(value: object) -> str:
+    return _clip(repr(value))
+
+
+def _check_values(obj: object) -> None:
+    """Nesting at most MAX_DEPTH, and no string the database cannot store: a NUL (PostgreSQL
+    text cannot hold it; the web forms drop it) or half of a UTF-16 surrogate pair (not
+    UTF-8). One pass over the line, without recursion."""
+    pending: list[tuple[object, str, int]] = [(obj, "", 1)]
+    while pending:
+        value, path, depth = pending.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise _Bad(f"nested deeper than {MAX_DEPTH} levels")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str) and _bad_character(key):
+                    raise _Bad(f"a key {_bad_character(key)}")
+                name = f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]"
+                pending.append((item, name.lstrip("."), depth + 1))
+        elif isinstance(value, str) and _bad_character(value):
+            where = f'"{_clip(path)}"' if path else "the line"
+            raise _Bad(f"{where} {_bad_character(value)}")
+
+
+def _bad_character(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character"
+    if _SURROGATE.search(text):
+        return "contains an invalid character (half of a surrogate pair)"
+    return None
+
+
+def _renderable(text: str | None, key: str) -> None:
+    """Markdown the forms would accept (learncom/markdown.py): not too deep, not too complex."""
+    try:
+        check_markdown(text)
+    except MarkdownTooComplex as error:
+        if error.reason == "nesting":
+            raise _Bad(f'"{key}" nests square brackets or quotes deeper than {MAX_NESTING} '
+                       "levels") from None
+        raise _Bad(f'"{key}" is too complicated to render: put empty lines between paragraphs '
+                   "and use fewer links, code and emphasis marks") from None
+
+
 def _text(obj: dict, key: str, *, required: bool = False, max_length: int | None = None,
           allow_empty: bool = True) -> str | None:
     value = obj.get(key)
@@ -171,7 +228,7 @@ def _choice(obj: dict, key: str, choices: dict, default: str | None = None) -> s
     if value is None and default is not None:
         return default
     if value not in choices:
-        raise _Bad(f'"{key}" must be one of {", ".join(choices)} (got {value!r})')
+        raise _Bad(f'"{key}" must be one of {", ".join(choices)} (got {_shown(value)})')
     return value
 
 
@@ -184,7 +241,7 @@ def _email(value: object, key: str, *, nullable: bool = False) -> str | None:
     local, _, domain = email.partition("@")
     if not local or not domain or "@" in domain or any(ch.isspace() for ch in email) \
             or len(email) > 254:
-        raise _Bad(f'"{key}" is not an e-mail address: {value!r}')
+        raise _Bad(f'"{key}" is not an e-mail address: {_shown(value)}')
     return email
 
 
@@ -196,9 +253,9 @@ def _datetime(obj: dict, key: str, local_zone: tzinfo) -> datetime | None:
         raise _Bad(f'"{key}" must be an ISO 8601 date-time string')
     try:
         when = datetime.fromisoformat(value)
-    except ValueError:
-        raise _Bad(f'"{key}" is not an ISO 8601 date-time: {value!r}') from None
-    return (when.replace(tzinfo=local_zone) if when.tzinfo is None else when).astimezone(UTC)
+        return (when.replace(tzinfo=local_zone) if when.tzinfo is None else when).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _Bad(f'"{key}" is not an ISO 8601 date-time: {_shown(value)}') from None
 
 
 def _date(value: object, key: str) -> date:
@@ -207,7 +264,7 @@ def _date(value: object, key: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _Bad(f'"{key}" is not a date (YYYY-MM-DD): {value!r}') from None
+        raise _Bad(f'"{key}" is not a date (YYYY-MM-DD): {_shown(value)}') from None
 
 
 def _ref(obj: dict, key: str, *, nullable: bool = False) -> str | None:
@@ -218,6 +275,8 @@ def _ref(obj: dict, key: str, *, nullable: bool = False) -> str | None:
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         raise _Bad(f'"{key}" must be a ref (a non-empty string)')
+    if len(value) > MAX_REF_LENGTH:
+        raise _Bad(f'"{key}" is longer than {MAX_REF_LENGTH} characters')
     return value
 
 
@@ -242,7 +301,8 @@ def _kind_fields(kind: str, raw: object) -> dict:
     specs = {spec.name: spec for spec in KIND_FIELDS[kind]}
     unknown = sorted(set(raw) - set(specs))
     if unknown:
-        raise _Bad(f'unknown field "{unknown[0]}" for kind {kind} (known: {", ".join(specs)})')
+        raise _Bad(f'unknown field "{_clip(unknown[0])}" for kind {kind} '
+                   f'(known: {", ".join(specs)})')
     values = {}
     for name, value in raw.items():
         spec = specs[name]
@@ -255,8 +315,9 @@ def _kind_fields(kind: str, raw: object) -> dict:
                 _date(value, f"fields.{name}")
             if spec.type == "choice" and value not in spec.choices:
                 raise _Bad(f'"fields.{name}" must be one of {", ".join(spec.choices)} '
-                           f'(got {value!r})')
-            limit = _column_length(name) if spec.type == "line" else None
+                           f'(got {_shown(value)})')
+            limit = (_column_length(name) if spec.type == "line"
+                     else posts.MAX_TEXT if spec.type == "text" else None)
             if limit is not None and len(value) > limit:
                 raise _Bad(f'"fields.{name}" is longer than {limit} characters')
         try:
@@ -293,14 +354,17 @@ class _Parser:
             obj = json.loads(raw)
         except json.JSONDecodeError as error:
             raise _Bad(f"not valid JSON ({error.msg}, column {error.colno})") from None
+        except RecursionError:
+            raise _Bad(f"nested deeper than {MAX_DEPTH} levels") from None
         if not isinstance(obj, dict):
             raise _Bad("not a JSON object")
+        _check_values(obj)
         kind = obj.get("type")
         if kind not in _KEYS:
-            raise _Bad(f'"type" must be one of {", ".join(_KEYS)} (got {kind!r})')
+            raise _Bad(f'"type" must be one of {", ".join(_KEYS)} (got {_shown(kind)})')
         unknown = sorted(set(obj) - _KEYS[kind])
         if unknown:
-            raise _Bad(f'unknown key "{unknown[0]}" in a {kind} line')
+            raise _Bad(f'unknown key "{_clip(unknown[0])}" in a {kind} line')
         for key in _REQUIRED[kind]:
             if key not in obj:
                 raise _Bad(f'a {kind} line needs "{key}"')
@@ -326,7 +390,7 @@ class _Parser:
     def _post(self, number: int, obj: dict) -> None:
         ref = _ref(obj, "ref")
         if ref in self.post_refs:
-            raise _Bad(f"post ref {ref!r} is used twice")
+            raise _Bad(f"post ref {_shown(ref)} is used twice")
         kind = _choice(obj, "kind", vocab.POST_KINDS)
         title = _text(obj, "title", required=True, allow_empty=False, max_length=200)
         tags = posts.parse_tags(_string_list(obj, "tags"))
@@ -346,7 +410,8 @@ class _Parser:
         log = self._log(kind, obj.get("log"))
         self.post_refs.add(ref)
         self.items.append(_PostLine(
-            number, ref, kind, title.strip(), _text(obj, "body") or "", tags, neighbourhood, city,
+            number, ref, kind, title.strip(), _text(obj, "body", max_length=posts.MAX_TEXT) or "",
+            tags, neighbourhood, city,
             _email(obj["author"], "author", nullable=True), _datetime(obj, "created_at", self.zone),
             _kind_fields(kind, obj.get("fields")), log, visibility, team, owner))
 
@@ -364,11 +429,12 @@ class _Parser:
                 raise _Bad(f"{where} must be an object")
             unknown = sorted(set(item) - _LOG_KEYS)
             if unknown:
-                raise _Bad(f'{where}: unknown key "{unknown[0]}"')
+                raise _Bad(f'{where}: unknown key "{_clip(unknown[0])}"')
             if "date" not in item or "body" not in item:
                 raise _Bad(f'{where} needs "date" and "body"')
             try:
-                body = _text(item, "body", required=True, allow_empty=False)
+                body = _text(item, "body", required=True, allow_empty=False,
+                             max_length=posts.MAX_TEXT)
                 entries.append(_LogLine(_date(item["date"], "date"), _email(
                     item.get("author"), "author", nullable=True), body))
             except _Bad as error:
@@ -378,17 +444,18 @@ class _Parser:
     def _comment(self, number: int, obj: dict) -> None:
         ref = _ref(obj, "ref")
         if ref in self.comment_posts:
-            raise _Bad(f"comment ref {ref!r} is used twice")
+            raise _Bad(f"comment ref {_shown(ref)} is used twice")
         post = _ref(obj, "post")
         if post not in self.post_refs:
-            raise _Bad(f"unknown post ref {post!r} (a post must come before its comments)")
+            raise _Bad(f"unknown post ref {_shown(post)} "
+                       "(a post must come before its comments)")
         parent = _ref(obj, "parent", nullable=True)
         if parent is not None:
             if parent not in self.comment_posts:
-                raise _Bad(f"unknown parent comment ref {parent!r} "
+                raise _Bad(f"unknown parent comment ref {_shown(parent)} "
                            "(a comment must come before its replies)")
             if self.comment_posts[parent] != post:
-                raise _Bad(f"parent comment {parent!r} belongs to another post")
+                raise _Bad(f"parent comment {_shown(parent)} belongs to another post")
         deleted = obj.get("deleted", False)
         if not isinstance(deleted, bool):
             raise _Bad('"deleted" must be true or false')
@@ -404,7 +471,8 @@ class _Parser:
         source, target = _ref(obj, "from"), _ref(obj, "to")
         for ref in (source, target):
             if ref not in self.post_refs:
-                raise _Bad(f"unknown post ref {ref!r} (posts must come before their links)")
+                raise _Bad(f"unknown post ref {_shown(ref)} "
+                           "(posts must come before their links)")
         if source == target:
             raise _Bad("a post cannot link to itself")
         relation = _choice(obj, "relation", vocab.RELATIONS)
@@ -469,6 +537,8 @@ class _Writer:
             with force_locale("en"):  # messages may be lazy translations; outside a request
                 reason = str(error)
             raise ImportLineError(self.line, reason) from None
+        except _Bad as error:
+            raise ImportLineError(self.line, str(error)) from None
         except SQLAlchemyError as error:
             reason = str(getattr(error, "orig", None) or error).splitlines()[0]
             raise ImportLineError(self.line, f"the database refused it: {reason}") from None
@@ -521,6 +591,12 @@ class _Writer:
         return user
 
     def _post(self, line: _PostLine) -> None:
+        # Checked here, just before the services store the text: the rendering is cached, so
+        # storing it does not render it again.
+        _renderable(line.body, "body")
+        for name, value in line.fields.items():
+            if isinstance(value, str):
+                _renderable(value, f"fields.{name}")
         author = self._author(line.author)
         hood = (posts.get_or_create_neighbourhood(line.neighbourhood, line.city)
                 if line.neighbourhood else None)
@@ -542,13 +618,15 @@ class _Writer:
                                .values(editor_id=author.id))
         if line.owner is not None:
             post.owner = self._author(line.owner)
-        for entry in line.log:
+        for index, entry in enumerate(line.log, start=1):
+            _renderable(entry.body, f"log entry {index}: body")
             posts.add_log_entry(post, self._author(entry.author), entry.body, entry.date,
                                 created_at=datetime.combine(entry.date, time(12), UTC))
         self.posts[line.ref] = post
         self.report.posts += 1
 
     def _comment(self, line: _CommentLine) -> None:
+        _renderable(line.body, "body")
         parent = self.comments[line.parent] if line.parent is not None else None
         comment = discussion.add_comment(self.posts[line.post], self._author(line.author),
                                          line.body, parent, created_at=line.created_at,

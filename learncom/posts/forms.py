@@ -18,14 +18,32 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from learncom import vocab
+from learncom.markdown import MAX_NESTING, MarkdownTooComplex, check_markdown
 from learncom.posts.kinds import COORDINATOR_FIELDS, KIND_FIELDS, WORKFLOW_FIELDS, KindField
-from learncom.posts.services import MAX_TAGS, PostInput, parse_tags
+from learncom.posts.services import MAX_TAGS, MAX_TEXT, PostInput, parse_tags
 
 MARKDOWN_HELP = _l("Markdown: **bold**, *italic*, a line starting with - for a list, "
                    "[text](https://…) for a link. Leave an empty line between paragraphs.")
-MAX_TEXT = 50_000
 # The longest a one-line field may be (the column's size).
 LINE_LENGTHS = {"target_group": 200, "statement": 300}
+
+
+def renders(_form, field) -> None:
+    """Markdown the renderer accepts: not nested too deep, not too complex to render quickly
+    (learncom/markdown.py). Every Markdown field of every form uses this."""
+    if field.errors:  # too long already: one message is enough
+        return
+    try:
+        check_markdown(field.data)
+    except MarkdownTooComplex as error:
+        if error.reason == "nesting":
+            raise ValidationError(_l(
+                "This text is nested too deeply. Use at most %(max)d levels of square "
+                "brackets [ ] or of quotes (>).", max=MAX_NESTING)) from None
+        raise ValidationError(_l(
+            "This text is too complicated to show. Leave an empty line between paragraphs, "
+            "and use fewer links, code marks (`) and marks for bold or italic (* and _).")
+        ) from None
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -47,7 +65,8 @@ class PostForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Text"),
-        validators=[Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters."))],
+        validators=[Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters.")),
+                    renders],
         description=MARKDOWN_HELP,
     )
     tags = StringField(
@@ -132,7 +151,7 @@ def _kind_field(spec: KindField):
                         message=_l("Use at most %(max)d characters."))
         return StringField(label, validators=[*required, length], description=help_)
     length = Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters."))
-    return TextAreaField(label, validators=[*required, length],
+    return TextAreaField(label, validators=[*required, length, renders],
                          description=help_ or MARKDOWN_HELP)
 
 
@@ -172,7 +191,8 @@ class LogEntryForm(FlaskForm):
     text = TextAreaField(
         _l("What happened?"),
         validators=[DataRequired(_l("Write what happened.")),
-                    Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters."))],
+                    Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters.")),
+                    renders],
         description=MARKDOWN_HELP,
     )
 

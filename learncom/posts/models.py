@@ -29,6 +29,13 @@ from learncom import vocab
 from learncom.accounts.models import Team, User, team_members
 from learncom.dbtypes import UTCDateTime, utcnow
 from learncom.extensions import db
+from learncom.markdown import render_markdown
+from learncom.posts.kinds import KIND_FIELDS
+from learncom.rendered import Rendered, html_and_excerpt
+
+#: The kind fields written in Markdown (their HTML is kept in Post.fields_html).
+MARKDOWN_FIELDS = tuple(dict.fromkeys(
+    spec.name for specs in KIND_FIELDS.values() for spec in specs if spec.type == "text"))
 
 if TYPE_CHECKING:
     from learncom.discussion.models import Comment
@@ -65,7 +72,7 @@ class Neighbourhood(db.Model):
         return f"<Neighbourhood {self.slug}>"
 
 
-class Post(db.Model):
+class Post(Rendered, db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         CheckConstraint("kind IN ('experiment', 'friction', 'lesson')", name="kind"),
@@ -77,7 +84,12 @@ class Post(db.Model):
     kind: Mapped[str] = mapped_column(String(16), index=True)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
+    # Stored when the text is written (learncom/rendered.py): the body as HTML, its plain-text
+    # excerpt, and the HTML of the kind's Markdown fields ({"hypothesis": "<p>…</p>", …}).
     body_html: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # NULL: stored before this column existed (see Rendered.not_rendered).
+    fields_html: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -140,6 +152,17 @@ class Post(db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.kind} {self.title!r}>"
+
+    markdown_sources = ("body", *MARKDOWN_FIELDS)
+
+    def render(self) -> None:
+        self.body_html, self.excerpt = html_and_excerpt(self.body)
+        self.fields_html = {name: str(render_markdown(getattr(self, name)))
+                            for name in MARKDOWN_FIELDS if getattr(self, name)}
+
+    @classmethod
+    def not_rendered(cls):
+        return or_(cls.fields_html.is_(None), and_(cls.excerpt == "", cls.body_html != ""))
 
     # -- labels ---------------------------------------------------------------------------
     @property
@@ -264,7 +287,7 @@ class PostRevision(db.Model):
     redacted_by: Mapped[User | None] = relationship(foreign_keys=[redacted_by_id])
 
 
-class LogEntry(db.Model):
+class LogEntry(Rendered, db.Model):
     """A dated entry in a running experiment's log."""
 
     __tablename__ = "log_entries"
@@ -275,7 +298,17 @@ class LogEntry(db.Model):
     date: Mapped[date] = mapped_column(Date)
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     post: Mapped[Post] = relationship(back_populates="log_entries")
     author: Mapped[User | None] = relationship()
+
+    markdown_sources = ("body",)
+
+    def render(self) -> None:
+        self.body_html, self.excerpt = html_and_excerpt(self.body)
+
+    @classmethod
+    def not_rendered(cls):
+        return and_(cls.excerpt == "", cls.body_html != "")

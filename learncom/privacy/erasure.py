@@ -41,7 +41,6 @@ from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.mail import OutboxMessage
-from learncom.markdown import render_markdown
 from learncom.posts import services as post_services
 from learncom.posts.models import LogEntry, Post, Tag, post_tags
 from learncom.privacy.models import PrivacyOverride
@@ -116,7 +115,7 @@ def _remove_content(user: User, report: ErasureReport) -> None:
     for post_id in set(db.session.scalars(select(Comment.post_id).where(Comment.id.in_(mine)))):
         search.enqueue(post_id)
     db.session.execute(update(Comment).where(Comment.id.in_(mine)).values(
-        body="", body_html="", deleted_at=utcnow(), author_id=None)
+        body="", body_html="", excerpt="", deleted_at=utcnow(), author_id=None)
         .execution_options(synchronize_session=False))
     while mine:
         parents = set(db.session.scalars(select(Comment.parent_id).where(
@@ -153,8 +152,7 @@ def _scrub_mentions(name: str, report: ErasureReport) -> None:
     for comment in comments:
         body = pattern.sub(f"@{FORMER_MEMBER}", comment.body)
         if body != comment.body:
-            comment.body = body
-            comment.body_html = str(render_markdown(body))
+            comment.body = body  # its HTML and excerpt are rendered again on flush
             report.tables.add("comments")
             search.enqueue(comment.post_id)
     db.session.flush()

@@ -357,6 +357,16 @@ class _ResultCache:
 
 
 RESULTS = _ResultCache()
+#: "Did you mean" corrections per (index generation, words, visibility), the same way.
+SUGGESTIONS = _ResultCache()
+#: Words outside these lengths (in letters, accents folded) get no spelling suggestion.
+SUGGEST_MIN, SUGGEST_MAX = 4, 30
+#: The spelling pass stops looking at further words after this many seconds.
+SUGGEST_TIME_LIMIT = 0.1
+
+
+def clear_suggestion_cache() -> None:
+    SUGGESTIONS.clear()
 
 
 def _copy(results: EngineResults) -> EngineResults:
@@ -607,28 +617,47 @@ class WhooshBackend(SearchBackend):
         only offered when a post the viewer may see contains it (its stem, in the searched fields),
         so a word that only occurs in team posts is never revealed outside the team. (The
         ranking among candidates uses whole-index word frequencies; only visible words are
-        ever shown.)"""
-        corrections: dict[str, str] = {}
+        ever shown.)
+
+        Bounded: only words of SUGGEST_MIN to SUGGEST_MAX letters are looked at (the edit
+        distance automaton of a 400-letter word took seconds), the pass stops after
+        SUGGEST_TIME_LIMIT, and the answer is cached per index generation and visibility."""
+        words = tuple(query.words()[:8])
         with POOL.searcher(self.store) as searcher:
-            builder = _QueryBuilder(searcher)
-            allowed = builder.visibility(visibility)
-            for word in query.words()[:8]:
-                folded = folded_words(word)
-                if len(folded) != 1 or len(folded[0]) < 4 or folded[0].isdigit():
+            key = (getattr(searcher, "learncom_generation", None), words, visibility)
+            cached = SUGGESTIONS.get(key) if key[0] is not None else None
+            if cached is not None:
+                return dict(cached)
+            corrections = self._suggest(searcher, words, visibility)
+            if key[0] is not None:  # also when cut short: asking again must not cost again
+                SUGGESTIONS.put(key, dict(corrections))
+            return corrections
+
+    def _suggest(self, searcher, words: tuple[str, ...], visibility: Visibility) -> dict[str, str]:
+        corrections: dict[str, str] = {}
+        deadline = time.monotonic() + SUGGEST_TIME_LIMIT
+        builder = _QueryBuilder(searcher)
+        allowed = builder.visibility(visibility)
+        for word in words:
+            if time.monotonic() > deadline:
+                break
+            folded = folded_words(word)
+            if len(folded) != 1 or not SUGGEST_MIN <= len(folded[0]) <= SUGGEST_MAX \
+                    or folded[0].isdigit():
+                continue
+            found = builder.word(Word(word))
+            if found is not None and _any(searcher, wq.And([found, allowed])):
+                continue
+            for candidate in _candidates(searcher, folded[0]):
+                terms = stems(candidate)
+                if len(terms) != 1:
                     continue
-                found = builder.word(Word(word))
-                if found is not None and _any(searcher, wq.And([found, allowed])):
-                    continue
-                for candidate in _candidates(searcher, folded[0]):
-                    terms = stems(candidate)
-                    if len(terms) != 1:
-                        continue
-                    # `spell` holds title and body words only: whether a visible post holds
-                    # the word is asked of the searched fields.
-                    used = wq.Or([wq.Term(field, terms[0]) for field in TEXT_FIELDS])
-                    if _any(searcher, wq.And([used, allowed])):
-                        corrections[word] = candidate
-                        break
+                # `spell` holds title and body words only: whether a visible post holds
+                # the word is asked of the searched fields.
+                used = wq.Or([wq.Term(field, terms[0]) for field in TEXT_FIELDS])
+                if _any(searcher, wq.And([used, allowed])):
+                    corrections[word] = candidate
+                    break
         return corrections
 
     def similar(self, text: str, visibility: Visibility, *, exclude: int | None = None,
