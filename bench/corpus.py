@@ -22,7 +22,8 @@ from learncom import vocab
 from learncom.accounts.models import Team, User, team_members
 from learncom.discussion.models import Comment
 from learncom.extensions import db
-from learncom.posts.models import LogEntry, Neighbourhood, Post, Tag, post_tags
+from learncom.markdown import EXCERPT_LENGTH, shorten
+from learncom.posts.models import MARKDOWN_FIELDS, LogEntry, Neighbourhood, Post, Tag, post_tags
 from learncom.text import slugify
 
 BATCH = 2_000
@@ -292,6 +293,13 @@ def html(text: str) -> str:
     return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n"))
 
 
+def stored(text: str) -> dict:
+    """What `learncom.rendered` stores for a Markdown text: its HTML and its excerpt (the corpus
+    is plain text, so its plain text is the text itself)."""
+    return {"body_html": html(text),
+            "excerpt": shorten(" ".join(text.split()), EXCERPT_LENGTH)}
+
+
 # Comments per post by default: 0-8, about 3 on average.
 COMMENT_COUNTS = (0, 0, 1, 2, 2, 3, 4, 5, 6, 8)
 # Every this-many-th post gets a long thread (`busy_thread` comments) in a load corpus.
@@ -366,7 +374,7 @@ def generate(n_posts: int, seed: int = 20261123, progress=None, *,
             row = {c: None for c in _KIND_COLUMNS}
             row.update({
                 "id": post_id, "kind": kind, "title": w.title(), "body": body,
-                "body_html": html(body), "author_id": author,
+                **stored(body), "author_id": author,
                 "neighbourhood_id": r.randint(1, len(hoods)), "team_id": team,
                 "visibility": visibility, "created_at": created, "updated_at": created,
                 "curated": False,
@@ -382,13 +390,15 @@ def generate(n_posts: int, seed: int = 20261123, progress=None, *,
                     text = w.text(20, 60)[0]
                     logs.append({"id": log_id, "post_id": post_id, "author_id": author,
                                  "date": (created + timedelta(days=r.randint(1, 90))).date(),
-                                 "body": text, "body_html": html(text), "created_at": created})
+                                 "body": text, **stored(text), "created_at": created})
             elif kind == "friction":
                 row.update(obstacle_type=r.choice(list(vocab.OBSTACLE_TYPES)),
                            affected=w.text(10, 30)[0], change_status=r.choice(change_statuses))
             else:
                 row.update(statement=w.sentence()[:300], context=w.text(20, 60)[0],
                            confidence=r.choice(list(vocab.CONFIDENCES)))
+            row["fields_html"] = {name: html(row[name]) for name in MARKDOWN_FIELDS
+                                  if row.get(name)}
             posts.append(row)
             for tag in w.tags():
                 tag_rows.append({"post_id": post_id, "tag_id": tag_ids[tag]})
@@ -407,7 +417,7 @@ def generate(n_posts: int, seed: int = 20261123, progress=None, *,
                           if comments_per_post is not None and n and n % 3 == 0 else None)
                 comments.append({"id": comment_id, "post_id": post_id, "parent_id": parent,
                                  "author_id": r.randint(1, n_users), "body": text,
-                                 "body_html": html(text),
+                                 **stored(text),
                                  "created_at": created + timedelta(hours=r.randint(1, 500),
                                                                    seconds=n),
                                  "edited_at": None, "deleted_at": None})

@@ -155,6 +155,7 @@ def test_pages_feeds_and_lists_read_the_stored_html_and_excerpts(client, create_
                                                                  create_post, create_comment):
     """Pages show what is stored, never a fresh rendering of the Markdown."""
     author = create_user("Anke")
+    author.public_profile = True  # its member page is open to visitors
     post = create_post(author, body="Tekst", hypothesis="Hypothese", tags=("buurt",))
     comment = create_comment(post, author, "Reactie")
     _store(Post, post.id, fields_html={"hypothesis": "<p>STORED-FIELD</p>"},
@@ -219,6 +220,7 @@ def test_pages_with_the_hostile_patterns_stay_as_fast_as_plain_ones(client, crea
                                                                     create_post,
                                                                     create_comment):
     plain_author, hostile_author = create_user("Plain"), create_user("Hostile")
+    plain_author.public_profile = hostile_author.public_profile = True
     plain = create_post(plain_author, kind="lesson", statement="Les", tags=("gewoon",),
                         body="Gewone tekst. " * 3500, context="Overal")
     for _ in range(10):
