@@ -284,6 +284,9 @@ def member_world(app, create_user):
     from tests.privacy_world import build_member_world
 
     return build_member_world(create_user, DEFAULT_PASSWORD)
+
+
+@pytest.fixture
 def rich_instance(create_user, create_post, create_comment):
     """All three kinds with every field, team and members posts, an author who left the team,
     an anonymised author, a log, threaded comments with a deleted one, and every relation
