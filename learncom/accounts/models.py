@@ -45,6 +45,8 @@ class User(UserMixin, db.Model):
     # Notification e-mail: "off", "daily" or "weekly" digest (see follow/).
     email_digest: Mapped[str] = mapped_column(String(8), default="weekly", server_default="weekly")
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the member saw the welcome page (shown once, after the first login).
+    welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     teams: Mapped[list[Team]] = relationship(
         secondary=team_members, back_populates="members", order_by="Team.name"

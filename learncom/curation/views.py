@@ -133,7 +133,9 @@ def _promote(draft, action: str):
     teams = list(current_user.teams)
     if source.team is not None and source.team not in teams:
         teams.append(source.team)
-    form_class = post_form_class(draft.kind, current_user.is_coordinator)
+    # A draft is curated once it is published, not before.
+    form_class = post_form_class(draft.kind, current_user.is_coordinator,
+                                 without=frozenset({"curated"}))
     form = form_class(data=draft.data, neighbourhoods=post_services.all_neighbourhoods(),
                       teams=teams)
     if form.validate_on_submit():
@@ -144,8 +146,8 @@ def _promote(draft, action: str):
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("The draft is saved as a new post. It links back to where it came from."),
-                  "success")
+            flash(_("The draft is saved. Coordinators can finish and publish it; nobody else "
+                    "sees it yet. It links back to where it came from."), "success")
             return redirect(url_for("posts.show", post_id=post.id))
     return render_template("curation/promote.html", form=form, kind=draft.kind, post=None,
                            draft=draft, form_action=action)

@@ -43,11 +43,16 @@ def _paginate(query):
     return db.paginate(query, page=page_arg(), per_page=_per_page(), error_out=False)
 
 
-def _visible_or_404(post_id: int):
-    post = services.get_visible_post(post_id, current_user)
+def _visible_or_404(post_id: int, *, drafts: bool = False):
+    post = services.get_visible_post(post_id, current_user, drafts=drafts)
     if post is None:
         abort(404)
     return post
+
+
+def _saving_draft() -> bool:
+    """Which button sent the post form: "Save as draft" or "Publish"."""
+    return request.form.get("action") == "draft"
 
 
 # -- home and lists ----------------------------------------------------------------------------
@@ -110,13 +115,15 @@ def _render_post(post, *, log_form=None, link_form=None):
         log_form = LogEntryForm(formdata=None, prefix="log")
     if link_form is None and can_edit:
         link_form = LinkForm(formdata=None, prefix="link")
-    thread = discussion_services.thread_for(post)
+    # A draft has no discussion and nothing of the features around it yet.
+    thread = [] if post.is_draft else discussion_services.thread_for(post)
     comments = [node.comment for node in discussion_services.iter_thread(thread)]
+    extra = {} if post.is_draft else slots.post_context(post, current_user, comments)
     return render_template(
         "posts/show.html", post=post, fields=services.field_rows(post),
         links=services.links_for(post, current_user),
-        thread=thread, **slots.post_context(post, current_user, comments),
-        revisions=services.revision_count(post),
+        thread=thread, **extra,
+        edited=services.was_edited(post),
         can_edit=can_edit, can_log=can_log, log_form=log_form, link_form=link_form,
         similar_posts=search.similar(post, current_user),
     )
@@ -133,7 +140,7 @@ def show(post_id: int):
 @bp.post("/posts/<int:post_id>/logboek")
 @login_required
 def add_log(post_id: int):
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     if not post.can_log(current_user):
         abort(403)
     form = LogEntryForm(prefix="log")
@@ -148,7 +155,7 @@ def add_log(post_id: int):
 @bp.post("/posts/<int:post_id>/koppelingen")
 @login_required
 def add_link(post_id: int):
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     if not post.can_edit(current_user):
         abort(403)
     form = LinkForm(prefix="link")
@@ -169,7 +176,7 @@ def add_link(post_id: int):
 @bp.post("/posts/<int:post_id>/koppelingen/<int:link_id>/verwijderen")
 @login_required
 def remove_link(post_id: int, link_id: int):
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     link = services.get_link_of(post, link_id)
     if link is None:
         abort(404)
@@ -211,14 +218,16 @@ def new(kind: str):
         abort(404)
     form = _make_form(kind)
     if form.validate_on_submit():
+        draft = _saving_draft()
         try:
-            post = services.create_post(current_user, form.to_input())
+            post = services.create_post(current_user, form.to_input(), draft=draft)
         except services.PostError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("Your post is published."), "success")
+            flash(_("Your draft is saved. Only you can see it.") if draft
+                  else _("Your post is published."), "success")
             return redirect(url_for("posts.show", post_id=post.id))
     return render_template("posts/form.html", form=form, kind=kind, post=None)
 
@@ -226,43 +235,70 @@ def new(kind: str):
 @bp.route("/posts/<int:post_id>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     if not post.can_edit(current_user):
         abort(403)
     form = _make_form(post.kind, post)
     if form.validate_on_submit():
         try:
             changed = services.update_post(post, current_user, form.to_input())
+            published = post.is_draft and not _saving_draft() \
+                and services.publish_post(post, current_user)
         except services.PostError as error:
             db.session.rollback()
-            post = _visible_or_404(post_id)
+            post = _visible_or_404(post_id, drafts=True)
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("Your changes are saved.") if changed else _("Nothing was changed."),
-                  "success" if changed else "info")
+            if published:
+                flash(_("Your post is published."), "success")
+            elif changed:
+                flash(_("Your draft is saved.") if post.is_draft
+                      else _("Your changes are saved."), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
             return redirect(url_for("posts.show", post_id=post.id))
     return render_template("posts/form.html", form=form, kind=post.kind, post=post)
+
+
+@bp.post("/posts/<int:post_id>/publiceren")
+@login_required
+def publish(post_id: int):
+    post = _visible_or_404(post_id, drafts=True)
+    if not post.can_edit(current_user):
+        abort(403)
+    if services.publish_post(post, current_user):
+        db.session.commit()
+        flash(_("Your post is published."), "success")
+    return redirect(url_for("posts.show", post_id=post.id))
+
+
+@bp.get("/mijn/concepten")
+@login_required
+def drafts():
+    return render_template("posts/drafts.html", drafts=services.drafts_for(current_user))
 
 
 @bp.route("/posts/<int:post_id>/verwijderen", methods=["GET", "POST"])
 @login_required
 def delete(post_id: int):
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     if not post.can_delete(current_user):
         abort(403)
     if request.method == "POST":
-        kind = post.kind
+        kind, draft = post.kind, post.is_draft
         services.delete_post(post)
         db.session.commit()
-        flash(_("The post is deleted."), "success")
+        flash(_("The draft is deleted.") if draft else _("The post is deleted."), "success")
+        if draft:
+            return redirect(url_for("posts.drafts"))
         return redirect(url_for("posts.list_kind", slug=vocab.KIND_SLUGS[kind]))
     return render_template("posts/delete.html", post=post)
 
 
 @bp.get("/posts/<int:post_id>/geschiedenis")
 def history(post_id: int):
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     return render_template("posts/history.html", post=post,
                            entries=services.revision_history(post))
 
