@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
+from babel.dates import get_datetime_format
 from flask import Flask, Request, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_decimal, format_time, get_locale, get_translations
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
@@ -73,12 +74,30 @@ def page_arg(name: str = "page") -> int:
         return 1
 
 
-def _datetime(value: datetime | None, fmt: str = "medium") -> str:
-    return format_datetime(value, fmt) if value else ""
+def format_when(value: date | datetime | None, *, time: bool = False) -> str:
+    """The one date style of the site: the locale's medium date ("13 jan 2026", "Jan 13,
+    2026"), with the short time where a time matters ("13 jan 2026, 11:38"), in the site's
+    time zone. Templates use it as `|date` and `|datetime`, code calls it directly."""
+    if value is None or value == "":
+        return ""
+    if not time or not isinstance(value, datetime):
+        return format_date(value, "medium")
+    pattern = get_datetime_format("medium", locale=get_locale())
+    return pattern.replace("{1}", format_date(value, "medium")).replace(
+        "{0}", format_time(value, "short"))
 
 
-def _date(value: date | datetime | None, fmt: str = "medium") -> str:
-    return format_date(value, fmt) if value else ""
+def format_count(value: int | float) -> str:
+    """A number in the locale's style (1.234 in Dutch, 1,234 in English)."""
+    return format_decimal(value)
+
+
+def _datetime(value: datetime | None, *_ignored) -> str:
+    return format_when(value, time=True)
+
+
+def _date(value: date | datetime | None, *_ignored) -> str:
+    return format_when(value)
 
 
 def _iso(value: date | datetime | None) -> str:
@@ -100,6 +119,22 @@ def _url_with(**changes) -> str:
     return request.path + (f"?{query}" if query else "")
 
 
+def _install_gettext(app: Flask) -> None:
+    """Flask-Babel's template gettext, with the count of a plural message (`%(num)d`) written
+    as the locale writes numbers: "1.234 berichten", not "1234 berichten"."""
+    def ngettext(singular: str, plural: str, num):
+        text = get_translations().ungettext(singular, plural, num)
+        return text.replace("%(num)d", format_decimal(num)) if isinstance(num, int) else text
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: get_translations().ugettext(s),
+        ngettext=ngettext,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def register(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
@@ -111,9 +146,11 @@ def register(app: Flask) -> None:
                                     "camera=(), microphone=(), geolocation=()")
         return response
 
+    _install_gettext(app)
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["iso"] = _iso
+    app.jinja_env.filters["number"] = format_count
     app.jinja_env.globals.update(
         vocab=vocab,
         get_locale=get_locale,

@@ -25,6 +25,7 @@ from learncom.posts import services as post_services
 from learncom.posts.kinds import KIND_FIELDS
 from learncom.posts.models import Post, PostLink
 from learncom.text import slugify
+from learncom.web import format_when
 
 #: Slugs that are pages of their own under /bundels/.
 RESERVED_SLUGS = frozenset({"nieuw"})
@@ -301,7 +302,7 @@ def export_fields(post: Post) -> list[ExportField]:
         if spec.type == "choice":
             value = spec.choices.get(value, value)
         elif isinstance(value, date):
-            value = value.isoformat()
+            value = format_when(value)
         rows.append(ExportField(str(spec.label), str(value).strip()))
     return rows
 
@@ -315,7 +316,7 @@ def export_markdown(bundle: Bundle, viewer) -> str:
     title, statement, text, fields, author and address."""
     lines = [f"# {_heading_safe(bundle.title)}", ""]
     if bundle.is_published:
-        lines += [_("Published %(date)s", date=bundle.published_at.date().isoformat()), ""]
+        lines += [_("Published %(date)s", date=format_when(bundle.published_at)), ""]
     if bundle.intro.strip():
         lines += [bundle.intro.strip(), ""]
     items = visible_items(bundle, viewer)
@@ -323,7 +324,7 @@ def export_markdown(bundle: Bundle, viewer) -> str:
         post = item.post
         lines += ["---", "", f"## {number}. {_heading_safe(post.title)}", ""]
         author = post.author.name if post.author else _("former member")
-        byline = f"*{post.kind_label} · {author} · {post.created_at.date().isoformat()}*"
+        byline = f"*{post.kind_label} · {author} · {format_when(post.created_at)}*"
         if post.kind == "lesson" and post.curated:
             byline += f" · *{_('Curated')}*"
         lines += [byline, ""]

@@ -451,9 +451,10 @@ def recent_posts(viewer, kind: str, limit: int = 6) -> list[Post]:
 
 
 def newest_lessons(viewer, limit: int = 6) -> list[Post]:
-    """Lessons for the home page: curated ones first, then the newest."""
-    query = (visible_posts(viewer).where(Post.kind == "lesson")
-             .order_by(Post.curated.desc(), Post.created_at.desc(), Post.id.desc()).limit(limit))
+    """The newest lessons not yet curated, for the home page (curated lessons are featured
+    above them, so showing them here would show them twice)."""
+    query = (visible_posts(viewer).where(Post.kind == "lesson", Post.curated.is_not(True))
+             .order_by(Post.created_at.desc(), Post.id.desc()).limit(limit))
     return list(db.session.scalars(query))
 
 
