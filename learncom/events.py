@@ -6,8 +6,12 @@ event and its consequences commit or roll back together.
 
 Events and their keyword arguments:
 
-- ``post.created``             post, actor
+- ``post.created``             post, actor (also when a draft is published: from then on the
+                               post exists for everyone else; drafts raise no events)
 - ``post.updated``             post, actor
+- ``post.deleted``             post, actor (before the row is deleted)
+- ``lesson.changes_requested`` post, comment, actor
+- ``member.created``           user, actor (None: from the command line)
 - ``comment.created``          comment, actor
 - ``friction.status_changed``  post, change (frictions.models.StatusChange), actor
 - ``lesson.curated``           post, actor, note

@@ -56,6 +56,25 @@ def _post_updated(post, actor, **_kw) -> None:
         record(actor, "post.edited", post)
 
 
+@events.subscribe("post.deleted")
+def _post_deleted(post, actor, **_kw) -> None:
+    """A coordinator deleting a post: nothing of it is left but this line. A member deleting
+    their own post (or draft) is no coordinator action."""
+    if actor is None or not getattr(actor, "is_coordinator", False):
+        return
+    if post.is_draft and not post.shared_with_coordinators:
+        return
+    record(actor, "post.deleted", post, {
+        "title": post.title, "kind": post.kind,
+        "author": post.author.name if post.author else None})
+
+
+@events.subscribe("member.created")
+def _member_created(user, actor=None, **_kw) -> None:
+    if user.role != "member":
+        record(actor, "member.created", user, {"to": user.role})
+
+
 @events.subscribe("team.created")
 def _team_created(team, actor, **_kw) -> None:
     record(actor, "team.created", team, {"team": team.name})

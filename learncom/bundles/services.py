@@ -213,7 +213,8 @@ def _renumber(items: list[BundleItem]) -> None:
         item.position = position
 
 
-def add_item(bundle: Bundle, post: Post, *, after: BundleItem | None = None) -> BundleItem:
+def add_item(bundle: Bundle, post: Post, *, after: BundleItem | None = None,
+             actor=None) -> BundleItem:
     """Add a post at the end, or right after `after`."""
     check_addable(bundle, post)
     items = all_items(bundle)
@@ -224,10 +225,13 @@ def add_item(bundle: Bundle, post: Post, *, after: BundleItem | None = None) -> 
     db.session.add(item)
     bundle.updated_at = utcnow()
     db.session.flush()
+    audit.record(actor, "bundle.item_added", bundle, {"title": bundle.title,
+                                                      "post_id": post.id})
     return item
 
 
 def add_posts_behind(bundle: Bundle, item: BundleItem, viewer) -> list[BundleItem]:
+    # `viewer` is the coordinator adding them (the audit log names them).
     """Add the experiments and frictions linked to this lesson, right after it, skipping the
     ones already in the bundle."""
     in_bundle = set(db.session.scalars(
@@ -237,12 +241,12 @@ def add_posts_behind(bundle: Bundle, item: BundleItem, viewer) -> list[BundleIte
     for post in posts_behind([item.post_id], viewer).get(item.post_id, []):
         if post.id in in_bundle:
             continue
-        after = add_item(bundle, post, after=after)
+        after = add_item(bundle, post, after=after, actor=viewer)
         added.append(after)
     return added
 
 
-def move_item(bundle: Bundle, item: BundleItem, step: int) -> bool:
+def move_item(bundle: Bundle, item: BundleItem, step: int, actor=None) -> bool:
     """Move an item one place up (-1) or down (+1); False at either end."""
     items = all_items(bundle)
     index = items.index(item)
@@ -253,22 +257,33 @@ def move_item(bundle: Bundle, item: BundleItem, step: int) -> bool:
     _renumber(items)
     bundle.updated_at = utcnow()
     db.session.flush()
+    _record_order(bundle, items, actor)
     return True
 
 
-def reorder(bundle: Bundle, item_ids: list[int]) -> None:
+def _record_order(bundle: Bundle, items: list[BundleItem], actor) -> None:
+    audit.record(actor, "bundle.items_reordered", bundle, {
+        "title": bundle.title, "order": [item.post_id for item in items]})
+
+
+def reorder(bundle: Bundle, item_ids: list[int], actor=None) -> None:
     """Put the items in the given order (ids not in the bundle are ignored; items left out keep
     their relative order after the ones given)."""
     items = all_items(bundle)
     by_id = {item.id: item for item in items}
     ordered = [by_id[i] for i in dict.fromkeys(item_ids) if i in by_id]
     ordered += [item for item in items if item not in ordered]
+    if ordered == items:
+        return
     _renumber(ordered)
     bundle.updated_at = utcnow()
     db.session.flush()
+    _record_order(bundle, ordered, actor)
 
 
-def remove_item(bundle: Bundle, item: BundleItem) -> None:
+def remove_item(bundle: Bundle, item: BundleItem, actor=None) -> None:
+    audit.record(actor, "bundle.item_removed", bundle, {"title": bundle.title,
+                                                        "post_id": item.post_id})
     items = [i for i in all_items(bundle) if i.id != item.id]
     db.session.delete(item)
     _renumber(items)

@@ -145,7 +145,7 @@ def add_item(slug: str):
             form.post.errors.append(_("There is no post with this number that you can see."))
         else:
             try:
-                services.add_item(bundle, post)
+                services.add_item(bundle, post, actor=_me())
             except services.BundleError as error:
                 form.post.errors.append(str(error))
             else:
@@ -160,7 +160,7 @@ def add_item(slug: str):
 def add_behind(slug: str, item_id: int):
     bundle = _managed(slug)
     item = _item_or_404(bundle, item_id)
-    added = services.add_posts_behind(bundle, item, current_user)
+    added = services.add_posts_behind(bundle, item, _me())
     db.session.commit()
     if added:
         flash(ngettext("%(num)d post is added after the lesson.",
@@ -176,7 +176,7 @@ def add_behind(slug: str, item_id: int):
 def move_item(slug: str, item_id: int, direction: str):
     bundle = _managed(slug)
     item = _item_or_404(bundle, item_id)
-    if services.move_item(bundle, item, -1 if direction == "omhoog" else 1):
+    if services.move_item(bundle, item, -1 if direction == "omhoog" else 1, _me()):
         db.session.commit()
     return _to_edit(bundle, f"item-{item.id}")
 
@@ -191,7 +191,7 @@ def reorder(slug: str):
         part = part.strip()
         if part.isdigit() and len(part) < 12:
             ids.append(int(part))
-    services.reorder(bundle, ids)
+    services.reorder(bundle, ids, _me())
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return {"order": [item.id for item in services.all_items(bundle)]}
@@ -203,7 +203,7 @@ def reorder(slug: str):
 def remove_item(slug: str, item_id: int):
     bundle = _managed(slug)
     item = _item_or_404(bundle, item_id)
-    services.remove_item(bundle, item)
+    services.remove_item(bundle, item, _me())
     db.session.commit()
     flash(_("The post is taken out of the bundle."), "success")
     return _to_edit(bundle)

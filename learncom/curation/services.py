@@ -124,7 +124,9 @@ def uncurate(post: Post, actor) -> bool:
 def request_changes(post: Post, actor, message: str) -> Comment:
     """Ask for changes: a comment in the lesson's thread. The lesson stays in the queue."""
     _check_lesson(post)
-    return discussion_services.add_comment(post, actor, message.strip())
+    comment = discussion_services.add_comment(post, actor, message.strip())
+    audit.record(actor, "lesson.changes_requested", post, {"comment": comment.id})
+    return comment
 
 
 # -- promotion ---------------------------------------------------------------------------------

@@ -212,7 +212,10 @@ def publish_post(post: Post, actor: User) -> bool:
     return True
 
 
-def delete_post(post: Post) -> None:
+def delete_post(post: Post, actor: User | None = None) -> None:
+    """Delete the post with its thread, log and links ("post.deleted" first, while it is
+    still there: the audit log records a coordinator's deletion)."""
+    events.emit("post.deleted", post=post, actor=actor)
     search.enqueue(post.id, "delete")
     db.session.delete(post)
     db.session.flush()

@@ -287,7 +287,7 @@ def delete(post_id: int):
         abort(403)
     if request.method == "POST":
         kind, draft = post.kind, post.is_draft
-        services.delete_post(post)
+        services.delete_post(post, current_user._get_current_object())
         db.session.commit()
         flash(_("The draft is deleted.") if draft else _("The post is deleted."), "success")
         if draft:
