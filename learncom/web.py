@@ -6,10 +6,10 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from babel.dates import get_datetime_format
-from flask import Flask, Request, request
+from flask import Flask, Request, request, session
 from flask_babel import format_date, format_decimal, format_time, get_locale, get_translations
 from markupsafe import Markup
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
@@ -104,6 +104,45 @@ def _iso(value: date | datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
+# -- refused forms: post/redirect/get --------------------------------------------------------------
+
+_KEPT_FORM = "kept_form"
+
+
+def keep_refused_form(form) -> None:
+    """Remember what was typed in a refused form, and why it was refused, for the page the view
+    redirects to (post/redirect/get): reloading that page then shows it again instead of
+    sending the form a second time. The page restores it with `restore_form`."""
+    fields = {field.name for field in form if field.type != "CSRFTokenField"}
+    session[_KEPT_FORM] = {
+        "form": f"{type(form).__name__}:{form._prefix}",
+        "data": [[key, value] for key, value in request.form.items(multi=True)
+                 if key in fields],
+        "errors": {field.name: [str(error) for error in field.errors]
+                   for field in form if field.errors},
+    }
+
+
+def restore_form(form_class, *, prefix: str = "", **kwargs):
+    """A fresh `form_class` form, or the refused one `keep_refused_form` kept for this page
+    (with its input and errors; shown once)."""
+    kept = session.get(_KEPT_FORM)
+    wtforms_prefix = f"{prefix}-" if prefix and prefix[-1] not in "-_;:/." else prefix
+    if not kept or kept.get("form") != f"{form_class.__name__}:{wtforms_prefix}":
+        return form_class(formdata=None, prefix=prefix, **kwargs)
+    session.pop(_KEPT_FORM)
+    form = form_class(formdata=MultiDict(kept["data"]), prefix=prefix, **kwargs)
+    for field in form:
+        field.errors = list(kept["errors"].get(field.name, ()))
+    return form
+
+
+def first_invalid(form):
+    """The first field with an error: it gets the focus (`autofocus`), so keyboard and screen
+    reader users land where the fixing starts, with or without JavaScript."""
+    return next((field for field in form if field.errors), None)
+
+
 def _url_with(**changes) -> str:
     """The current URL with some query arguments replaced (None removes); page resets."""
     args = request.args.to_dict(flat=True)
@@ -155,5 +194,6 @@ def register(app: Flask) -> None:
         vocab=vocab,
         get_locale=get_locale,
         url_with=_url_with,
+        first_invalid=first_invalid,
         Markup=Markup,
     )

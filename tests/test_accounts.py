@@ -66,8 +66,14 @@ def is_logged_in(client) -> bool:
 
 def test_register_confirm_by_mail_then_logged_in(client):
     response = client.post("/account/registreren", data=registration())
-    assert response.status_code == 200
-    assert 'id="register-sent"' in response.get_data(as_text=True)
+    # Issue 13 item 11: the "check your e-mail" page has its own address; a reload of it sends
+    # no second mail.
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/registreren/verstuurd"
+    for _reload in range(2):
+        page = client.get("/account/registreren/verstuurd").get_data(as_text=True)
+        assert 'id="register-sent"' in page and "fatima@example.org" in page
+    assert len(outbox("fatima@example.org")) == 1
     assert user_count() == 0, "nothing is stored before the link is followed"
 
     [message] = outbox("fatima@example.org")
@@ -87,6 +93,11 @@ def test_register_confirm_by_mail_then_logged_in(client):
     assert user.password_hash.startswith("$argon2")
     assert "een lange zin als wachtwoord" not in user.password_hash
     assert is_logged_in(client)
+
+
+def test_the_sent_page_without_a_registration_goes_to_the_form(client):
+    response = client.get("/account/registreren/verstuurd")
+    assert response.headers["Location"] == "/account/registreren"
 
 
 def test_confirm_link_used_twice_makes_one_account_and_does_not_log_in(client):
@@ -109,10 +120,12 @@ def test_register_email_is_stored_lower_case(client):
 
 def test_register_with_known_email_looks_the_same_and_creates_nothing(client, create_user):
     create_user("Bestaand Lid", email="known@example.org")
-    known = client.post("/account/registreren",
-                        data=registration(name="Nieuwe Naam", email="known@example.org"))
-    unknown = client.post("/account/registreren",
-                          data=registration(name="Nieuwe Naam", email="fresh@example.org"))
+    client.post("/account/registreren",
+                data=registration(name="Nieuwe Naam", email="known@example.org"))
+    known = client.get("/account/registreren/verstuurd")
+    client.post("/account/registreren",
+                data=registration(name="Nieuwe Naam", email="fresh@example.org"))
+    unknown = client.get("/account/registreren/verstuurd")
     assert known.status_code == unknown.status_code == 200
     assert (same_page(known.get_data(as_text=True), "known@example.org")
             == same_page(unknown.get_data(as_text=True), "fresh@example.org"))

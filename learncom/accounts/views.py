@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -59,8 +60,18 @@ def register():
     if form.validate_on_submit():
         services.request_registration(form.data)
         db.session.commit()
-        return render_template("accounts/register_sent.html", email=form.email.data)
+        # Post/redirect/get: reloading the "check your e-mail" page sends no second mail.
+        session["registered_email"] = form.email.data
+        return redirect(url_for("accounts.register_sent"))
     return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/account/registreren/verstuurd")
+def register_sent():
+    email = session.get("registered_email")
+    if not email:
+        return redirect(url_for("accounts.register"))
+    return render_template("accounts/register_sent.html", email=email)
 
 
 @bp.route("/account/bevestigen/<token>", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from learncom.bundles import services
 from learncom.bundles.forms import AddItemForm, BundleForm
 from learncom.extensions import db
 from learncom.posts import services as post_services
+from learncom.web import keep_refused_form, restore_form
 
 bp = Blueprint("bundles", __name__)
 
@@ -114,7 +115,7 @@ def _render_edit(bundle, form=None, add_form=None):
         candidates=services.candidates(bundle, current_user),
         form=form or BundleForm(formdata=None, data={"title": bundle.title,
                                                      "intro": bundle.intro}),
-        add_form=add_form or AddItemForm(formdata=None, prefix="add"))
+        add_form=add_form or restore_form(AddItemForm, prefix="add"))
 
 
 @bp.route("/bundels/<slug>/bewerken", methods=["GET", "POST"])
@@ -152,7 +153,9 @@ def add_item(slug: str):
                 db.session.commit()
                 flash(_("“%(title)s” is added to the bundle.", title=post.title), "success")
                 return _to_edit(bundle)
-    return _render_edit(bundle, add_form=form)
+    # Post/redirect/get: the editor shows the refused number with the reason.
+    keep_refused_form(form)
+    return _to_edit(bundle, "add-item-form")
 
 
 @bp.post("/bundels/<slug>/items/<int:item_id>/achterliggend")

@@ -70,6 +70,11 @@ class PostForm(FlaskForm):
             for h in sorted(neighbourhoods, key=lambda h: (h.city or "", h.name))]
         self.team.choices = [SelectChoice("", _l("No team"))] + [
             SelectChoice(str(t.id), t.name) for t in teams]
+        # Without a team to choose, "only the team" is no choice at all.
+        self.has_teams = bool(teams)
+        if not self.has_teams:
+            self.visibility.choices = [choice for choice in self.visibility.choices
+                                       if choice.value != "team"]
 
     @property
     def normalised_tags(self) -> list[str]:

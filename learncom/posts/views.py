@@ -20,7 +20,7 @@ from learncom.posts.forms import (
     post_form_data,
 )
 from learncom.posts.kinds import KIND_FIELDS
-from learncom.web import page_arg
+from learncom.web import keep_refused_form, page_arg, restore_form
 
 bp = Blueprint("posts", __name__)
 
@@ -108,13 +108,12 @@ def list_kind(slug: str):
 
 # -- the post page -----------------------------------------------------------------------------
 
-def _render_post(post, *, log_form=None, link_form=None):
+def _render_post(post):
     can_edit = post.can_edit(current_user)
     can_log = post.can_log(current_user)
-    if log_form is None and can_log:
-        log_form = LogEntryForm(formdata=None, prefix="log")
-    if link_form is None and can_edit:
-        link_form = LinkForm(formdata=None, prefix="link")
+    # A refused log entry or link comes back here (post/redirect/get) with what was typed.
+    log_form = restore_form(LogEntryForm, prefix="log") if can_log else None
+    link_form = restore_form(LinkForm, prefix="link") if can_edit else None
     # A draft has no discussion and nothing of the features around it yet.
     thread = [] if post.is_draft else discussion_services.thread_for(post)
     comments = [node.comment for node in discussion_services.iter_thread(thread)]
@@ -145,7 +144,7 @@ def add_log(post_id: int):
         abort(403)
     form = LogEntryForm(prefix="log")
     if not form.validate_on_submit():
-        return _render_post(post, log_form=form)
+        return _refused(form, post, "log-form")
     services.add_log_entry(post, current_user, form.text.data, form.date.data)
     db.session.commit()
     flash(_("The log entry is added."), "success")
@@ -170,7 +169,14 @@ def add_link(post_id: int):
             db.session.commit()
             flash(_("The link is added."), "success")
             return redirect(url_for("posts.show", post_id=post.id, _anchor="links"))
-    return _render_post(post, link_form=form)
+    return _refused(form, post, "link-form")
+
+
+def _refused(form, post, anchor: str):
+    """Back to the post page with the refused form as it was typed (post/redirect/get: a
+    reload shows the page, it does not send the form again)."""
+    keep_refused_form(form)
+    return redirect(url_for("posts.show", post_id=post.id, _anchor=anchor))
 
 
 @bp.post("/posts/<int:post_id>/koppelingen/<int:link_id>/verwijderen")
