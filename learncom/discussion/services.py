@@ -52,7 +52,7 @@ def add_comment(post: Post, author: User | None, body: str, parent: Comment | No
     if parent is not None and parent.is_deleted:
         raise CommentError(_l("That comment was deleted, so you cannot reply to it."))
     comment = Comment(post=post, author=author, parent=parent, body=body,
-                      body_html=str(render_markdown(body)))
+                      body_html=str(render_markdown(body, word_links=True)))
     if created_at is not None:
         comment.created_at = created_at
     db.session.add(comment)
@@ -91,7 +91,7 @@ def edit_comment(comment: Comment, body: str) -> bool:
     if body == comment.body:
         return False
     comment.body = body
-    comment.body_html = str(render_markdown(body))
+    comment.body_html = str(render_markdown(body, word_links=True))
     comment.edited_at = utcnow()
     db.session.flush()
     _reindex(comment.post_id)

@@ -48,9 +48,12 @@ def init_app(app) -> None:
     from learncom import slots
     from learncom.follow import cli as _cli  # noqa: F401  (flask learncom send-digests)
     from learncom.follow import subscribers as _subscribers  # noqa: F401
+    from learncom.follow.mentions import mention_links
     from learncom.follow.views import bp
+    from learncom.markdown import add_link_finder
 
     app.register_blueprint(bp)
+    add_link_finder(mention_links)  # @Name in a comment links to the member's page
     app.jinja_env.globals.update(unread_notifications=_unread_notifications,
                                  following_tag=_following_tag,
                                  following_neighbourhood=_following_neighbourhood)
