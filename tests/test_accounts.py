@@ -316,6 +316,17 @@ def test_deactivating_ends_the_members_session(app, client, auth, create_user):
     admin_client = app.test_client()
     admin_client.post("/account/inloggen", data={"email": admin.email,
                                                  "password": DEFAULT_PASSWORD})
+    # Issue 13 item 15: the list links to a page that asks first; only its form deactivates.
+    listing = admin_client.get("/beheer/leden").get_data(as_text=True)
+    assert f'href="/beheer/leden/{user.id}/deactiveren?next=' in listing
+    assert f'action="/beheer/leden/{user.id}/deactiveren"' not in listing
+    confirm = admin_client.get(f"/beheer/leden/{user.id}/deactiveren?next=/beheer/leden?q=x")
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and 'id="deactivate-confirm"' in html
+    assert f'<form method="post" action="/beheer/leden/{user.id}/deactiveren"' in html
+    assert 'name="next" value="/beheer/leden?q=x"' in html
+    assert user.active is True and is_logged_in(client)
+    assert client.get(f"/beheer/leden/{admin.id}/deactiveren").status_code == 403
     response = admin_client.post(f"/beheer/leden/{user.id}/deactiveren")
     assert response.status_code == 302
     assert user.active is False

@@ -344,10 +344,16 @@ def change_role(user_id: int):
     return _back_to_admin_list()
 
 
-@bp.post("/beheer/leden/<int:user_id>/deactiveren")
+@bp.route("/beheer/leden/<int:user_id>/deactiveren", methods=["GET", "POST"])
 @login_required
 def deactivate(user_id: int):
+    """GET asks "are you sure?" and says what happens; the form on that page POSTs."""
     user = _managed_user(user_id)
+    if request.method == "GET":
+        if not user.active:
+            return redirect(url_for("accounts.admin_members"))
+        return render_template("accounts/deactivate.html", user=user,
+                               next=safe_next_url(request.args.get("next"), default=""))
     try:
         services.set_active(user, False, by=current_user)
     except services.AccountError as error:
