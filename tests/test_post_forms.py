@@ -379,3 +379,44 @@ def test_parse_post_ref():
     assert services.parse_post_ref("/posts/7") == 7
     for bad in ("", "abc", "12a", "/leden/3", "https://x/posts/", None):
         assert services.parse_post_ref(bad) is None
+
+
+def test_log_entries_are_edited_and_deleted_by_their_writer_and_coordinators(
+        client, auth, create_user, create_post):
+    """Issue 13 item 15: a log entry can be corrected or removed, by whoever wrote it and by
+    coordinators; a teammate sees no buttons and gets 403."""
+    author = create_user("Auteur", teams=["Team Oost"])
+    teammate = create_user("Teamgenoot", teams=["Team Oost"])
+    coordinator = create_user("Coördinator", role="coordinator")
+    post = create_post(author, title="Met logboek")
+    entry = services.add_log_entry(post, author, "Week 1: vijf bezoekers", date(2025, 3, 1))
+    db.session.commit()
+    edit_url = f"/posts/{post.id}/logboek/{entry.id}/bewerken"
+    delete_url = f"/posts/{post.id}/logboek/{entry.id}/verwijderen"
+
+    auth.login(teammate)
+    assert edit_url not in client.get(f"/posts/{post.id}").text
+    assert client.get(edit_url).status_code == 403
+    assert client.post(delete_url).status_code == 403
+    auth.logout()
+
+    auth.login(author)
+    html = client.get(f"/posts/{post.id}").text
+    assert f'href="{edit_url}"' in html and f'action="{delete_url}"' in html
+    form = client.get(edit_url).text
+    assert 'value="2025-03-01"' in form and "Week 1: vijf bezoekers</textarea>" in form
+    response = client.post(edit_url, data={"date": "", "text": "Week 1: zes bezoekers"})
+    assert 'id="date-error"' in response.text and "zes bezoekers</textarea>" in response.text
+    response = client.post(edit_url, data={"date": "2025-03-02", "text": "Week 1: **zes**"})
+    assert response.headers["Location"] == f"/posts/{post.id}#log-{entry.id}"
+    db.session.expire_all()
+    changed = db.session.get(LogEntry, entry.id)
+    assert (changed.date, changed.body, changed.body_html) == (
+        date(2025, 3, 2), "Week 1: **zes**", "<p>Week 1: <strong>zes</strong></p>")
+    auth.logout()
+
+    auth.login(coordinator)
+    assert client.get(edit_url).status_code == 200
+    assert client.post(delete_url).headers["Location"] == f"/posts/{post.id}#log"
+    assert db.session.scalar(select(func.count()).select_from(LogEntry)) == 0
+    assert client.post(delete_url).status_code == 404

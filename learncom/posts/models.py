@@ -305,3 +305,8 @@ class LogEntry(db.Model):
 
     post: Mapped[Post] = relationship(back_populates="log_entries")
     author: Mapped[User | None] = relationship()
+
+    def can_change(self, user) -> bool:
+        """Edit or delete: the one who wrote it, and coordinators (on a post they can see)."""
+        return (user is not None and user.is_authenticated and self.post.can_view(user)
+                and (self.author_id == user.id or user.is_coordinator))

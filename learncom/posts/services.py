@@ -282,6 +282,29 @@ def add_log_entry(post: Post, author: User | None, body: str, when: date | None 
     return entry
 
 
+def get_log_entry(post: Post, entry_id: int) -> LogEntry | None:
+    entry = db.session.get(LogEntry, entry_id)
+    return entry if entry is not None and entry.post_id == post.id else None
+
+
+def update_log_entry(entry: LogEntry, body: str, when: date) -> bool:
+    """Change an entry's text or date; False when nothing changed."""
+    if entry.body == body and entry.date == when:
+        return False
+    entry.body, entry.date = body, when
+    entry.body_html = str(render_markdown(body))
+    db.session.flush()
+    search.enqueue(entry.post_id)
+    return True
+
+
+def delete_log_entry(entry: LogEntry) -> None:
+    post_id = entry.post_id
+    db.session.delete(entry)
+    db.session.flush()
+    search.enqueue(post_id)
+
+
 def add_link(source: Post, target: Post, relation: str, by: User | None) -> PostLink:
     if relation not in vocab.RELATIONS:
         raise PostError("Unknown relation.")

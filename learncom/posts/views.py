@@ -151,6 +151,40 @@ def add_log(post_id: int):
     return redirect(url_for("posts.show", post_id=post.id, _anchor="log"))
 
 
+def _changeable_entry(post_id: int, entry_id: int):
+    post = _visible_or_404(post_id, drafts=True)
+    entry = services.get_log_entry(post, entry_id)
+    if entry is None:
+        abort(404)
+    if not entry.can_change(current_user):
+        abort(403)
+    return post, entry
+
+
+@bp.route("/posts/<int:post_id>/logboek/<int:entry_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_log(post_id: int, entry_id: int):
+    post, entry = _changeable_entry(post_id, entry_id)
+    form = LogEntryForm(data={"date": entry.date, "text": entry.body}) \
+        if request.method == "GET" else LogEntryForm()
+    if form.validate_on_submit():
+        if services.update_log_entry(entry, form.text.data, form.date.data):
+            db.session.commit()
+            flash(_("The log entry is changed."), "success")
+        return redirect(url_for("posts.show", post_id=post.id, _anchor=f"log-{entry.id}"))
+    return render_template("posts/log_entry.html", post=post, entry=entry, form=form)
+
+
+@bp.post("/posts/<int:post_id>/logboek/<int:entry_id>/verwijderen")
+@login_required
+def delete_log(post_id: int, entry_id: int):
+    post, entry = _changeable_entry(post_id, entry_id)
+    services.delete_log_entry(entry)
+    db.session.commit()
+    flash(_("The log entry is deleted."), "success")
+    return redirect(url_for("posts.show", post_id=post.id, _anchor="log"))
+
+
 @bp.post("/posts/<int:post_id>/koppelingen")
 @login_required
 def add_link(post_id: int):
