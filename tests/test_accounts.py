@@ -85,8 +85,10 @@ def test_register_confirm_by_mail_then_logged_in(client):
 
     response = client.post(path)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    # A new member starts on the welcome page (once), and goes on to the home page from there.
+    assert response.headers["Location"] == "/welkom?next=/"
     user = db.session.scalar(select(User).where(User.email == "fatima@example.org"))
+    assert user.welcomed_at is not None
     assert (user.name, user.kind, user.organisation, user.function, user.role, user.active) == (
         "Fatima B.", "expert_by_experience", "Buurtteam Overvecht", "ervaringsdeskundige",
         "member", True)

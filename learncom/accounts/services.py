@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from learncom import events
 from learncom.accounts.models import Team, User, team_members
+from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.mail import send_mail
 from learncom.text import slugify
@@ -294,6 +295,15 @@ def find_member(name_or_email: str) -> User | None:
 
 
 # -- roles and activation ------------------------------------------------------------------------
+
+def mark_welcomed(user: User) -> bool:
+    """Note that the member is shown the welcome page now; True the first time only."""
+    if user.welcomed_at is not None:
+        return False
+    user.welcomed_at = utcnow()
+    db.session.flush()
+    return True
+
 
 def active_admin_count() -> int:
     return db.session.scalar(select(func.count(User.id)).where(

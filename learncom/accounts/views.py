@@ -92,10 +92,27 @@ def confirm(token: str):
     if not created:
         flash(_("Your account is already active. Please log in."), "info")
         return redirect(url_for("accounts.login"))
+    services.mark_welcomed(user)
     db.session.commit()
     login_user(user)
     flash(_("Welcome, %(name)s! Your account is active.", name=user.name), "success")
-    return redirect(url_for("posts.home"))
+    return redirect(_welcome_url(url_for("posts.home")))
+
+
+# -- the welcome page (once, after the first login) -----------------------------------------------
+
+def _welcome_url(next_url: str) -> str:
+    return url_for("accounts.welcome", next=next_url)
+
+
+@bp.get("/welkom")
+@login_required
+def welcome():
+    """Where a new member starts: the three kinds of post explained, and tags and
+    neighbourhoods to follow (the `welcome.suggestions` slot)."""
+    return render_template("accounts/welcome.html",
+                           next=safe_next_url(request.args.get("next"),
+                                              default=url_for("posts.home")))
 
 
 # -- log in and out ------------------------------------------------------------------------------
@@ -110,9 +127,10 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
+            first_time = services.mark_welcomed(user)
             db.session.commit()  # authenticate() may have upgraded the password hash
             login_user(user, remember=form.remember.data)
-            return redirect(next_url)
+            return redirect(_welcome_url(next_url) if first_time else next_url)
         form.password.errors.append(_("E-mail address or password is incorrect."))
     return render_template("accounts/login.html", form=form,
                            next=safe_next_url(raw_next, default=""))
