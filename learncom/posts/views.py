@@ -32,7 +32,7 @@ _NEW_POST_KINDS = {**{kind: kind for kind in KIND_FIELDS},
 
 @bp.app_context_processor
 def _post_helpers():
-    return {"new_post_slugs": NEW_POST_SLUGS}
+    return {"new_post_slugs": NEW_POST_SLUGS, "draft_count": services.draft_count}
 
 
 def _per_page() -> int:
