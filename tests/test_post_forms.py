@@ -305,7 +305,7 @@ def test_log_entries_by_author_and_team_member_not_others(client, auth, create_u
     # the typed text, the reason, and the focus on the field to fix; nothing is created.
     response = client.post(url, data={"log-date": "gisteren", "log-text": "Week 3 <b>"})
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/posts/{post.id}#log-form"
+    assert response.headers["Location"] == f"/posts/{post.id}"
     html = client.get(f"/posts/{post.id}").get_data(as_text=True)
     assert 'id="log-date-error"' in html and "Week 3 &lt;b&gt;</textarea>" in html
     assert re.search(r'<input[^>]*autofocus[^>]*id="log-date"', html)
@@ -347,7 +347,7 @@ def test_links_show_on_both_posts_and_respect_visibility(client, auth, create_us
             "link-relation": "related", "link-target": target})
         # Issue 13 item 11: back on the post page's own address, not the POST address.
         assert response.status_code == 302, target
-        assert response.headers["Location"] == f"/posts/{experiment.id}#link-form"
+        assert response.headers["Location"] == f"/posts/{experiment.id}"
         html = client.get(f"/posts/{experiment.id}").get_data(as_text=True)
         assert 'id="link-target-error"' in html
         assert f'value="{target}"' in html

@@ -153,9 +153,10 @@ def add_item(slug: str):
                 db.session.commit()
                 flash(_("“%(title)s” is added to the bundle.", title=post.title), "success")
                 return _to_edit(bundle)
-    # Post/redirect/get: the editor shows the refused number with the reason.
+    # Post/redirect/get: the editor shows the refused number with the reason (no #anchor: the
+    # focus on the field scrolls to it; browsers skip autofocus on a page opened at an anchor).
     keep_refused_form(form)
-    return _to_edit(bundle, "add-item-form")
+    return redirect(url_for("bundles.edit", slug=bundle.slug))
 
 
 @bp.post("/bundels/<slug>/items/<int:item_id>/achterliggend")

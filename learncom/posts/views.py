@@ -144,7 +144,7 @@ def add_log(post_id: int):
         abort(403)
     form = LogEntryForm(prefix="log")
     if not form.validate_on_submit():
-        return _refused(form, post, "log-form")
+        return _refused(form, post)
     services.add_log_entry(post, current_user, form.text.data, form.date.data)
     db.session.commit()
     flash(_("The log entry is added."), "success")
@@ -203,14 +203,16 @@ def add_link(post_id: int):
             db.session.commit()
             flash(_("The link is added."), "success")
             return redirect(url_for("posts.show", post_id=post.id, _anchor="links"))
-    return _refused(form, post, "link-form")
+    return _refused(form, post)
 
 
-def _refused(form, post, anchor: str):
+def _refused(form, post):
     """Back to the post page with the refused form as it was typed (post/redirect/get: a
-    reload shows the page, it does not send the form again)."""
+    reload shows the page, it does not send the form again). No #anchor: browsers skip
+    `autofocus` on a page opened at an anchor, and the focus (on the field to fix) scrolls
+    the form into view anyway."""
     keep_refused_form(form)
-    return redirect(url_for("posts.show", post_id=post.id, _anchor=anchor))
+    return redirect(url_for("posts.show", post_id=post.id))
 
 
 @bp.post("/posts/<int:post_id>/koppelingen/<int:link_id>/verwijderen")
