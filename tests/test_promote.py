@@ -267,8 +267,11 @@ def test_saving_a_comment_promotion_keeps_provenance_both_ways(
     assert audit.detail["source_post"] == post.id
 
     # Until it is published the draft is the coordinators' only: not under the comment, not
-    # for its author or anyone else.
+    # for its author or anyone else. Coordinators find it in the curation queue.
     assert new.is_draft and new.shared_with_coordinators
+    queue = page(client.get("/curatie"))
+    assert queue.find("li", **{"data-post-id": str(new.id)})
+    assert queue.find("a", href=f"/posts/{new.id}")
     auth.logout()
     assert client.get(f"/posts/{new.id}").status_code == 404
     assert not page(client.get(f"/posts/{post.id}")).find("a", class_="comment-promoted")
