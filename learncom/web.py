@@ -109,12 +109,13 @@ def _iso(value: date | datetime | None) -> str:
 _KEPT_FORM = "kept_form"
 
 
-def keep_refused_form(form) -> None:
+def keep_refused_form(form, page: str) -> None:
     """Remember what was typed in a refused form, and why it was refused, for the page the view
-    redirects to (post/redirect/get): reloading that page then shows it again instead of
-    sending the form a second time. The page restores it with `restore_form`."""
+    redirects to (`page`, a path: post/redirect/get): reloading that page then shows it again
+    instead of sending the form a second time. The page restores it with `restore_form`."""
     fields = {field.name for field in form if field.type != "CSRFTokenField"}
     session[_KEPT_FORM] = {
+        "page": page,
         "form": f"{type(form).__name__}:{form._prefix}",
         "data": [[key, value] for key, value in request.form.items(multi=True)
                  if key in fields],
@@ -125,10 +126,11 @@ def keep_refused_form(form) -> None:
 
 def restore_form(form_class, *, prefix: str = "", **kwargs):
     """A fresh `form_class` form, or the refused one `keep_refused_form` kept for this page
-    (with its input and errors; shown once)."""
+    (with its input and errors; shown once, and only on the page it was kept for)."""
     kept = session.get(_KEPT_FORM)
     wtforms_prefix = f"{prefix}-" if prefix and prefix[-1] not in "-_;:/." else prefix
-    if not kept or kept.get("form") != f"{form_class.__name__}:{wtforms_prefix}":
+    if (not kept or kept.get("page") != request.path
+            or kept.get("form") != f"{form_class.__name__}:{wtforms_prefix}"):
         return form_class(formdata=None, prefix=prefix, **kwargs)
     session.pop(_KEPT_FORM)
     form = form_class(formdata=MultiDict(kept["data"]), prefix=prefix, **kwargs)

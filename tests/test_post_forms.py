@@ -311,6 +311,12 @@ def test_log_entries_by_author_and_team_member_not_others(client, auth, create_u
     assert re.search(r'<input[^>]*autofocus[^>]*id="log-date"', html)
     again = client.get(f"/posts/{post.id}").get_data(as_text=True)
     assert 'id="log-date-error"' not in again and "Week 3" not in again
+    # Kept for its own page only: another post never shows it.
+    client.post(url, data={"log-date": "gisteren", "log-text": "Week 3 <b>"})
+    other_post = create_post(author, title="Ander experiment", team="Team Zuid")
+    elsewhere = client.get(f"/posts/{other_post.id}").get_data(as_text=True)
+    assert 'id="log-form"' in elsewhere and "Week 3" not in elsewhere
+    assert "Week 3" in client.get(f"/posts/{post.id}").get_data(as_text=True)
     auth.logout()
     auth.login(other)
     assert 'id="log-form"' not in client.get(f"/posts/{post.id}").get_data(as_text=True)

@@ -155,8 +155,9 @@ def add_item(slug: str):
                 return _to_edit(bundle)
     # Post/redirect/get: the editor shows the refused number with the reason (no #anchor: the
     # focus on the field scrolls to it; browsers skip autofocus on a page opened at an anchor).
-    keep_refused_form(form)
-    return redirect(url_for("bundles.edit", slug=bundle.slug))
+    url = url_for("bundles.edit", slug=bundle.slug)
+    keep_refused_form(form, url)
+    return redirect(url)
 
 
 @bp.post("/bundels/<slug>/items/<int:item_id>/achterliggend")

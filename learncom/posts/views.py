@@ -211,8 +211,9 @@ def _refused(form, post):
     reload shows the page, it does not send the form again). No #anchor: browsers skip
     `autofocus` on a page opened at an anchor, and the focus (on the field to fix) scrolls
     the form into view anyway."""
-    keep_refused_form(form)
-    return redirect(url_for("posts.show", post_id=post.id))
+    url = url_for("posts.show", post_id=post.id)
+    keep_refused_form(form, url)
+    return redirect(url)
 
 
 @bp.post("/posts/<int:post_id>/koppelingen/<int:link_id>/verwijderen")
