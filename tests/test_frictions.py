@@ -394,7 +394,7 @@ def test_the_timeline_event_sits_between_the_comments_by_time(client, auth, coor
     assert re.search(r'<time datetime="[^"]+">', event)
     assert 'class="timeline-event"' in thread.split(f'id="status-change-{change.id}"')[0][-80:]
     # The comments' own markup is intact: the reply is nested under its comment.
-    assert re.search(rf'<li>\s*<article class="comment" id="reactie-{first.id}">', thread)
+    assert re.search(rf'<li>\s*<article class="comment" id="reactie-{first.id}"[^>]*>', thread)
     nested = thread.split(f'id="reactie-{first.id}"')[1].split(f'id="status-change-{change.id}"')[0]
     assert '<ul class="thread">' in nested and f'id="reactie-{reply.id}"' in nested
     # The heading still counts comments only.
