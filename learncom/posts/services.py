@@ -518,11 +518,6 @@ def recent_activity(viewer, limit: int = 10) -> list[Activity]:
     return items[:limit]
 
 
-def revision_count(post: Post) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(PostRevision).where(PostRevision.post_id == post.id)) or 0
-
-
 def was_edited(post: Post) -> bool:
     """Whether the post changed after it was published (what the "edited" mark says): saves of
     a draft and a coordinator moving a friction's status are not edits."""
