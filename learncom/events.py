@@ -6,12 +6,23 @@ event and its consequences commit or roll back together.
 
 Events and their keyword arguments:
 
-- ``post.created``             post, actor
+- ``post.created``             post, actor (also when a draft is published: from then on the
+                               post exists for everyone else; drafts raise no events)
 - ``post.updated``             post, actor
 - ``revision.redacted``        post, revision (posts.models.PostRevision), actor
+- ``post.deleted``             post, actor (before the row is deleted)
+- ``lesson.changes_requested`` post, comment, actor
+- ``member.created``           user, actor (None: from the command line)
 - ``comment.created``          comment, actor
 - ``friction.status_changed``  post, change (frictions.models.StatusChange), actor
 - ``lesson.curated``           post, actor, note
+- ``lesson.uncurated``         post, actor, note
+- ``post.promoted``            post (the draft), actor, source_post, source_comment (or None)
+- ``bundle.created`` / ``.updated`` / ``.deleted`` / ``.published`` / ``.unpublished``
+                               bundle, actor
+- ``bundle.item_added`` / ``bundle.item_removed``  bundle, post_id, actor
+- ``bundle.items_reordered``   bundle, order (post ids), actor
+- ``flags.dismissed``          target, actor, flags (how many), reasons (comma-separated)
 - ``content.hidden``           target (Post or Comment), actor, reason
 - ``content.restored``         target (Post or Comment), actor
 - ``flags.resolved``           target, actor, resolution ("hidden" | "dismissed"), flags

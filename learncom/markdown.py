@@ -26,6 +26,7 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as etree  # noqa: S405 - builds a tree, never parses input
+from collections.abc import Callable
 from functools import lru_cache
 
 import markdown
@@ -34,7 +35,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
-__all__ = ["MarkdownTooComplex", "excerpt", "plain_text", "render_markdown", "shorten"]
+__all__ = ["MarkdownTooComplex", "add_link_finder", "plain_text", "render_markdown", "shorten"]
 
 #: Bump when a change here alters the output, then run `flask learncom rerender`.
 RENDERER_VERSION = 2
@@ -196,10 +197,86 @@ class _SafeTreeprocessor(Treeprocessor):
         return index
 
 
+#: Functions that find words in a text that should link somewhere: ``fn(text)`` returns
+#: ``{"@Anke Siegers": "/leden/3"}``. The follow feature registers its @mentions here, so the
+#: discussion (which must not import it) gets mention links by asking for `word_links`.
+_link_finders: list[Callable[[str], dict[str, str]]] = []
+
+
+def add_link_finder(fn: Callable[[str], dict[str, str]]) -> None:
+    if fn not in _link_finders:
+        _link_finders.append(fn)
+
+
+class _WordLinkTreeprocessor(Treeprocessor):
+    """Turn the words `render_markdown` was given (an @mention: "@Name", in any case, not
+    glued to a letter on either side) into links, in running text only: never inside a link,
+    code or a code block."""
+
+    SKIP = frozenset({"a", "code", "pre"})
+
+    def run(self, root: etree.Element) -> None:
+        links: dict[str, str] = getattr(self.md, "learncom_word_links", None) or {}
+        if not links:
+            return
+        self.urls = {word.casefold(): url for word, url in links.items()}
+        words = sorted(links, key=len, reverse=True)
+        self.pattern = re.compile(
+            r"(?<![\w.+@-])(" + "|".join(re.escape(w) for w in words) + r")(?!\w)",
+            re.IGNORECASE)
+        self._walk(root)
+
+    def _walk(self, parent: etree.Element) -> None:
+        if parent.tag in self.SKIP:
+            return
+        for child in list(parent):
+            self._walk(child)
+            self._link_tail(parent, child)
+        if parent.text:
+            pieces = self._pieces(parent.text)
+            parent.text = pieces[0] if isinstance(pieces[0], str) else ""
+            self._insert(parent, 0, pieces[1:] if isinstance(pieces[0], str) else pieces)
+
+    def _link_tail(self, parent: etree.Element, child: etree.Element) -> None:
+        if not child.tail:
+            return
+        pieces = self._pieces(child.tail)
+        child.tail = pieces[0] if isinstance(pieces[0], str) else ""
+        rest = pieces[1:] if isinstance(pieces[0], str) else pieces
+        self._insert(parent, list(parent).index(child) + 1, rest)
+
+    def _pieces(self, text: str) -> list:
+        """The text split into strings and link elements (a link's tail holds what follows)."""
+        result: list = []
+        last = 0
+        for match in self.pattern.finditer(text):
+            before = text[last:match.start()]
+            if result and not isinstance(result[-1], str):
+                result[-1].tail = (result[-1].tail or "") + before
+            else:
+                result.append(before)
+            link = etree.Element("a", {"href": self.urls[match.group(1).casefold()]})
+            link.text = match.group(1)
+            result.append(link)
+            last = match.end()
+        rest = text[last:]
+        if result and not isinstance(result[-1], str):
+            result[-1].tail = (result[-1].tail or "") + rest
+        else:
+            result.append(rest)
+        return result
+
+    @staticmethod
+    def _insert(parent: etree.Element, index: int, elements: list) -> None:
+        for offset, element in enumerate(elements):
+            parent.insert(index + offset, element)
+
+
 class _SafeExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
         # After inline patterns (20) have created the <img> elements, before prettify (10).
         md.treeprocessors.register(_SafeTreeprocessor(md), "learncom_safe", 15)
+        md.treeprocessors.register(_WordLinkTreeprocessor(md), "learncom_word_links", 14)
 
 
 class MarkdownTooComplex(ValueError):
@@ -379,15 +456,16 @@ def _escape_unclosed_tags(text: str) -> str:
 
 
 @lru_cache(maxsize=16)
-def _render(text: str) -> tuple[str | None, str | None]:
+def _render(text: str, links: tuple[tuple[str, str], ...] = ()) -> tuple[str | None, str | None]:
     """(sanitised HTML, None) or (None, reason). Cached: a form checks a text and the service
-    then stores the same text in the same request."""
+    then stores the same text in the same request. `links`: words to turn into links."""
     try:
         _check_nesting(text)
     except MarkdownTooComplex as error:
         return None, error.reason
     md = _markdown()
     _local.budget = _Budget(WORK_BUDGET, TIME_BUDGET)
+    md.learncom_word_links = dict(links)
     try:
         rendered = md.convert(_escape_unclosed_tags(text))
     except (MarkdownTooComplex, RecursionError) as error:
@@ -398,6 +476,7 @@ def _render(text: str) -> tuple[str | None, str | None]:
     finally:
         _local.budget = None
         md.reset()
+        md.learncom_word_links = {}
     return _CLEANER.clean(rendered).strip(), None
 
 
@@ -416,14 +495,20 @@ def check_markdown(text: str | None) -> None:
             raise MarkdownTooComplex(reason)
 
 
-def render_markdown(text: str | None, *, strict: bool = False) -> Markup:
+def render_markdown(text: str | None, *, strict: bool = False,
+                    word_links: bool = False) -> Markup:
     """Render member-written Markdown to HTML that is safe to embed in a page.
 
     A text too complex to render comes back as plain paragraphs, or with `strict` raises
-    MarkdownTooComplex."""
+    MarkdownTooComplex. With `word_links`, the words the registered link finders name become
+    links (@mentions in comments)."""
     if not text or not text.strip():
         return Markup("")
-    rendered, reason = _render(text)
+    links: dict[str, str] = {}
+    if word_links:
+        for find in _link_finders:
+            links.update(find(text))
+    rendered, reason = _render(text, tuple(sorted(links.items())))
     if rendered is None:
         if strict:
             raise MarkdownTooComplex(reason or "complexity")

@@ -25,9 +25,10 @@ from learncom.markdown import EXCERPT_LENGTH, plain_text, render_markdown, short
 RERENDER_BATCH = 200
 
 
-def html_and_excerpt(text: str | None) -> tuple[str, str]:
-    """A Markdown text's stored HTML and its plain-text excerpt (EXCERPT_LENGTH characters)."""
-    rendered = str(render_markdown(text))
+def html_and_excerpt(text: str | None, *, word_links: bool = False) -> tuple[str, str]:
+    """A Markdown text's stored HTML and its plain-text excerpt (EXCERPT_LENGTH characters).
+    `word_links`: see `render_markdown` (comments link their @mentions)."""
+    rendered = str(render_markdown(text, word_links=word_links))
     return rendered, shorten(plain_text(rendered), EXCERPT_LENGTH)
 
 

@@ -15,6 +15,7 @@ owner importing it.
   ``comment.meta``     (after a comment's time)       c (Comment), node, post, user
   ``comment.actions``  (after Reply/Edit/Delete)      c, node, post, user
   ``home.top``         (top of the home page)                            current_user
+  ``welcome.suggestions`` (the welcome page, after the kinds of post)    current_user
   ``list.actions``     (beside "New …" on a kind's list page)            kind, filters
   ``tag.actions``      (under a tag page's heading)                      tag (the name)
   ``neighbourhood.actions`` (under a neighbourhood page's heading)       neighbourhood

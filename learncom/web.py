@@ -6,10 +6,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, g, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from babel.dates import get_datetime_format
+from flask import Flask, Request, g, has_request_context, request, session
+from flask_babel import (
+    format_date,
+    format_decimal,
+    format_time,
+    get_locale,
+    get_translations,
+)
 from markupsafe import Markup
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
@@ -121,16 +128,75 @@ def page_arg(name: str = "page") -> int:
         return 1
 
 
-def _datetime(value: datetime | None, fmt: str = "medium") -> str:
-    return format_datetime(value, fmt) if value else ""
+def format_when(value: date | datetime | None, *, time: bool = False) -> str:
+    """The one date style of the site: the locale's medium date ("13 jan 2026", "Jan 13,
+    2026"), with the short time where a time matters ("13 jan 2026, 11:38"), in the site's
+    time zone. Templates use it as `|date` and `|datetime`, code calls it directly."""
+    if value is None or value == "":
+        return ""
+    if not time or not isinstance(value, datetime):
+        return format_date(value, "medium")
+    pattern = get_datetime_format("medium", locale=get_locale())
+    return pattern.replace("{1}", format_date(value, "medium")).replace(
+        "{0}", format_time(value, "short"))
 
 
-def _date(value: date | datetime | None, fmt: str = "medium") -> str:
-    return format_date(value, fmt) if value else ""
+def format_count(value: int | float) -> str:
+    """A number in the locale's style (1.234 in Dutch, 1,234 in English)."""
+    return format_decimal(value)
+
+
+def _datetime(value: datetime | None, *_ignored) -> str:
+    return format_when(value, time=True)
+
+
+def _date(value: date | datetime | None, *_ignored) -> str:
+    return format_when(value)
 
 
 def _iso(value: date | datetime | None) -> str:
     return value.isoformat() if value else ""
+
+
+# -- refused forms: post/redirect/get --------------------------------------------------------------
+
+_KEPT_FORM = "kept_form"
+
+
+def keep_refused_form(form, page: str) -> None:
+    """Remember what was typed in a refused form, and why it was refused, for the page the view
+    redirects to (`page`, a path: post/redirect/get): reloading that page then shows it again
+    instead of sending the form a second time. The page restores it with `restore_form`."""
+    fields = {field.name for field in form if field.type != "CSRFTokenField"}
+    session[_KEPT_FORM] = {
+        "page": page,
+        "form": f"{type(form).__name__}:{form._prefix}",
+        "data": [[key, value] for key, value in request.form.items(multi=True)
+                 if key in fields],
+        "errors": {field.name: [str(error) for error in field.errors]
+                   for field in form if field.errors},
+    }
+
+
+def restore_form(form_class, *, prefix: str = "", **kwargs):
+    """A fresh `form_class` form, or the refused one `keep_refused_form` kept for this page
+    (with its input and errors; shown once, and only on the page it was kept for)."""
+    kept = session.get(_KEPT_FORM)
+    wtforms_prefix = f"{prefix}-" if prefix and prefix[-1] not in "-_;:/." else prefix
+    if (not kept or kept.get("page") != request.path
+            or kept.get("form") != f"{form_class.__name__}:{wtforms_prefix}"):
+        return form_class(formdata=None, prefix=prefix, **kwargs)
+    session.pop(_KEPT_FORM)
+    form = form_class(formdata=MultiDict(kept["data"]), prefix=prefix, **kwargs)
+    for field in form:
+        field.errors = list(kept["errors"].get(field.name, ()))
+    return form
+
+
+def first_invalid(form):
+    """The first field with an error: it gets the focus (`autofocus`), so keyboard and screen
+    reader users land where the fixing starts, with or without JavaScript."""
+    return next((field for field in form if field.errors), None)
 
 
 def _url_with(**changes) -> str:
@@ -146,6 +212,22 @@ def _url_with(**changes) -> str:
 
     query = urlencode(args)
     return request.path + (f"?{query}" if query else "")
+
+
+def _install_gettext(app: Flask) -> None:
+    """Flask-Babel's template gettext, with the count of a plural message (`%(num)d`) written
+    as the locale writes numbers: "1.234 berichten", not "1234 berichten"."""
+    def ngettext(singular: str, plural: str, num):
+        text = get_translations().ungettext(singular, plural, num)
+        return text.replace("%(num)d", format_decimal(num)) if isinstance(num, int) else text
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: get_translations().ugettext(s),
+        ngettext=ngettext,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def register(app: Flask) -> None:
@@ -168,12 +250,15 @@ def register(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    _install_gettext(app)
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["iso"] = _iso
+    app.jinja_env.filters["number"] = format_count
     app.jinja_env.globals.update(
         vocab=vocab,
         get_locale=get_locale,
         url_with=_url_with,
+        first_invalid=first_invalid,
         Markup=Markup,
     )

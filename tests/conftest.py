@@ -185,14 +185,17 @@ def create_user(app):
     def factory(name: str | None = None, *, kind: str = "professional", role: str = "member",
                 email: str | None = None, teams: tuple[str, ...] | list[str] = (),
                 organisation: str | None = None, function: str | None = None,
-                password: str = DEFAULT_PASSWORD) -> User:
+                password: str = DEFAULT_PASSWORD, welcomed: bool = True) -> User:
+        """`welcomed=False`: a member who has not logged in yet, so the first login shows the
+        welcome page (by default members have seen it, and log in straight to `next`)."""
         counter["n"] += 1
         name = name or f"Lid {counter['n']}"
         if password not in _HASH_CACHE:
             _HASH_CACHE[password] = hash_password(password)
         user = User(name=name, email=email or f"lid{counter['n']}@example.org", kind=kind,
                     role=role, organisation=organisation, function=function,
-                    password_hash=_HASH_CACHE[password])
+                    password_hash=_HASH_CACHE[password],
+                    welcomed_at=datetime.now(UTC) if welcomed else None)
         user.teams = [get_or_create_team(team) for team in teams]
         db.session.add(user)
         db.session.commit()

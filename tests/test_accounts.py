@@ -68,8 +68,14 @@ def is_logged_in(client) -> bool:
 
 def test_register_confirm_by_mail_then_logged_in(client):
     response = client.post("/account/registreren", data=registration())
-    assert response.status_code == 200
-    assert 'id="register-sent"' in response.get_data(as_text=True)
+    # Issue 13 item 11: the "check your e-mail" page has its own address; a reload of it sends
+    # no second mail.
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/registreren/verstuurd"
+    for _reload in range(2):
+        page = client.get("/account/registreren/verstuurd").get_data(as_text=True)
+        assert 'id="register-sent"' in page and "fatima@example.org" in page
+    assert len(outbox("fatima@example.org")) == 1
     assert user_count() == 0, "nothing is stored before the link is followed"
 
     [message] = outbox("fatima@example.org")
@@ -88,14 +94,21 @@ def test_register_confirm_by_mail_then_logged_in(client):
 
     response = client.post("/account/bevestigen")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    # A new member starts on the welcome page (once), and goes on to the home page from there.
+    assert response.headers["Location"] == "/welkom?next=/"
     user = db.session.scalar(select(User).where(User.email == "fatima@example.org"))
+    assert user.welcomed_at is not None
     assert (user.name, user.kind, user.organisation, user.function, user.role, user.active) == (
         "Fatima B.", "expert_by_experience", "Buurtteam Overvecht", "ervaringsdeskundige",
         "member", True)
     assert user.password_hash.startswith("$argon2")
     assert "een lange zin als wachtwoord" not in user.password_hash
     assert is_logged_in(client)
+
+
+def test_the_sent_page_without_a_registration_goes_to_the_form(client):
+    response = client.get("/account/registreren/verstuurd")
+    assert response.headers["Location"] == "/account/registreren"
 
 
 def test_confirm_link_used_twice_makes_one_account_and_does_not_log_in(client):
@@ -118,10 +131,12 @@ def test_register_email_is_stored_lower_case(client):
 
 def test_register_with_known_email_looks_the_same_and_creates_nothing(client, create_user):
     create_user("Bestaand Lid", email="known@example.org")
-    known = client.post("/account/registreren",
-                        data=registration(name="Nieuwe Naam", email="known@example.org"))
-    unknown = client.post("/account/registreren",
-                          data=registration(name="Nieuwe Naam", email="fresh@example.org"))
+    client.post("/account/registreren",
+                data=registration(name="Nieuwe Naam", email="known@example.org"))
+    known = client.get("/account/registreren/verstuurd")
+    client.post("/account/registreren",
+                data=registration(name="Nieuwe Naam", email="fresh@example.org"))
+    unknown = client.get("/account/registreren/verstuurd")
     assert known.status_code == unknown.status_code == 200
     assert (same_page(known.get_data(as_text=True), "known@example.org")
             == same_page(unknown.get_data(as_text=True), "fresh@example.org"))
@@ -312,6 +327,17 @@ def test_deactivating_ends_the_members_session(app, client, auth, create_user):
     admin_client = app.test_client()
     admin_client.post("/account/inloggen", data={"email": admin.email,
                                                  "password": DEFAULT_PASSWORD})
+    # Issue 13 item 15: the list links to a page that asks first; only its form deactivates.
+    listing = admin_client.get("/beheer/leden").get_data(as_text=True)
+    assert f'href="/beheer/leden/{user.id}/deactiveren?next=' in listing
+    assert f'action="/beheer/leden/{user.id}/deactiveren"' not in listing
+    confirm = admin_client.get(f"/beheer/leden/{user.id}/deactiveren?next=/beheer/leden?q=x")
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and 'id="deactivate-confirm"' in html
+    assert f'<form method="post" action="/beheer/leden/{user.id}/deactiveren"' in html
+    assert 'name="next" value="/beheer/leden?q=x"' in html
+    assert user.active is True and is_logged_in(client)
+    assert client.get(f"/beheer/leden/{admin.id}/deactiveren").status_code == 403
     response = admin_client.post(f"/beheer/leden/{user.id}/deactiveren")
     assert response.status_code == 302
     assert user.active is False

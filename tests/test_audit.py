@@ -11,6 +11,7 @@ from learncom import events
 from learncom.audit import services
 from learncom.audit.models import AuditEvent
 from learncom.audit.services import record
+from learncom.bundles.models import BundleItem
 from learncom.curation import services as curation
 from learncom.extensions import db
 from learncom.frictions import services as frictions
@@ -98,6 +99,71 @@ def test_coordinator_editing_someone_elses_post_is_logged(people, create_post):
     [row] = rows("post.edited")
     assert (row.actor_id, row.target_id) == (people["coordinator"].id, post.id)
     assert len(rows()) == 1
+
+
+def test_asking_for_changes_is_logged(client, auth, people, create_post):
+    """Issue 13 item 9, the first of four actions the log missed."""
+    lesson = create_post(people["member"], kind="lesson", title="Les", statement="Les.")
+    auth.login(people["coordinator"])
+    client.post(f"/curatie/{lesson.id}/wijzigingen-vragen",
+                data={"changes-message": "Kun je de context aanvullen?"})
+    [row] = rows("lesson.changes_requested")
+    assert (row.actor_id, row.target_type, row.target_id) == (
+        people["coordinator"].id, "posts", lesson.id)
+    auth.logout()
+    auth.login(people["admin"])
+    assert "Om wijzigingen gevraagd" in client.get("/beheer/auditlog").get_data(as_text=True)
+
+
+def test_bundle_item_changes_are_logged(client, auth, people, create_post):
+    one = create_post(people["member"], kind="lesson", title="Een", curated=True)
+    two = create_post(people["member"], kind="lesson", title="Twee", curated=True)
+    auth.login(people["coordinator"])
+    client.post("/bundels/nieuw", data={"title": "Raadsavond", "intro": "Voor de raad."})
+    for post in (one, two):
+        client.post("/bundels/raadsavond/items", data={"add-post": str(post.id)})
+    assert [r.detail["post_id"] for r in rows("bundle.item_added")] == [one.id, two.id]
+    items = db.session.scalars(select(BundleItem).order_by(BundleItem.position)).all()
+    client.post(f"/bundels/raadsavond/items/{items[1].id}/omhoog")
+    [moved] = rows("bundle.items_reordered")
+    assert moved.detail["order"] == [two.id, one.id]
+    client.post(f"/bundels/raadsavond/items/{items[0].id}/verwijderen")
+    [removed] = rows("bundle.item_removed")
+    assert (removed.actor_id, removed.target_type, removed.detail["post_id"]) == (
+        people["coordinator"].id, "bundles", one.id)
+
+
+def test_a_coordinator_deleting_a_post_is_logged_not_an_author(client, auth, people,
+                                                               create_post):
+    own = create_post(people["member"], title="Mijn eigen bericht").id
+    other = create_post(people["member"], title="Bericht van een ander").id
+    auth.login(people["member"])
+    client.post(f"/posts/{own}/verwijderen")
+    assert rows("post.deleted") == []
+    auth.logout()
+    auth.login(people["coordinator"])
+    client.post(f"/posts/{other}/verwijderen")
+    [row] = rows("post.deleted")
+    assert (row.actor_id, row.target_id) == (people["coordinator"].id, other)
+    assert row.detail == {"title": "Bericht van een ander", "kind": "experiment",
+                          "author": "Lid"}
+
+
+def test_create_admin_is_logged(runner, people):
+    result = runner.invoke(args=["learncom", "create-admin", "--email", "nieuw@example.org",
+                                 "--name", "Nieuwe Beheerder", "--password", "lang genoeg 123"])
+    assert result.exit_code == 0, result.output
+    [created] = rows("member.created")
+    assert (created.actor_id, created.target_type, created.detail) == (
+        None, "users", {"to": "admin"})
+    people["member"].active = False
+    db.session.commit()
+    runner.invoke(args=["learncom", "create-admin", "--email", people["member"].email,
+                        "--name", "x", "--password", "lang genoeg 123"])
+    [promoted] = rows("member.role_changed")
+    assert (promoted.actor_id, promoted.target_id, promoted.detail) == (
+        None, people["member"].id, {"from": "member", "to": "admin"})
+    assert [r.target_id for r in rows("member.activated")] == [people["member"].id]
 
 
 def test_a_rolled_back_action_leaves_no_row(people):

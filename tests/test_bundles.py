@@ -225,7 +225,7 @@ def test_add_curated_lessons_by_number_address_or_candidate_button(
 
 @pytest.mark.parametrize("case", ["uncurated", "duplicate", "invisible", "missing", "garbage",
                                   "hidden"])
-def test_add_refusals_rerender_with_an_error(client, auth, people, create_post, case):
+def test_add_refusals_come_back_with_an_error(client, auth, people, create_post, case):
     curated = lesson(create_post, people["author"], "Gecureerd")
     bundle = make_bundle(people, posts=[curated], published=False)
     posts = {
@@ -243,9 +243,12 @@ def test_add_refusals_rerender_with_an_error(client, auth, people, create_post, 
         posts["hidden"] = hidden.id
     auth.login(people["coordinator"])
     response = client.post(f"/bundels/{bundle.slug}/items", data={"add-post": str(posts[case])})
-    assert response.status_code == 200
-    page = elements(response)
-    assert page.find("input", name="add-post", **{"aria-invalid": "true"})
+    # Issue 13 item 11: back on the editor's own address (a reload sends nothing again), with
+    # the number as typed, the reason, and the focus on the field.
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/bundels/{bundle.slug}/bewerken"
+    page = elements(client.get(f"/bundels/{bundle.slug}/bewerken"))
+    assert page.find("input", name="add-post", autofocus="", **{"aria-invalid": "true"})
     assert page.find("input", name="add-post", value=str(posts[case]))
     assert db.session.scalar(select(func.count()).select_from(BundleItem)) == 1
 
@@ -467,3 +470,19 @@ def test_show_page_and_export_query_counts_do_not_grow(client, people, create_po
 
 def test_nav_links_to_bundles(client):
     assert elements(client.get("/")).find("a", id="nav-bundles", href="/bundels")
+
+
+def test_editor_buttons_say_which_post_they_act_on(client, auth, people, create_post):
+    """Issue 13 item 12: with eight "Add" and many "Move up" buttons, each one's name (what a
+    screen reader reads, and what voice control listens for) includes the post's title."""
+    one = lesson(create_post, people["author"], "Eerste les")
+    two = lesson(create_post, people["author"], "Tweede les")
+    lesson(create_post, people["author"], "Losse les")
+    bundle = make_bundle(people, posts=[one, two], published=False)
+    auth.login(people["coordinator"])
+    html = client.get(f"/bundels/{bundle.slug}/bewerken").get_data(as_text=True)
+    names = {" ".join(re.sub(r"<[^>]+>", "", button).split())
+             for button in re.findall(r"<button[^>]*>(.*?)</button>", html, re.S)}
+    assert {"Omlaag: Eerste les", "Omhoog: Tweede les", "Eruit halen: Eerste les",
+            "Eruit halen: Tweede les", "Toevoegen: Losse les"} <= names, names
+    assert "Toevoegen" not in names and "Omhoog" not in names

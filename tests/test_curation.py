@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from learncom import events
 from learncom.audit.models import AuditEvent
@@ -384,6 +384,13 @@ def test_nav_shows_queue_size_to_coordinators_only(client, auth, people, create_
     html = client.get("/lessen").get_data(as_text=True)
     assert 'id="nav-curation" href="/curatie"' in html
     assert 'data-count="2"' in html
+    # Issue 13 item 7: read as "Curatie, 2 lessen wachten" (no stray space, the right plural).
+    assert '<span aria-hidden="true">(2)</span><span class="visually-hidden">2 lessen wachten' \
+        '</span>' in html
+    lesson(create_post, people["author"], title="Vier", curated=True)
+    db.session.execute(update(Post).where(Post.title == "Twee").values(curated=True))
+    db.session.commit()
+    assert '<span class="visually-hidden">1 les wacht</span>' in client.get("/lessen").text
 
 
 def test_nav_count_is_one_query_for_coordinators_and_none_for_others(

@@ -402,3 +402,23 @@ def test_month_starts_cross_the_year(app):
     assert services.month_starts(2, at(2026, 3, 10)) == [date(2026, 2, 1), date(2026, 3, 1)]
     assert services.period_start(1, at(2026, 3, 10)) == at(2026, 2, 28, 23)
     assert timedelta(0) < NOW - services.period_start(12, NOW) < timedelta(days=366)
+
+
+def test_chart_texts_count_in_the_right_plural_and_the_locale_s_numbers(app):
+    """Issue 13 item 7: "1 bericht", never "1 berichten"; numbers as the locale writes them."""
+    from types import SimpleNamespace
+
+    one = services.MonthCount(date(2026, 1, 1), {"experiment": 1, "friction": 0, "lesson": 0})
+    many = services.MonthCount(date(2026, 2, 1), {"experiment": 1200, "friction": 34,
+                                                  "lesson": 0})
+    hood = SimpleNamespace(name="Overvecht")
+    with app.test_request_context():
+        single = parse_svg(charts.posts_per_month_chart([one])).find(f"{SVG}desc").text
+        plural = parse_svg(charts.posts_per_month_chart([one, many])).find(f"{SVG}desc").text
+        hoods = parse_svg(charts.neighbourhoods_chart([
+            SimpleNamespace(neighbourhood=hood, posts=1, comments=1, total=2)])
+        ).find(f"{SVG}desc").text
+    assert single.startswith("1 maand. ") and "(1 bericht)." in single
+    assert plural.startswith("2 maanden. ") and "Experimenten: 1.201" in plural
+    assert "(1.234 berichten)." in plural
+    assert hoods == "Overvecht: 1 bericht, 1 reactie."

@@ -68,16 +68,32 @@ def test_demo_loads_once_and_its_accounts_log_in(runner, client, auth):
     assert directory.count('class="member-row"') == len(public)
 
     # Every account from the file shares one password hash (computed once) and the CLI names
-    # an admin, a coordinator and a resident to try.
+    # an admin, a coordinator and a member of every kind to try (issue 13 item 2), members in a
+    # team where the kind has one; the second run names them again.
     hashes = set(db.session.scalars(select(User.password_hash)))
     assert len(hashes) == 1 and None not in hashes
     admin = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
     assert admin.email in result.stdout
     assert "learncom-demo" in result.stdout
-    assert len([line for line in result.stdout.splitlines() if "@" in line]) == 3
+    accounts = [line for line in result.stdout.splitlines() if "@" in line]
+    assert len(accounts) == 2 + len(MEMBER_KINDS)
+    emails = [word for line in accounts[2:] for word in line.split() if "@" in word]
+    printed = [db.session.scalar(select(User).where(User.email == email)) for email in emails]
+    assert [u.kind for u in printed] == list(MEMBER_KINDS)
+    assert all(u.role == "member" for u in printed)
+    in_team = [u for u in printed if u.teams]
+    assert len(in_team) >= 2 and len({u.teams[0].id for u in in_team}) == 1
+    assert f"team {in_team[0].teams[0].name}" in result.stdout
+    again = load_demo(runner)
+    assert "not loaded" in again.stdout
+    assert [line for line in again.stdout.splitlines() if "@" in line] == accounts
+    # Once on the agenda, a friction has an owner (the board shows who; issue 13 item 15).
+    moved = db.session.scalars(select(Post).where(Post.kind == "friction",
+                                                  Post.change_status != "raised")).all()
+    assert moved and all(p.owner is not None and p.owner.is_coordinator for p in moved)
 
     # A demo resident logs in with the demo password through the login form.
-    resident = db.session.scalar(select(User).where(User.kind == "resident").order_by(User.id))
+    resident = printed[list(MEMBER_KINDS).index("resident")]
     assert resident.email in result.stdout
     response = auth.login(resident.email, "learncom-demo")
     assert response.status_code == 302

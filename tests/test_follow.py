@@ -19,7 +19,7 @@ def follows_of(user) -> list[Follow]:
 
 
 def pressed(html: str, button_id: str) -> str:
-    match = re.search(rf'<button[^>]*id="{button_id}"[^>]*aria-pressed="(true|false)"', html)
+    match = re.search(rf'<button[^>]*id="{button_id}"[^>]*data-following="(true|false)"', html)
     assert match, f"no {button_id} button"
     return match.group(1)
 
@@ -114,10 +114,18 @@ def test_follow_a_tag_and_a_neighbourhood(client, auth, create_user, create_post
     assert services.is_following(reader, tag) and services.is_following(reader, hood)
     assert pressed(client.get("/tags/mantelzorg").text, "follow-tag") == "true"
     assert pressed(client.get("/wijken/kanaleneiland").text, "follow-neighbourhood") == "true"
+    # Issue 13 item 15: the button says what it does now, and the page says what is so.
+    html = client.get("/tags/mantelzorg").text
+    assert re.search(r'<span class="follow-state">Je volgt deze tag\.</span>\s*<button[^>]*'
+                     r'id="follow-tag"[^>]*>Ontvolg deze tag</button>', html)
+    html = client.get("/wijken/kanaleneiland").text
+    assert 'id="follow-neighbourhood" data-following="true">Ontvolg deze wijk</button>' in html
 
     client.post("/volgen/tag/mantelzorg")
     assert not services.is_following(reader, tag)
     assert services.is_following(reader, hood)
+    html = client.get("/tags/mantelzorg").text
+    assert 'data-following="false">Volg deze tag</button>' in html and "follow-state" not in html
 
 
 def test_you_follow_your_own_posts_automatically(create_user, create_post):
@@ -164,7 +172,7 @@ def test_the_following_page(client, auth, create_user, create_post):
     assert f'data-post-id="{public.id}"' in html and f'data-post-id="{team_post.id}"' in html
     assert 'data-tag="buurt"' in html and 'data-neighbourhood="overvecht"' in html
     assert 'id="following-empty"' not in html
-    assert html.count('aria-pressed="true"') == 4
+    assert html.count('data-following="true"') == 4
     assert f'action="/volgen/post/{public.id}"' in html
 
     # Leaving the team: the post is no longer listed (nothing about it shows).

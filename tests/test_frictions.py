@@ -248,17 +248,29 @@ def emitted():
     events.unsubscribe("friction.status_changed", record)
 
 
-def test_a_change_emits_its_event_and_keeps_a_revision(client, auth, coordinator, friction,
-                                                        emitted):
+def test_a_change_emits_its_event_and_is_no_edit_of_the_post(client, auth, coordinator,
+                                                              friction, emitted):
+    """Issue 13 item 8: moving a resident's friction does not make their post read "edited"
+    (the timeline shows the move); a resolution note is an edit, by the coordinator."""
     auth.login(coordinator)
     move(client, friction.id, "on_agenda")
     (change,) = changes_of(friction.id)
     assert emitted == [{"post": friction.id, "change": change.id, "from": "raised",
                         "actor": coordinator.id}]
+    revisions = db.session.scalars(select(PostRevision).where(
+        PostRevision.post_id == friction.id)).all()
+    assert len(revisions) == 1 and "change_status" not in revisions[0].snapshot
+    html = client.get(f"/posts/{friction.id}").get_data(as_text=True)
+    assert 'class="edited"' not in html
+    history = client.get(f"/posts/{friction.id}/geschiedenis").get_data(as_text=True)
+    assert "Stand van zaken" not in history
+
+    move(client, friction.id, "not_resolved", resolution_note="Landelijke wet; doorgegeven.")
     revision = db.session.scalars(select(PostRevision).where(PostRevision.post_id == friction.id)
                                   .order_by(PostRevision.number.desc())).first()
     assert (revision.number, revision.editor_id) == (2, coordinator.id)
-    assert revision.snapshot["change_status"] == "on_agenda"
+    assert revision.snapshot["resolution_note"] == "Landelijke wet; doorgegeven."
+    assert 'class="edited"' in client.get(f"/posts/{friction.id}").get_data(as_text=True)
 
 
 def test_a_refused_change_emits_nothing(client, auth, coordinator, friction, emitted):
@@ -383,7 +395,7 @@ def test_the_timeline_event_sits_between_the_comments_by_time(client, auth, coor
     assert re.search(r'<time datetime="[^"]+">', event)
     assert 'class="timeline-event"' in thread.split(f'id="status-change-{change.id}"')[0][-80:]
     # The comments' own markup is intact: the reply is nested under its comment.
-    assert re.search(rf'<li>\s*<article class="comment" id="reactie-{first.id}">', thread)
+    assert re.search(rf'<li>\s*<article class="comment" id="reactie-{first.id}"[^>]*>', thread)
     nested = thread.split(f'id="reactie-{first.id}"')[1].split(f'id="status-change-{change.id}"')[0]
     assert '<ul class="thread">' in nested and f'id="reactie-{reply.id}"' in nested
     # The heading still counts comments only.

@@ -144,3 +144,25 @@ def test_rows_from_before_0005_stay_readable_and_rerender_missing_fills_them(mig
     assert post.fields_html == {"hypothesis": "<p>De <strong>hypothese</strong></p>"}
     assert post.excerpt == "Een oude tekst"
     db.session.remove()
+def test_drafts_migration_counts_existing_posts_as_published_and_members_as_welcomed(
+        migration_app):
+    """0008: posts from before drafts existed stay published (as of their creation), and
+    existing members do not get the welcome page for new members."""
+    config = _alembic_config(migration_app)
+    command.upgrade(config, "0003")
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO users (id, email, name, kind, role, active, session_token, created_at,"
+            " email_digest) VALUES (1, 'a@example.org', 'A', 'resident', 'member', :t, 'tok',"
+            " '2025-01-02 10:00:00', 'weekly')"), {"t": True})
+        conn.execute(text(
+            "INSERT INTO posts (id, kind, title, body, body_html, author_id, visibility,"
+            " created_at, updated_at, curated) VALUES (1, 'lesson', 'Les', '', '', 1, 'public',"
+            " '2025-03-04 09:30:00', '2025-03-05 09:30:00', :f)"), {"f": False})
+    command.upgrade(config, "head")
+    with db.engine.connect() as conn:
+        published, created, shared = conn.execute(text(
+            "SELECT published_at, created_at, shared_with_coordinators FROM posts")).one()
+        welcomed, joined = conn.execute(text("SELECT welcomed_at, created_at FROM users")).one()
+    assert published == created and not shared
+    assert welcomed == joined

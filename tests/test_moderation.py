@@ -94,25 +94,31 @@ def test_member_flags_a_post_and_a_second_flag_updates_the_first(client, auth, w
     assert (row.reason, row.explanation) == ("spam", None)
 
 
-def test_member_flags_a_comment_and_own_content(client, auth, world):
-    auth.login(world.member)  # the comment's own author asks to remove their slip
+def test_member_flags_a_comment_but_not_their_own_content(client, auth, world):
+    """Issue 13 item 15: nobody flags their own post or comment (they can edit or delete it);
+    the page offers no "Report" link for it."""
+    auth.login(world.member)  # the comment's own author
+    html = client.get(f"/posts/{world.post.id}").get_data(as_text=True)
+    assert f'href="/reacties/{world.comment.id}/melden"' not in html
+    for url in (f"/reacties/{world.comment.id}/melden",):
+        assert client.get(url).status_code == 404
+        assert client.post(url, data={"reason": "other", "explanation": "Adres."}
+                           ).status_code == 404
+    auth.logout()
+    auth.login(world.author)  # the post's own author
+    html = client.get(f"/posts/{world.post.id}").get_data(as_text=True)
+    assert 'id="flag-post-link"' not in html
+    assert client.post(f"/posts/{world.post.id}/melden",
+                       data={"reason": "wrong_place"}).status_code == 404
+    assert flags() == []
+    auth.logout()
+    auth.login(world.coordinator)  # someone else flags the comment: that counts
     response = client.post(f"/reacties/{world.comment.id}/melden",
-                           data={"reason": "other", "explanation": "Ik noemde een adres."})
+                           data={"reason": "personal_data"})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/posts/{world.post.id}#reactie-{world.comment.id}"
-    auth.logout()
-    auth.login(world.author)
-    assert client.post(f"/posts/{world.post.id}/melden",
-                       data={"reason": "wrong_place"}).status_code == 302
-    auth.logout()
-    auth.login(world.coordinator)  # a second member flagging the same comment: a second row
-    client.post(f"/reacties/{world.comment.id}/melden", data={"reason": "personal_data"})
-    rows = flags()
-    assert [(r.user_id, r.post_id, r.comment_id, r.reason) for r in rows] == [
-        (world.member.id, None, world.comment.id, "other"),
-        (world.author.id, world.post.id, None, "wrong_place"),
-        (world.coordinator.id, None, world.comment.id, "personal_data"),
-    ]
+    assert [(r.user_id, r.post_id, r.comment_id, r.reason) for r in flags()] == [
+        (world.coordinator.id, None, world.comment.id, "personal_data")]
 
 
 @pytest.mark.parametrize("data", [
@@ -157,8 +163,9 @@ def test_hidden_content_cannot_be_flagged_by_others(client, auth, world):
     assert client.get(f"/posts/{world.post.id}/melden").status_code == 404
     assert client.get(f"/reacties/{world.comment.id}/melden").status_code == 404
     auth.logout()
-    auth.login(world.author)  # the author still sees the post, and may flag it
-    assert client.get(f"/posts/{world.post.id}/melden").status_code == 200
+    auth.login(world.author)  # the author still sees the post (and cannot flag their own)
+    assert client.get(f"/posts/{world.post.id}").status_code == 200
+    assert client.get(f"/posts/{world.post.id}/melden").status_code == 404
 
 
 def test_flag_links_on_the_post_page(client, auth, world):
@@ -203,7 +210,7 @@ def test_moderation_of_invisible_or_missing_targets_is_404(client, auth, world, 
                        ).status_code == 404
 
 
-def test_queue_groups_open_flags_by_target(client, auth, world):
+def test_queue_groups_open_flags_by_target(client, auth, world, create_user):
     for user, url, reason in ((world.member, f"/posts/{world.post.id}/melden", "spam"),
                               (world.other, f"/posts/{world.post.id}/melden", "offensive"),
                               (world.author, f"/reacties/{world.comment.id}/melden",
@@ -211,7 +218,8 @@ def test_queue_groups_open_flags_by_target(client, auth, world):
         auth.login(user)
         client.post(url, data={"reason": reason})
         auth.logout()
-    auth.login(world.other)  # flags on the team post, which the coordinator cannot see
+    auth.login(create_user("Teamgenoot", teams=["Team Zuid"]))
+    # flags on the team post, which the coordinator cannot see
     client.post(f"/posts/{world.team_post.id}/melden", data={"reason": "spam"})
     auth.logout()
 
@@ -417,7 +425,7 @@ def test_hidden_comment_shows_a_placeholder_to_others(client, auth, world):
 
 
 def test_dismiss_closes_flags_and_keeps_content(client, auth, world):
-    auth.login(world.member)
+    auth.login(world.author)
     client.post(f"/reacties/{world.comment.id}/melden", data={"reason": "offensive"})
     auth.logout()
     auth.login(world.coordinator)
@@ -443,7 +451,7 @@ def test_dismiss_closes_flags_and_keeps_content(client, auth, world):
 
     # A new flag after dismissal opens the target again; the member's old flag stays closed.
     auth.logout()
-    auth.login(world.member)
+    auth.login(world.author)
     client.post(f"/reacties/{world.comment.id}/melden", data={"reason": "spam"})
     assert [(r.reason, r.resolution) for r in flags()] == [("offensive", "dismissed"),
                                                           ("spam", None)]

@@ -410,3 +410,23 @@ def test_a_plain_text_mention_through_the_comment_form(client, auth, create_user
     auth.logout()
     auth.login(anke)
     assert unread_badge(client.get("/").text) == 1
+
+
+def test_a_mention_is_a_link_to_the_member_s_page(client, auth, create_user, create_post):
+    """Issue 13 item 15: "@Anke Siegers" in a comment links to her member page (stored with the
+    comment, through learncom.markdown's link finders); not in code, not a non-member."""
+    author, anke = create_user("Auteur"), create_user("Anke Siegers")
+    post = create_post(author)
+    auth.login(author)
+    client.post(f"/posts/{post.id}/reacties",
+                data={"body": "Vraag het @anke siegers. Niet `@Anke Siegers`, niet @Ankie."})
+    html = client.get(f"/posts/{post.id}").text
+    body = html.split('class="comment-body"')[1].split("</div>")[0]
+    assert re.search(rf'<a href="/leden/{anke.id}"[^>]*>@anke siegers</a>\.', body)
+    assert "<code>@Anke Siegers</code>" in body and "@Ankie." in body
+    assert body.count("<a ") == 1
+    # Edited: the link follows the text.
+    comment_id = re.search(r'id="reactie-(\d+)"', html).group(1)
+    client.post(f"/reacties/{comment_id}/bewerken", data={"body": "Geen vermelding meer."})
+    assert f'href="/leden/{anke.id}"' not in client.get(f"/posts/{post.id}").text.split(
+        'class="comment-body"')[1].split("</div>")[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -36,6 +37,8 @@ class World:
     link: Ref
     comment: Ref
     team: Ref
+    entry: Ref
+    draft: Ref
 
 
 @pytest.fixture
@@ -55,9 +58,13 @@ def world(create_user, create_post, create_comment):
     db.session.commit()
     comment = create_comment(post, users["author"], "Eerste reactie")
     team = db.session.scalar(select(Team).where(Team.name == "Team Oost"))
+    entry = services.add_log_entry(post, users["author"], "Week 1", date(2026, 1, 5))
+    draft = services.create_post(users["author"], services.PostInput(
+        kind="experiment", title="Concept", tags=["wonen"]), draft=True)
+    db.session.commit()
     refs = {name: Ref(user.id, email=user.email) for name, user in users.items()}
     return World(refs, Ref(post.id), Ref(team_post.id), Ref(target.id), Ref(link.id),
-                 Ref(comment.id), Ref(team.id, slug=team.slug))
+                 Ref(comment.id), Ref(team.id, slug=team.slug), Ref(entry.id), Ref(draft.id))
 
 
 def _count(model) -> int:
@@ -112,6 +119,21 @@ CASES = [
          lambda w: {"log-date": "2026-01-05", "log-text": "Week 2: twaalf bezoekers."},
          lambda w, before: _count(LogEntry) == before + 1, lambda w: _count(LogEntry),
          frozenset({"author", "coordinator", "admin"})),
+    Case("edit log entry", lambda w: f"/posts/{w.post.id}/logboek/{w.entry.id}/bewerken",
+         lambda w: {"date": "2026-01-06", "text": "Week 1, aangepast"},
+         lambda w, before: db.session.get(LogEntry, w.entry.id).body == "Week 1, aangepast",
+         lambda w: None, frozenset({"author", "coordinator", "admin"})),
+    Case("delete log entry", lambda w: f"/posts/{w.post.id}/logboek/{w.entry.id}/verwijderen",
+         lambda w: {},
+         lambda w, before: db.session.get(LogEntry, w.entry.id) is None, lambda w: None,
+         frozenset({"author", "coordinator", "admin"})),
+    Case("publish draft", lambda w: f"/posts/{w.draft.id}/publiceren", lambda w: {},
+         lambda w, before: not db.session.get(Post, w.draft.id).is_draft, lambda w: None,
+         frozenset({"author"}), refused_status=404),
+    Case("edit draft", lambda w: f"/posts/{w.draft.id}/bewerken",
+         lambda w: _post_form("Gewijzigd", action="draft"),
+         lambda w, before: _title(w, w.draft.id) == "Gewijzigd", lambda w: None,
+         frozenset({"author"}), refused_status=404),
     Case("add link", lambda w: f"/posts/{w.post.id}/koppelingen",
          lambda w: {"link-relation": "related", "link-target": str(w.target.id)},
          lambda w, before: _count(PostLink) == before + 1, lambda w: _count(PostLink),

@@ -184,6 +184,23 @@ def test_team_post_for_own_team(client, member):
     assert (post.visibility, post.team_id) == ("team", team_id)
 
 
+def test_a_member_in_no_team_is_not_offered_team_only(client, auth, create_user):
+    """Issue 13 item 10: no "Team" visibility (and no team list) without a team to choose."""
+    auth.login(create_user("Zonder Team", kind="resident"))
+    html = client.get("/posts/nieuw/experiment").get_data(as_text=True)
+    assert 'value="team"' not in html and 'name="team"' not in html
+    assert 'value="members"' in html
+    response = client.post("/posts/nieuw/experiment",
+                           data={**VALID["experiment"], "visibility": "team"})
+    assert 'id="visibility-error"' in response.get_data(as_text=True)
+    assert post_count() == 0
+
+
+def test_a_team_member_is_offered_team_only(client, member):
+    html = client.get("/posts/nieuw/experiment").get_data(as_text=True)
+    assert 'value="team"' in html and 'name="team"' in html
+
+
 def test_tags_are_normalised(client, member):
     long_tag = "a" * 45
     response = client.post("/posts/nieuw/experiment", data={
@@ -312,11 +329,22 @@ def test_log_entries_by_author_and_team_member_not_others(client, auth, create_u
     auth.login(teammate)
     response = client.post(url, data={"log-date": "2025-02-08", "log-text": "Week 2"})
     assert response.status_code == 302
-    # Errors re-render the page with the typed text and create nothing.
+    # Errors go back to the post page (post/redirect/get: a reload sends nothing again) with
+    # the typed text, the reason, and the focus on the field to fix; nothing is created.
     response = client.post(url, data={"log-date": "gisteren", "log-text": "Week 3 <b>"})
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/posts/{post.id}"
+    html = client.get(f"/posts/{post.id}").get_data(as_text=True)
     assert 'id="log-date-error"' in html and "Week 3 &lt;b&gt;</textarea>" in html
+    assert re.search(r'<input[^>]*autofocus[^>]*id="log-date"', html)
+    again = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert 'id="log-date-error"' not in again and "Week 3" not in again
+    # Kept for its own page only: another post never shows it.
+    client.post(url, data={"log-date": "gisteren", "log-text": "Week 3 <b>"})
+    other_post = create_post(author, title="Ander experiment", team="Team Zuid")
+    elsewhere = client.get(f"/posts/{other_post.id}").get_data(as_text=True)
+    assert 'id="log-form"' in elsewhere and "Week 3" not in elsewhere
+    assert "Week 3" in client.get(f"/posts/{post.id}").get_data(as_text=True)
     auth.logout()
     auth.login(other)
     assert 'id="log-form"' not in client.get(f"/posts/{post.id}").get_data(as_text=True)
@@ -351,13 +379,17 @@ def test_links_show_on_both_posts_and_respect_visibility(client, auth, create_us
     for target in (str(hidden.id), "999999", str(experiment.id), "posts", f"/posts/{hidden.id}"):
         response = client.post(f"/posts/{experiment.id}/koppelingen", data={
             "link-relation": "related", "link-target": target})
-        assert response.status_code == 200, target
-        html = response.get_data(as_text=True)
+        # Issue 13 item 11: back on the post page's own address, not the POST address.
+        assert response.status_code == 302, target
+        assert response.headers["Location"] == f"/posts/{experiment.id}"
+        html = client.get(f"/posts/{experiment.id}").get_data(as_text=True)
         assert 'id="link-target-error"' in html
+        assert f'value="{target}"' in html
         assert "Geheim" not in html
-    response = client.post(f"/posts/{experiment.id}/koppelingen", data={
+    client.post(f"/posts/{experiment.id}/koppelingen", data={
         "link-relation": "hates", "link-target": str(friction.id)})
-    assert 'id="link-relation-error"' in response.get_data(as_text=True)
+    assert 'id="link-relation-error"' in client.get(f"/posts/{experiment.id}").get_data(
+        as_text=True)
     assert db.session.scalar(select(func.count()).select_from(PostLink)) == 1
     # Someone who cannot edit either post cannot add or remove links.
     auth.logout()
@@ -381,3 +413,44 @@ def test_parse_post_ref():
     assert services.parse_post_ref("/posts/7") == 7
     for bad in ("", "abc", "12a", "/leden/3", "https://x/posts/", None):
         assert services.parse_post_ref(bad) is None
+
+
+def test_log_entries_are_edited_and_deleted_by_their_writer_and_coordinators(
+        client, auth, create_user, create_post):
+    """Issue 13 item 15: a log entry can be corrected or removed, by whoever wrote it and by
+    coordinators; a teammate sees no buttons and gets 403."""
+    author = create_user("Auteur", teams=["Team Oost"])
+    teammate = create_user("Teamgenoot", teams=["Team Oost"])
+    coordinator = create_user("Coördinator", role="coordinator")
+    post = create_post(author, title="Met logboek")
+    entry = services.add_log_entry(post, author, "Week 1: vijf bezoekers", date(2025, 3, 1))
+    db.session.commit()
+    edit_url = f"/posts/{post.id}/logboek/{entry.id}/bewerken"
+    delete_url = f"/posts/{post.id}/logboek/{entry.id}/verwijderen"
+
+    auth.login(teammate)
+    assert edit_url not in client.get(f"/posts/{post.id}").text
+    assert client.get(edit_url).status_code == 403
+    assert client.post(delete_url).status_code == 403
+    auth.logout()
+
+    auth.login(author)
+    html = client.get(f"/posts/{post.id}").text
+    assert f'href="{edit_url}"' in html and f'action="{delete_url}"' in html
+    form = client.get(edit_url).text
+    assert 'value="2025-03-01"' in form and "Week 1: vijf bezoekers</textarea>" in form
+    response = client.post(edit_url, data={"date": "", "text": "Week 1: zes bezoekers"})
+    assert 'id="date-error"' in response.text and "zes bezoekers</textarea>" in response.text
+    response = client.post(edit_url, data={"date": "2025-03-02", "text": "Week 1: **zes**"})
+    assert response.headers["Location"] == f"/posts/{post.id}#log-{entry.id}"
+    db.session.expire_all()
+    changed = db.session.get(LogEntry, entry.id)
+    assert (changed.date, changed.body, changed.body_html) == (
+        date(2025, 3, 2), "Week 1: **zes**", "<p>Week 1: <strong>zes</strong></p>")
+    auth.logout()
+
+    auth.login(coordinator)
+    assert client.get(edit_url).status_code == 200
+    assert client.post(delete_url).headers["Location"] == f"/posts/{post.id}#log"
+    assert db.session.scalar(select(func.count()).select_from(LogEntry)) == 0
+    assert client.post(delete_url).status_code == 404

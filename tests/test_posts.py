@@ -30,7 +30,7 @@ def test_pages_render_when_empty(client, url):
     assert 'class="empty"' in response.get_data(as_text=True)
 
 
-def test_home_shows_each_kind_lessons_curated_first_and_activity(
+def test_home_shows_each_kind_new_lessons_besides_the_featured_ones_and_activity(
         client, auth, author, create_user, create_post, create_comment):
     create_post(author, title="Proef buurtkamer")
     create_post(author, kind="friction", title="Elke hulpvraag een indicatie")
@@ -46,9 +46,12 @@ def test_home_shows_each_kind_lessons_curated_first_and_activity(
     db.session.commit()
 
     html = client.get("/").get_data(as_text=True)
+    # Issue 13 item 4: curated lessons are featured at the top; "Newest lessons" shows the
+    # others, newest first, instead of the same curated ones again.
+    featured = html.split('id="featured-lessons"')[1].split('id="recent-experiment"')[0]
+    assert cards(featured) == ["Gecureerde les"]
     lessons_section = html.split('id="recent-lesson"')[1].split('id="activity"')[0]
-    assert cards(lessons_section)[0] == "Gecureerde les"
-    assert set(cards(lessons_section)) == {"Gecureerde les", "Nieuwste les", "Gewone les"}
+    assert cards(lessons_section) == ["Nieuwste les", "Gewone les"]
     experiments = html.split('id="recent-experiment"')[1].split('id="recent-friction"')[0]
     assert set(cards(experiments)) == {"Proef buurtkamer", "Experiment met logboek"}
     activity = html.split('id="activity"')[1]

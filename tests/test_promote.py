@@ -160,7 +160,9 @@ def test_comment_draft_is_prefilled_and_stores_nothing(client, auth, people, sou
     response = client.get(f"/reacties/{comment.id}/promoveren/les")
     form = page(response)
     assert form.find("form", id="post-form", action=f"/reacties/{comment.id}/promoveren/les")
-    assert form.value("title") == "Wij vragen eerst wat iemand zelf wil."
+    # A working title naming the post it came from, never the comment's first sentence
+    # (often a greeting such as "Leuk dat jullie het gaan proberen!").
+    assert form.value("title") == "Les uit: Elke hulpvraag een indicatie"
     assert form.value("statement") == "Wij vragen eerst wat iemand zelf wil."
     body = form.value("body")
     assert body.startswith("> Wij vragen eerst wat iemand zelf wil. Daarna pas het formulier!\n"
@@ -182,7 +184,7 @@ def test_friction_draft_from_a_comment(client, auth, people, source):
     auth.login(people["coordinator"])
     form = page(client.get(f"/reacties/{comment.id}/promoveren/frictie"))
     assert form.find("form", id="post-form", action=f"/reacties/{comment.id}/promoveren/frictie")
-    assert form.value("title") == "Wij vragen eerst wat iemand zelf wil."
+    assert form.value("title") == "Frictie uit: Elke hulpvraag een indicatie"
     assert form.find("select", name="obstacle_type")
     assert form.value("statement") is None
 
@@ -215,7 +217,7 @@ def test_thread_draft_quotes_the_summary_and_best_comments(
     auth.login(people["coordinator"])
     form = page(client.get(f"/posts/{post.id}/promoveren/les"))
     assert form.find("form", id="post-form", action=f"/posts/{post.id}/promoveren/les")
-    assert form.value("title") == post.title
+    assert form.value("title") == f"Les uit: {post.title}"
     body = form.value("body")
     assert "Voor elke kleine vraag moet een nieuwe indicatie komen." in body
     assert f"#reactie-{liked.id}" in body and f"#reactie-{first.id}" in body
@@ -250,8 +252,23 @@ def test_saving_a_comment_promotion_keeps_provenance_both_ways(
     assert audit.detail["source_comment"] == comment.id
     assert audit.detail["source_post"] == post.id
 
-    # The new post shows where it came from ...
+    # Until it is published the draft is the coordinators' only: not under the comment, not
+    # for its author or anyone else. Coordinators find it in the curation queue.
+    assert new.is_draft and new.shared_with_coordinators
+    queue = page(client.get("/curatie"))
+    assert queue.find("li", **{"data-post-id": str(new.id)})
+    assert queue.find("a", href=f"/posts/{new.id}")
     auth.logout()
+    assert client.get(f"/posts/{new.id}").status_code == 404
+    assert not page(client.get(f"/posts/{post.id}")).find("a", class_="comment-promoted")
+    auth.login(people["commenter"])
+    assert client.get(f"/posts/{new.id}").status_code == 404
+    auth.logout()
+    auth.login(people["admin"])  # another coordinator finishes it
+    assert client.post(f"/posts/{new.id}/publiceren").status_code == 302
+    auth.logout()
+
+    # The new post shows where it came from ...
     new_page = page(client.get(f"/posts/{new.id}"))
     assert new_page.find("aside", id="provenance")
     assert new_page.find("a", class_="provenance-source",
@@ -261,13 +278,16 @@ def test_saving_a_comment_promotion_keeps_provenance_both_ways(
     assert source_page.find("a", class_="comment-promoted", href=f"/posts/{new.id}")
 
 
-def test_promoting_straight_to_curated_records_who_and_when(client, auth, people, source):
+def test_a_promoted_lesson_is_curated_after_it_is_published_not_before(
+        client, auth, people, source):
     post, comment = source
     auth.login(people["coordinator"])
+    form = page(client.get(f"/reacties/{comment.id}/promoveren/les"))
+    assert not form.find("input", name="curated")
+    assert form.find("button", id="save-draft")
     client.post(f"/reacties/{comment.id}/promoveren/les", data=lesson_form(curated="y"))
     new = db.session.scalars(select(Post).where(Post.id != post.id)).one()
-    assert new.curated is True
-    assert new.curated_by_id == people["coordinator"].id and new.curated_at is not None
+    assert new.is_draft and new.curated is False
 
 
 def test_saving_a_thread_promotion(client, auth, people, source):
@@ -285,6 +305,7 @@ def test_saving_a_thread_promotion(client, auth, people, source):
     assert db.session.scalar(select(func.count()).select_from(PostLink).where(
         PostLink.source_id == new.id, PostLink.target_id == post.id,
         PostLink.relation == "learned_from")) == 1
+    client.post(f"/posts/{new.id}/publiceren")
     new_page = page(client.get(f"/posts/{new.id}"))
     assert new_page.find("a", class_="provenance-source", href=f"/posts/{post.id}#reacties")
     source_page = page(client.get(f"/posts/{post.id}"))
@@ -325,6 +346,7 @@ def test_provenance_is_hidden_from_viewers_who_cannot_see_either_side(
                            data=lesson_form(visibility="public"))
     assert response.status_code == 302
     new = db.session.scalars(select(Post).where(Post.id != team_post.id)).one()
+    client.post(f"/posts/{new.id}/publiceren")
     auth.logout()
     # The public lesson does not reveal the team-only thread it came from.
     public_page = page(client.get(f"/posts/{new.id}"))
@@ -338,6 +360,7 @@ def test_provenance_is_hidden_from_viewers_who_cannot_see_either_side(
                 data=lesson_form(visibility="team", team=str(team_post.team_id)))
     team_lesson = db.session.scalars(select(Promotion).where(
         Promotion.source_comment_id == pub_comment.id)).one().post_id
+    client.post(f"/posts/{team_lesson}/publiceren")
     assert page(client.get(f"/posts/{pub.id}")).find("a", class_="comment-promoted",
                                                      href=f"/posts/{team_lesson}")
     auth.logout()
@@ -366,7 +389,13 @@ def test_promotion_marks_cost_the_same_for_many_comments(
         client, auth, people, source, create_comment):
     post, comment = source
     auth.login(people["coordinator"])
-    client.post(f"/reacties/{comment.id}/promoveren/les", data=lesson_form())
+
+    def promote_and_publish(comment_id: int, **extra) -> None:
+        response = client.post(f"/reacties/{comment_id}/promoveren/les",
+                               data=lesson_form(**extra))
+        client.post(response.headers["Location"] + "/publiceren")
+
+    promote_and_publish(comment.id)
 
     def promotion_queries() -> int:
         with counted() as statements:
@@ -376,6 +405,5 @@ def test_promotion_marks_cost_the_same_for_many_comments(
     few = promotion_queries()
     more = [create_comment(post, people["member"], f"Reactie {n}") for n in range(6)]
     for n, extra in enumerate(more[:3]):
-        client.post(f"/reacties/{extra.id}/promoveren/les",
-                    data=lesson_form(title=f"Les {n}"))
+        promote_and_publish(extra.id, title=f"Les {n}")
     assert promotion_queries() == few <= 2

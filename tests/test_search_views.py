@@ -48,6 +48,18 @@ def test_results_page_with_hits_facets_and_sort(client, world):
     assert 'data-filter="kind"' in filtered  # removable active filter
 
 
+def test_active_filter_chips_read_as_labels_not_stored_values(client, world):
+    """Issue 13 item 6: a chip says "Schrijver: Ervaringsdeskundige" and "Vanaf
+    1 jan 2026", never `expert_by_experience` or `2026-01-01`; also when nothing matches."""
+    html = client.get("/zoeken?q=buurtkamer&author_kind=expert_by_experience"
+                      "&after=2026-01-01&before=2026-02-28&kind=friction&status=raised"
+                      "&neighbourhood=overvecht").get_data(as_text=True)
+    chips = dict(re.findall(r'data-filter="(\w+)" href="[^"]*">([^<]*) <span', html))
+    assert chips == {"kind": "Frictie", "status": "Gemeld", "neighbourhood": "Overvecht",
+                     "author_kind": "Schrijver: Ervaringsdeskundige",
+                     "after": "Vanaf 1 jan 2026", "before": "Tot en met 28 feb 2026"}
+
+
 def test_team_members_find_team_posts(client, auth, world):
     auth.login(world["outsider"])
     assert world["team"].id not in hit_ids(client.get("/zoeken?q=buurtkamer").get_data(True))

@@ -4,6 +4,7 @@ imported posts are searchable when the import command returns."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -65,3 +66,27 @@ def test_imported_posts_are_searchable_when_the_command_returns(runner, tmp_path
     assert result.exit_code == 0, result.output
     hits = search("schuldhulp", None, 1, None).hits
     assert [hit.title for hit in hits] == ["Vertrouwen via de buurtkamer"]
+
+
+def test_every_page_links_the_favicon_and_it_is_served(client):
+    """Issue 13 item 14: no 404 for the icon, whether a browser asks /favicon.ico or reads the
+    link in the page."""
+    html = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    for url in ("/favicon.ico", "/static/favicon.svg"):
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+            assert response.mimetype == "image/svg+xml"
+            assert response.get_data(as_text=True).startswith("<svg")
+
+
+def test_the_header_menu_folds_without_javascript(client):
+    """Issue 13 item 14: the navigation sits in a <details> menu (a narrow screen folds it;
+    no script needed) and the search box's placeholder is short enough to read."""
+    html = client.get("/").get_data(as_text=True)
+    header = html.split('<header class="site-header">')[1].split("</header>")[0]
+    menu = header.split('<details class="site-menu" id="site-menu">')[1].split("</details>")[0]
+    assert '<summary class="site-menu-toggle">Menu</summary>' in menu
+    assert 'class="main-nav"' in menu and 'class="user-nav"' in menu
+    placeholder = re.search(r'id="site-search-q" name="q" placeholder="([^"]+)"', header).group(1)
+    assert placeholder == "Zoek op woord, tag of wijk" and len(placeholder) <= 28

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from email_validator import EmailNotValidError, validate_email
 
+from learncom import events
 from learncom.accounts import services
 from learncom.cli import learncom_cli
 from learncom.extensions import db
@@ -35,10 +36,13 @@ def create_admin(email: str, name: str, kind: str, password: str) -> None:
         if services.display_name_taken(name):
             raise click.UsageError(f"The display name {name!r} is already in use.")
         user = services.create_user(email, name, password, kind=kind, role="admin")
+        events.emit("member.created", user=user, actor=None)
         click.echo(f"Created admin {user.name} <{user.email}>.")
     else:
-        user.role = "admin"
-        user.active = True
+        services.change_role(user, "admin", by=None)
+        if not user.active:
+            user.active = True
+            events.emit("member.activation_changed", user=user, actor=None, active=True)
         services.set_password(user, password)
         click.echo(f"{user.name} <{user.email}> is now admin.")
-    db.session.commit()
+    db.session.commit()  # with the audit rows: the log shows who was made admin, and when

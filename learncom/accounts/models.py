@@ -45,6 +45,8 @@ class User(UserMixin, db.Model):
     # Set when the account was deleted (learncom/privacy/erasure.py): the row stays as an empty
     # tombstone without name, e-mail or password, so ids are never reused.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the member saw the welcome page (shown once, after the first login).
+    welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     teams: Mapped[list[Team]] = relationship(
         secondary=team_members, back_populates="members", order_by="Team.name"

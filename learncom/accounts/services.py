@@ -365,6 +365,15 @@ def find_member(name_or_email: str) -> User | None:
 
 # -- roles and activation ------------------------------------------------------------------------
 
+def mark_welcomed(user: User) -> bool:
+    """Note that the member is shown the welcome page now; True the first time only."""
+    if user.welcomed_at is not None:
+        return False
+    user.welcomed_at = utcnow()
+    db.session.flush()
+    return True
+
+
 def active_admin_count() -> int:
     return db.session.scalar(select(func.count(User.id)).where(
         User.role == "admin", User.active.is_(True))) or 0

@@ -61,7 +61,9 @@ def register():
     if form.validate_on_submit():
         services.request_registration(form.data)
         db.session.commit()
-        return render_template("accounts/register_sent.html", email=form.email.data)
+        # Post/redirect/get: reloading the "check your e-mail" page sends no second mail.
+        session["registered_email"] = form.email.data
+        return redirect(url_for("accounts.register_sent"))
     return render_template("accounts/register.html", form=form)
 
 
@@ -93,6 +95,14 @@ def _token_from_link(key: str, token: str | None, endpoint: str):
     return redirect(url_for(endpoint), code=303)
 
 
+@bp.get("/account/registreren/verstuurd")
+def register_sent():
+    email = session.get("registered_email")
+    if not email:
+        return redirect(url_for("accounts.register"))
+    return render_template("accounts/register_sent.html", email=email)
+
+
 @bp.route("/account/bevestigen", methods=["GET", "POST"], defaults={"token": None})
 @bp.route("/account/bevestigen/<token>", methods=["GET", "POST"])
 def confirm(token: str | None):
@@ -119,9 +129,26 @@ def confirm(token: str | None):
         db.session.rollback()
         flash(_("Your account is already active. Please log in."), "info")
         return redirect(url_for("accounts.login"))
+    services.mark_welcomed(user)
     log_in(user)
     flash(_("Welcome, %(name)s! Your account is active.", name=user.name), "success")
-    return redirect(url_for("posts.home"))
+    return redirect(_welcome_url(url_for("posts.home")))
+
+
+# -- the welcome page (once, after the first login) -----------------------------------------------
+
+def _welcome_url(next_url: str) -> str:
+    return url_for("accounts.welcome", next=next_url)
+
+
+@bp.get("/welkom")
+@login_required
+def welcome():
+    """Where a new member starts: the three kinds of post explained, and tags and
+    neighbourhoods to follow (the `welcome.suggestions` slot)."""
+    return render_template("accounts/welcome.html",
+                           next=safe_next_url(request.args.get("next"),
+                                              default=url_for("posts.home")))
 
 
 # -- log in and out ------------------------------------------------------------------------------
@@ -144,8 +171,9 @@ def login():
         found = services.check_login(email, form.password.data)
         if found.user is not None:
             sessions.clear_failed_logins(email)
+            first_time = services.mark_welcomed(found.user)
             log_in(found.user, remember=form.remember.data)
-            return redirect(next_url)
+            return redirect(_welcome_url(next_url) if first_time else next_url)
         if found.pending is not None:
             # The right password for a registration that still waits for its e-mail link:
             # only now may we say so, and offer a new link.
@@ -419,10 +447,16 @@ def change_role(user_id: int):
     return _back_to_admin_list()
 
 
-@bp.post("/beheer/leden/<int:user_id>/deactiveren")
+@bp.route("/beheer/leden/<int:user_id>/deactiveren", methods=["GET", "POST"])
 @login_required
 def deactivate(user_id: int):
+    """GET asks "are you sure?" and says what happens; the form on that page POSTs."""
     user = _managed_user(user_id)
+    if request.method == "GET":
+        if not user.active:
+            return redirect(url_for("accounts.admin_members"))
+        return render_template("accounts/deactivate.html", user=user,
+                               next=safe_next_url(request.args.get("next"), default=""))
     try:
         services.set_active(user, False, by=current_user)
     except services.AccountError as error:

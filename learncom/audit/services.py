@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "friction.owner_changed": _l("Friction owner changed"),
     "lesson.curated": _l("Lesson curated"),
     "lesson.uncurated": _l("Curated mark removed"),
+    "lesson.changes_requested": _l("Changes asked for"),
     "post.promoted": _l("Comment promoted to a post"),
     "post.edited": _l("Someone else's post edited"),
     "post.deleted": _l("Post deleted"),
@@ -47,6 +48,7 @@ ACTION_LABELS = {
     "content.hidden": _l("Hidden by moderation"),
     "content.restored": _l("Shown again after moderation"),
     "flags.dismissed": _l("Reports dismissed"),
+    "member.created": _l("Account made from the command line"),
     "member.role_changed": _l("Role changed"),
     "member.activated": _l("Account reactivated"),
     "member.deactivated": _l("Account deactivated"),
@@ -56,6 +58,9 @@ ACTION_LABELS = {
     "bundle.published": _l("Bundle published"),
     "bundle.unpublished": _l("Bundle unpublished"),
     "bundle.deleted": _l("Bundle deleted"),
+    "bundle.item_added": _l("Post added to a bundle"),
+    "bundle.item_removed": _l("Post taken out of a bundle"),
+    "bundle.items_reordered": _l("Bundle order changed"),
     "team.created": _l("Team created"),
     "team.member_added": _l("Member added to a team"),
     "team.member_removed": _l("Member removed from a team"),
@@ -67,6 +72,8 @@ DETAIL_LABELS = {
     "source_post": _l("From post"), "source_comment": _l("From comment"),
     "post_id": _l("On post"), "team": _l("Team"), "member": _l("Member"),
     "title": _l("Title"), "revision": _l("Version"), "mode": _l("Mode"), "by": _l("By"),
+    "author": _l("Author"), "comment": _l("Comment"),
+    "order": _l("Order"),
 }
 # Detail keys whose value is a post id (shown as a link to the post when the viewer may see it).
 POST_REF_KEYS = ("post_id", "source_post")

@@ -59,6 +59,23 @@ def _post_updated(post, actor, **_kw) -> None:
 @events.subscribe("revision.redacted")
 def _revision_redacted(post, revision, actor, **_kw) -> None:
     record(actor, "revision.redacted", post, {"revision": revision.number})
+@events.subscribe("post.deleted")
+def _post_deleted(post, actor, **_kw) -> None:
+    """A coordinator deleting a post: nothing of it is left but this line. A member deleting
+    their own post (or draft) is no coordinator action."""
+    if actor is None or not getattr(actor, "is_coordinator", False):
+        return
+    if post.is_draft and not post.shared_with_coordinators:
+        return
+    record(actor, "post.deleted", post, {
+        "title": post.title, "kind": post.kind,
+        "author": post.author.name if post.author else None})
+
+
+@events.subscribe("member.created")
+def _member_created(user, actor=None, **_kw) -> None:
+    if user.role != "member":
+        record(actor, "member.created", user, {"to": user.role})
 
 
 @events.subscribe("team.created")
@@ -102,3 +119,23 @@ def _post_promoted(post, actor, source_post, source_comment=None, **_kw) -> None
 @events.subscribe("flags.dismissed")
 def _flags_dismissed(target, actor, flags, reasons, **_kw) -> None:
     record(actor, "flags.dismissed", target, {"flags": flags, "reasons": reasons})
+
+
+@events.subscribe("bundle.item_added")
+def _bundle_item_added(bundle, post_id, actor, **_kw) -> None:
+    record(actor, "bundle.item_added", bundle, {"title": bundle.title, "post_id": post_id})
+
+
+@events.subscribe("bundle.item_removed")
+def _bundle_item_removed(bundle, post_id, actor, **_kw) -> None:
+    record(actor, "bundle.item_removed", bundle, {"title": bundle.title, "post_id": post_id})
+
+
+@events.subscribe("bundle.items_reordered")
+def _bundle_items_reordered(bundle, order, actor, **_kw) -> None:
+    record(actor, "bundle.items_reordered", bundle, {"title": bundle.title, "order": order})
+
+
+@events.subscribe("lesson.changes_requested")
+def _changes_requested(post, comment, actor, **_kw) -> None:
+    record(actor, "lesson.changes_requested", post, {"comment": comment.id})

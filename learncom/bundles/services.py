@@ -24,6 +24,7 @@ from learncom.posts import services as post_services
 from learncom.posts.kinds import KIND_FIELDS
 from learncom.posts.models import Post, PostLink
 from learncom.text import slugify
+from learncom.web import format_when
 
 #: Slugs that are pages of their own under /bundels/.
 RESERVED_SLUGS = frozenset({"nieuw"})
@@ -210,7 +211,8 @@ def _renumber(items: list[BundleItem]) -> None:
         item.position = position
 
 
-def add_item(bundle: Bundle, post: Post, *, after: BundleItem | None = None) -> BundleItem:
+def add_item(bundle: Bundle, post: Post, *, after: BundleItem | None = None,
+             actor=None) -> BundleItem:
     """Add a post at the end, or right after `after`."""
     check_addable(bundle, post)
     items = all_items(bundle)
@@ -221,12 +223,14 @@ def add_item(bundle: Bundle, post: Post, *, after: BundleItem | None = None) -> 
     db.session.add(item)
     bundle.updated_at = utcnow()
     db.session.flush()
+    events.emit("bundle.item_added", bundle=bundle, post_id=post.id, actor=actor)
     return item
 
 
 def add_posts_behind(bundle: Bundle, item: BundleItem, viewer) -> list[BundleItem]:
     """Add the experiments and frictions linked to this lesson, right after it, skipping the
-    ones already in the bundle."""
+    ones already in the bundle (`viewer`: the coordinator adding them, named in the audit
+    log)."""
     in_bundle = set(db.session.scalars(
         select(BundleItem.post_id).where(BundleItem.bundle_id == bundle.id)))
     added: list[BundleItem] = []
@@ -234,12 +238,12 @@ def add_posts_behind(bundle: Bundle, item: BundleItem, viewer) -> list[BundleIte
     for post in posts_behind([item.post_id], viewer).get(item.post_id, []):
         if post.id in in_bundle:
             continue
-        after = add_item(bundle, post, after=after)
+        after = add_item(bundle, post, after=after, actor=viewer)
         added.append(after)
     return added
 
 
-def move_item(bundle: Bundle, item: BundleItem, step: int) -> bool:
+def move_item(bundle: Bundle, item: BundleItem, step: int, actor=None) -> bool:
     """Move an item one place up (-1) or down (+1); False at either end."""
     items = all_items(bundle)
     index = items.index(item)
@@ -250,22 +254,32 @@ def move_item(bundle: Bundle, item: BundleItem, step: int) -> bool:
     _renumber(items)
     bundle.updated_at = utcnow()
     db.session.flush()
+    _record_order(bundle, items, actor)
     return True
 
 
-def reorder(bundle: Bundle, item_ids: list[int]) -> None:
+def _record_order(bundle: Bundle, items: list[BundleItem], actor) -> None:
+    events.emit("bundle.items_reordered", bundle=bundle,
+                order=[item.post_id for item in items], actor=actor)
+
+
+def reorder(bundle: Bundle, item_ids: list[int], actor=None) -> None:
     """Put the items in the given order (ids not in the bundle are ignored; items left out keep
     their relative order after the ones given)."""
     items = all_items(bundle)
     by_id = {item.id: item for item in items}
     ordered = [by_id[i] for i in dict.fromkeys(item_ids) if i in by_id]
     ordered += [item for item in items if item not in ordered]
+    if ordered == items:
+        return
     _renumber(ordered)
     bundle.updated_at = utcnow()
     db.session.flush()
+    _record_order(bundle, ordered, actor)
 
 
-def remove_item(bundle: Bundle, item: BundleItem) -> None:
+def remove_item(bundle: Bundle, item: BundleItem, actor=None) -> None:
+    events.emit("bundle.item_removed", bundle=bundle, post_id=item.post_id, actor=actor)
     items = [i for i in all_items(bundle) if i.id != item.id]
     db.session.delete(item)
     _renumber(items)
@@ -299,7 +313,7 @@ def export_fields(post: Post) -> list[ExportField]:
         if spec.type == "choice":
             value = spec.choices.get(value, value)
         elif isinstance(value, date):
-            value = value.isoformat()
+            value = format_when(value)
         rows.append(ExportField(str(spec.label), str(value).strip()))
     return rows
 
@@ -322,7 +336,7 @@ def export_markdown(bundle: Bundle, viewer) -> str:
     title, statement, text, fields, author and address."""
     lines = [f"# {_heading_safe(bundle.title)}", ""]
     if bundle.is_published:
-        lines += [_("Published %(date)s", date=bundle.published_at.date().isoformat()), ""]
+        lines += [_("Published %(date)s", date=format_when(bundle.published_at)), ""]
     if bundle.intro.strip():
         lines += [markdown_without_html(bundle.intro.strip()), ""]
     items = visible_items(bundle, viewer)
@@ -330,7 +344,7 @@ def export_markdown(bundle: Bundle, viewer) -> str:
         post = item.post
         lines += ["---", "", f"## {number}. {_heading_safe(post.title)}", ""]
         author = _heading_safe(post.author.name) if post.author else _("former member")
-        byline = f"*{post.kind_label} · {author} · {post.created_at.date().isoformat()}*"
+        byline = f"*{post.kind_label} · {author} · {format_when(post.created_at)}*"
         if post.kind == "lesson" and post.curated:
             byline += f" · *{_('Curated')}*"
         lines += [byline, ""]

@@ -12,6 +12,7 @@ from learncom.bundles import services
 from learncom.bundles.forms import AddItemForm, BundleForm
 from learncom.extensions import db
 from learncom.posts import services as post_services
+from learncom.web import keep_refused_form, restore_form
 
 bp = Blueprint("bundles", __name__)
 
@@ -114,7 +115,7 @@ def _render_edit(bundle, form=None, add_form=None):
         candidates=services.candidates(bundle, current_user),
         form=form or BundleForm(formdata=None, data={"title": bundle.title,
                                                      "intro": bundle.intro}),
-        add_form=add_form or AddItemForm(formdata=None, prefix="add"))
+        add_form=add_form or restore_form(AddItemForm, prefix="add"))
 
 
 @bp.route("/bundels/<slug>/bewerken", methods=["GET", "POST"])
@@ -145,14 +146,18 @@ def add_item(slug: str):
             form.post.errors.append(_("There is no post with this number that you can see."))
         else:
             try:
-                services.add_item(bundle, post)
+                services.add_item(bundle, post, actor=_me())
             except services.BundleError as error:
                 form.post.errors.append(str(error))
             else:
                 db.session.commit()
                 flash(_("“%(title)s” is added to the bundle.", title=post.title), "success")
                 return _to_edit(bundle)
-    return _render_edit(bundle, add_form=form)
+    # Post/redirect/get: the editor shows the refused number with the reason (no #anchor: the
+    # focus on the field scrolls to it; browsers skip autofocus on a page opened at an anchor).
+    url = url_for("bundles.edit", slug=bundle.slug)
+    keep_refused_form(form, url)
+    return redirect(url)
 
 
 @bp.post("/bundels/<slug>/items/<int:item_id>/achterliggend")
@@ -160,7 +165,7 @@ def add_item(slug: str):
 def add_behind(slug: str, item_id: int):
     bundle = _managed(slug)
     item = _item_or_404(bundle, item_id)
-    added = services.add_posts_behind(bundle, item, current_user)
+    added = services.add_posts_behind(bundle, item, _me())
     db.session.commit()
     if added:
         flash(ngettext("%(num)d post is added after the lesson.",
@@ -176,7 +181,7 @@ def add_behind(slug: str, item_id: int):
 def move_item(slug: str, item_id: int, direction: str):
     bundle = _managed(slug)
     item = _item_or_404(bundle, item_id)
-    if services.move_item(bundle, item, -1 if direction == "omhoog" else 1):
+    if services.move_item(bundle, item, -1 if direction == "omhoog" else 1, _me()):
         db.session.commit()
     return _to_edit(bundle, f"item-{item.id}")
 
@@ -191,7 +196,7 @@ def reorder(slug: str):
         part = part.strip()
         if part.isdigit() and len(part) < 12:
             ids.append(int(part))
-    services.reorder(bundle, ids)
+    services.reorder(bundle, ids, _me())
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return {"order": [item.id for item in services.all_items(bundle)]}
@@ -203,7 +208,7 @@ def reorder(slug: str):
 def remove_item(slug: str, item_id: int):
     bundle = _managed(slug)
     item = _item_or_404(bundle, item_id)
-    services.remove_item(bundle, item)
+    services.remove_item(bundle, item, _me())
     db.session.commit()
     flash(_("The post is taken out of the bundle."), "success")
     return _to_edit(bundle)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, request, session
+from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory, session
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -30,3 +30,11 @@ def set_language():
             current_user.locale = locale
             db.session.commit()
     return redirect(safe_next_url(request.form.get("next"), default="/"))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links: the same SVG icon."""
+    response = send_from_directory(current_app.static_folder, "favicon.svg",
+                                   mimetype="image/svg+xml", max_age=86400)
+    return response

@@ -5,8 +5,8 @@ Curation: coordinators go through a queue of lessons nobody has curated yet, mar
 Curated lessons are featured on the home page.
 
 Promotion: a coordinator turns a comment, or a whole thread, into a new lesson or friction. The
-draft is only a prefilled form (see `comment_draft` / `thread_draft`); `promote()` creates the
-post when the coordinator saves it, and records where it came from (a Promotion row and a
+form starts prefilled (see `comment_draft` / `thread_draft`); `promote()` saves it as a draft
+that coordinators finish and publish, and records where it came from (a Promotion row and a
 "learned from" link). Functions flush; the view commits.
 """
 
@@ -124,7 +124,9 @@ def uncurate(post: Post, actor) -> bool:
 def request_changes(post: Post, actor, message: str) -> Comment:
     """Ask for changes: a comment in the lesson's thread. The lesson stays in the queue."""
     _check_lesson(post)
-    return discussion_services.add_comment(post, actor, message.strip())
+    comment = discussion_services.add_comment(post, actor, message.strip())
+    events.emit("lesson.changes_requested", post=post, comment=comment, actor=actor)
+    return comment
 
 
 # -- promotion ---------------------------------------------------------------------------------
@@ -186,12 +188,22 @@ def _base_data(kind: str, source: Post) -> dict:
     return data
 
 
+def draft_title(kind: str, source: Post) -> str:
+    """A working title that says where the draft came from ("Lesson from: <post title>"); the
+    coordinator rewrites it before publishing. A comment's first sentence is often a greeting,
+    so it never becomes the title."""
+    label = (_("Lesson from: %(title)s", title=source.title) if kind == "lesson"
+             else _("Friction from: %(title)s", title=source.title))
+    return shorten(label, TITLE_LENGTH)
+
+
 def comment_draft(comment: Comment, kind: str) -> Draft:
-    """A lesson or friction drafted from one comment: its first sentence as the title (and the
-    lesson's statement), the comment quoted with attribution as the text."""
+    """A lesson or friction drafted from one comment: a working title naming the post it came
+    from, the comment's first sentence as the lesson's statement (to rewrite), the comment
+    quoted with attribution as the text."""
     source = comment.post
     data = _base_data(kind, source)
-    data["title"] = first_sentence(comment.body_html, TITLE_LENGTH) or source.title[:TITLE_LENGTH]
+    data["title"] = draft_title(kind, source)
     data["body"] = f"{quote(comment.body)}\n\n{_attribution(comment, source)}\n"
     if kind == "lesson":
         data["statement"] = first_sentence(comment.body_html, STATEMENT_LENGTH)
@@ -220,8 +232,7 @@ def thread_draft(post: Post, kind: str) -> Draft:
     """A lesson or friction drafted from a whole thread: the post's summary, then the best
     comments, each quoted with attribution."""
     data = _base_data(kind, post)
-    title = post.statement if post.kind == "lesson" and post.statement else post.title
-    data["title"] = title[:TITLE_LENGTH]
+    data["title"] = draft_title(kind, post)
     parts = []
     summary = excerpt(post, 400) or (post.statement or "")
     post_url = url_for("posts.show", post_id=post.id)
@@ -242,15 +253,13 @@ def thread_draft(post: Post, kind: str) -> Draft:
 
 def promote(actor, data: post_services.PostInput, source_post: Post,
             source_comment: Comment | None = None) -> Post:
-    """Create the promoted post and record its provenance: a Promotion, a "learned from" link
-    to the source post and an audit record. Raises posts.services.PostError on bad input."""
+    """Create the promoted post as a draft that every coordinator may finish and publish
+    (nobody else sees it or hears of it before), and record its provenance: a Promotion, a
+    "learned from" link to the source post and a `post.promoted` event. Raises
+    posts.services.PostError on bad input."""
     if data.kind not in PROMOTE_KINDS:
         raise CurationError(_("Only lessons and frictions can be drafted from a discussion."))
-    post = post_services.create_post(actor, data)
-    if post.kind == "lesson" and post.curated:
-        # Ticked "curated" in the form: curate it properly (who, when, the event).
-        post.curated = False
-        curate(post, actor)
+    post = post_services.create_post(actor, data, draft=True, shared_with_coordinators=True)
     promotion = Promotion(post_id=post.id, source_post_id=source_post.id,
                           source_comment_id=source_comment.id if source_comment else None,
                           promoted_by_id=actor.id)

@@ -62,7 +62,9 @@ def queue():
     _require_coordinator()
     page = db.paginate(services.queue_query(current_user), page=page_arg(),
                        per_page=int(current_app.config.get("PER_PAGE", 20)), error_out=False)
-    return render_template("curation/queue.html", page=page,
+    promoted = [post for post in post_services.drafts_for(current_user)
+                if post.shared_with_coordinators]
+    return render_template("curation/queue.html", page=page, promoted_drafts=promoted,
                            counts=post_services.comment_counts([p.id for p in page.items]))
 
 
@@ -133,7 +135,9 @@ def _promote(draft, action: str):
     teams = list(current_user.teams)
     if source.team is not None and source.team not in teams:
         teams.append(source.team)
-    form_class = post_form_class(draft.kind, current_user.is_coordinator)
+    # A draft is curated once it is published, not before.
+    form_class = post_form_class(draft.kind, current_user.is_coordinator,
+                                 without=frozenset({"curated"}))
     form = form_class(data=draft.data, neighbourhoods=post_services.all_neighbourhoods(),
                       teams=teams)
     if form.validate_on_submit():
@@ -144,8 +148,8 @@ def _promote(draft, action: str):
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("The draft is saved as a new post. It links back to where it came from."),
-                  "success")
+            flash(_("The draft is saved. Coordinators can finish and publish it; nobody else "
+                    "sees it yet. It links back to where it came from."), "success")
             return redirect(url_for("posts.show", post_id=post.id))
     return render_template("curation/promote.html", form=form, kind=draft.kind, post=None,
                            draft=draft, form_action=action)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -65,7 +65,8 @@ def _fit(label: str, max_chars: int) -> str:
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else format_decimal(value)
+    """In the locale's style: 1.234 and 2,5 in Dutch."""
+    return format_decimal(int(value) if float(value).is_integer() else value)
 
 
 def _svg(chart_id: str, title: str, desc: str, height: int, body: list[str],
@@ -166,11 +167,14 @@ def posts_per_month_chart(months) -> Markup:
     series = [Series(str(vocab.POST_KINDS_PLURAL[kind]), kind) for kind in vocab.POST_KINDS]
     totals = {kind: sum(m.counts[kind] for m in months) for kind in vocab.POST_KINDS}
     busiest = max(months, key=lambda m: m.total, default=None)
-    desc = _("%(n)d months.", n=len(months)) + " " + ", ".join(
-        f"{vocab.POST_KINDS_PLURAL[kind]}: {totals[kind]}" for kind in vocab.POST_KINDS) + "."
+    desc = ngettext("%(count)s month.", "%(count)s months.", len(months),
+                    count=_number(len(months))) + " " + ", ".join(
+        f"{vocab.POST_KINDS_PLURAL[kind]}: {_number(totals[kind])}"
+        for kind in vocab.POST_KINDS) + "."
     if busiest is not None and busiest.total:
-        desc += " " + _("Busiest month: %(month)s (%(n)d posts).",
-                        month=month_label(busiest.month), n=busiest.total)
+        desc += " " + ngettext("Busiest month: %(month)s (%(count)s post).",
+                               "Busiest month: %(month)s (%(count)s posts).", busiest.total,
+                               month=month_label(busiest.month), count=_number(busiest.total))
     return grouped_bar_chart(
         "chart-posts-per-month", _("Posts per kind per month"), desc, series,
         [(month_label(m.month), [m.counts[kind] for kind in vocab.POST_KINDS]) for m in months])
@@ -193,8 +197,11 @@ def felt_chart(rows) -> Markup:
 def neighbourhoods_chart(rows) -> Markup:
     bars = [Bar(row.neighbourhood.name, row.total, "default") for row in rows]
     desc = "; ".join(
-        _("%(name)s: %(posts)d posts, %(comments)d comments",
-          name=row.neighbourhood.name, posts=row.posts, comments=row.comments)
+        _("%(name)s: %(posts)s, %(comments)s", name=row.neighbourhood.name,
+          posts=ngettext("%(count)s post", "%(count)s posts", row.posts,
+                         count=_number(row.posts)),
+          comments=ngettext("%(count)s comment", "%(count)s comments", row.comments,
+                            count=_number(row.comments)))
         for row in rows) + "." if rows else _("No activity in any neighbourhood.")
     return bar_chart("chart-active-neighbourhoods", _("Most active neighbourhoods"), desc, bars,
                      empty=_("No activity in any neighbourhood."))

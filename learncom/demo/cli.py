@@ -27,10 +27,19 @@ def load_demo_command(password: str) -> None:
     if not report.loaded:
         db.session.rollback()
         click.echo("The database already holds posts: demo data not loaded.")
+        if report.accounts:
+            click.echo(f"Demo accounts to try (password {password!r}, unless you changed it):")
+            _print_accounts(report.accounts)
         return
     db.session.commit()
     sync_search_index()
     click.echo(f"Demo data loaded. {report.imported.summary()}")
     click.echo(f"Every demo account has the password {password!r}. Try:")
-    for label, user in report.accounts:
-        click.echo(f"  {label:<12} {user.email}  ({user.name})")
+    _print_accounts(report.accounts)
+
+
+def _print_accounts(accounts) -> None:
+    for label, user in accounts:
+        teams = ", ".join(team.name for team in user.teams)
+        about = f"{user.name}, team {teams}" if teams else user.name
+        click.echo(f"  {label:<22} {user.email}  ({about})")

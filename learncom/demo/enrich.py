@@ -98,7 +98,11 @@ def _status_histories(rng, posts, coordinators, now) -> None:
             continue
         when = post.created_at
         previous = "raised"
-        for step in PATHS.get(post.change_status, []):
+        path = PATHS.get(post.change_status, [])
+        if path and post.owner is None:
+            # Once on the agenda, a coordinator owns the friction (the board shows who).
+            post.owner = rng.choice(coordinators)
+        for step in path:
             when = _between(rng, when, min(now, when + timedelta(days=rng.randint(10, 90))))
             actor = post.owner or rng.choice(coordinators)
             db.session.add(StatusChange(post_id=post.id, actor_id=actor.id, from_status=previous,

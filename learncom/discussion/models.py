@@ -43,7 +43,8 @@ class Comment(Rendered, db.Model):
     markdown_sources = ("body",)
 
     def render(self) -> None:
-        self.body_html, self.excerpt = html_and_excerpt(self.body)
+        # @mentions become links to the member's page (the follow feature finds them).
+        self.body_html, self.excerpt = html_and_excerpt(self.body, word_links=True)
 
     @classmethod
     def not_rendered(cls):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 
 from learncom.accounts.models import User
@@ -74,3 +75,20 @@ def suggest_names(query: str | None) -> list[str]:
                                                       or_(starts, word_starts))
         .order_by(starts.desc(), func.lower(User.name)).limit(MAX_SUGGESTIONS))
     return [name for name, _first in rows]
+
+
+def mention_links(text: str | None) -> dict[str, str]:
+    """{"@Name": the member's page} for every member the text mentions, as typed (so the link
+    reads as the writer wrote it); registered with learncom.markdown, so comments are stored
+    with their mentions as links."""
+    users = mentioned_users(text)
+    if not users:
+        return {}
+    urls = current_app.url_map.bind("")
+    links = {}
+    for match in _MENTION_START.finditer(text or ""):
+        for user in users:
+            piece = text[match.end():match.end() + len(user.name)]
+            if piece.casefold() == user.name.casefold():
+                links[f"@{piece}"] = urls.build("accounts.member", {"user_id": user.id})
+    return links

@@ -138,9 +138,9 @@ def change_status(post: Post, actor: User, to_status: str, reason: str, *,
                           reason=reason, created_at=post.updated_at)
     db.session.add(change)
     db.session.flush()
-    # The post's revision history keeps its fields (the change status too): record who changed
-    # them now, so the next edit is not shown as the one that moved the status.
-    post_services._add_revision(post, actor)
+    # A status change is not an edit of the post (its timeline shows it); only a resolution
+    # note changes the post's text, and the history keeps who wrote it.
+    post_services.add_revision_if_changed(post, actor)
     search.enqueue(post.id)
     events.emit("friction.status_changed", post=post, change=change, actor=actor)
     return change

@@ -31,7 +31,10 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     register_detail_labels(("content.hidden", "flags.dismissed"), "reason", REASONS)
     register_detail_labels(("content.hidden", "flags.dismissed"), "reasons", REASONS)
+    from learncom.moderation.services import can_flag
+
     app.jinja_env.globals["moderation_open_count"] = _open_target_count
+    app.jinja_env.globals["can_flag"] = can_flag
     slots.add_template("nav.main", "moderation/_nav.html")
     slots.add_template("post.header", "moderation/_post_header.html")
     slots.add_template("post.actions", "moderation/_post_actions.html")

@@ -50,8 +50,9 @@ def _target_condition(target: Target):
 # -- flagging ------------------------------------------------------------------------------------
 
 def can_flag(target: Target, user) -> bool:
-    """A logged-in member may flag what they can see (their own content too)."""
-    if user is None or not user.is_authenticated:
+    """A logged-in member may flag what others wrote and they can see. Their own posts and
+    comments they can edit or delete themselves."""
+    if user is None or not user.is_authenticated or target.author_id == user.id:
         return False
     if isinstance(target, Comment):
         return (not target.is_deleted and target.post.can_view(user)

@@ -41,7 +41,7 @@ EXPORT_BATCH = 200
 _KEYS = {
     "user": {"type", "email", "name", "kind", "organisation", "function", "role", "teams"},
     "post": {"type", "ref", "kind", "title", "body", "tags", "neighbourhood", "city", "author",
-             "created_at", "fields", "log", "visibility", "team", "owner"},
+             "created_at", "fields", "log", "visibility", "team", "owner", "draft"},
     "comment": {"type", "ref", "post", "parent", "author", "body", "created_at", "deleted"},
     "link": {"type", "from", "to", "relation"},
 }
@@ -133,6 +133,7 @@ class _PostLine:
     visibility: str
     team: str | None
     owner: str | None
+    draft: bool = False
 
 
 @dataclass
@@ -408,12 +409,15 @@ class _Parser:
         if owner is not None and kind != "friction":
             raise _Bad('only a friction has an "owner"')
         log = self._log(kind, obj.get("log"))
+        draft = obj.get("draft", False)
+        if not isinstance(draft, bool):
+            raise _Bad('"draft" must be true or false')
         self.post_refs.add(ref)
         self.items.append(_PostLine(
             number, ref, kind, title.strip(), _text(obj, "body", max_length=posts.MAX_TEXT) or "",
             tags, neighbourhood, city,
             _email(obj["author"], "author", nullable=True), _datetime(obj, "created_at", self.zone),
-            _kind_fields(kind, obj.get("fields")), log, visibility, team, owner))
+            _kind_fields(kind, obj.get("fields")), log, visibility, team, owner, draft))
 
     def _log(self, kind: str, raw: object) -> list[_LogLine]:
         if raw is None or raw == []:
@@ -611,7 +615,7 @@ class _Writer:
         may_post_for_team = (author is None or team is None or author.is_coordinator
                              or team.id in author.team_ids)
         post = posts.create_post(author if may_post_for_team else None, data,
-                                 created_at=line.created_at, imported=True)
+                                 created_at=line.created_at, imported=True, draft=line.draft)
         if not may_post_for_team:
             post.author = author
             db.session.execute(update(PostRevision).where(PostRevision.post_id == post.id)
@@ -723,6 +727,8 @@ def _post_record(post: Post) -> dict:
     }
     if post.kind == "friction":
         record["owner"] = post.owner.email if post.owner else None
+    if post.is_draft:
+        record["draft"] = True
     return record
 
 

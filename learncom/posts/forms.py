@@ -89,6 +89,11 @@ class PostForm(FlaskForm):
             for h in sorted(neighbourhoods, key=lambda h: (h.city or "", h.name))]
         self.team.choices = [SelectChoice("", _l("No team"))] + [
             SelectChoice(str(t.id), t.name) for t in teams]
+        # Without a team to choose, "only the team" is no choice at all.
+        self.has_teams = bool(teams)
+        if not self.has_teams:
+            self.visibility.choices = [choice for choice in self.visibility.choices
+                                       if choice.value != "team"]
 
     @property
     def normalised_tags(self) -> list[str]:
@@ -155,14 +160,17 @@ def _kind_field(spec: KindField):
                          description=help_ or MARKDOWN_HELP)
 
 
-_FORM_CLASSES: dict[tuple[str, bool], type[PostForm]] = {}
+_FORM_CLASSES: dict[tuple[str, bool, frozenset[str]], type[PostForm]] = {}
 
 
-def post_form_class(kind: str, coordinator: bool) -> type[PostForm]:
-    """The form for one kind; coordinator-only fields are left out for everyone else."""
-    key = (kind, coordinator)
+def post_form_class(kind: str, coordinator: bool,
+                    without: frozenset[str] = frozenset()) -> type[PostForm]:
+    """The form for one kind; coordinator-only fields are left out for everyone else, and the
+    fields named in `without` for everyone."""
+    key = (kind, coordinator, frozenset(without))
     if key not in _FORM_CLASSES:
         specs = [spec for spec in KIND_FIELDS[kind] if spec.name not in WORKFLOW_FIELDS
+                 and spec.name not in without
                  and (coordinator or spec.name not in COORDINATOR_FIELDS)]
         attrs = {spec.name: _kind_field(spec) for spec in specs}
         attrs.update(kind=kind, kind_fields=tuple(spec.name for spec in specs))

@@ -102,6 +102,13 @@ class Post(Rendered, db.Model):
     visibility: Mapped[str] = mapped_column(String(10), default="public", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # None: a draft, seen only by its author (and, for drafts promoted from a discussion, by
+    # coordinators). Publishing sets it, and `created_at` with it: the date readers know.
+    # Rows inserted without it (bulk loads) count as published when they are inserted.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow,
+                                                          index=True)
+    shared_with_coordinators: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                          server_default=false())
 
     # Experiment
     hypothesis: Mapped[str | None] = mapped_column(Text)
@@ -185,23 +192,46 @@ class Post(Rendered, db.Model):
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
 
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
+
     @classmethod
     def visible_to(cls, user) -> object:
-        """SQL condition: the posts this user may see. Used by every list, count and feed.
-        Hidden posts stay visible to their author and to coordinators."""
+        """SQL condition: the published posts this user may see. Used by every list, count,
+        feed and API answer, so drafts are in none of them (their author finds them at
+        /mijn/concepten). Hidden posts stay visible to their author and to coordinators."""
+        published = cls.published_at.is_not(None)
         if user is None or not user.is_authenticated:
-            return and_(cls.visibility == "public", cls.hidden_at.is_(None))
+            return and_(published, cls.visibility == "public", cls.hidden_at.is_(None))
         my_teams = select(team_members.c.team_id).where(team_members.c.user_id == user.id)
-        readable = or_(
+        readable = and_(published, or_(
             cls.visibility.in_(("public", "members")),
             and_(cls.visibility == "team",
                  or_(cls.team_id.in_(my_teams), cls.author_id == user.id)),
-        )
+        ))
         if user.is_coordinator:
             return readable
         return and_(readable, or_(cls.hidden_at.is_(None), cls.author_id == user.id))
 
+    @classmethod
+    def drafts_of(cls, user) -> object:
+        """SQL condition: the drafts this user may open: their own, and for coordinators the
+        drafts promoted from a discussion."""
+        if user is None or not user.is_authenticated:
+            return false()
+        mine = cls.author_id == user.id
+        if user.is_coordinator:
+            mine = or_(mine, cls.shared_with_coordinators.is_(True))
+        return and_(cls.published_at.is_(None), mine)
+
     def can_view(self, user) -> bool:
+        """May this user open the post itself (its page, edit form, history)? For a draft only
+        its author (and coordinators, for a promoted draft); lists use `visible_to`."""
+        if self.is_draft:
+            return (user is not None and user.is_authenticated
+                    and (self.author_id == user.id
+                         or (self.shared_with_coordinators and user.is_coordinator)))
         if self.hidden_at is not None and not self._sees_hidden(user):
             return False
         if self.visibility == "public":
@@ -312,3 +342,7 @@ class LogEntry(Rendered, db.Model):
     @classmethod
     def not_rendered(cls):
         return and_(cls.excerpt == "", cls.body_html != "")
+    def can_change(self, user) -> bool:
+        """Edit or delete: the one who wrote it, and coordinators (on a post they can see)."""
+        return (user is not None and user.is_authenticated and self.post.can_view(user)
+                and (self.author_id == user.id or user.is_coordinator))

@@ -18,7 +18,7 @@ from learncom.accounts.models import Team, User
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.markdown import render_markdown
-from learncom.posts.kinds import KIND_FIELDS
+from learncom.posts.kinds import KIND_FIELDS, WORKFLOW_FIELDS
 from learncom.posts.models import (
     LogEntry,
     Neighbourhood,
@@ -158,26 +158,33 @@ def coerce_field(spec, value):
 
 
 def create_post(author: User | None, data: PostInput, *,
-                created_at: datetime | None = None, imported: bool = False) -> Post:
+                created_at: datetime | None = None, imported: bool = False,
+                draft: bool = False, shared_with_coordinators: bool = False) -> Post:
     """`imported` posts (history brought in by the importer) raise no events: nobody is
-    notified of a post written months ago elsewhere."""
+    notified of a post written months ago elsewhere. A `draft` raises none either until it is
+    published (see `publish_post`); `shared_with_coordinators` lets every coordinator open and
+    finish it (a draft promoted from a discussion)."""
     if data.kind not in KIND_FIELDS:
         raise PostError(f"Unknown kind {data.kind!r}")
-    post = Post(kind=data.kind, author=author)
+    post = Post(kind=data.kind, author=author,
+                shared_with_coordinators=draft and shared_with_coordinators)
     _apply(post, data, author)
-    if created_at is not None:
-        post.created_at = post.updated_at = created_at
+    post.created_at = post.updated_at = post.published_at = created_at or utcnow()
     db.session.add(post)
     db.session.flush()
+    if draft:
+        # After the insert: the column's default would turn None into "published now".
+        post.published_at = None
     _add_revision(post, author)
     search.enqueue(post.id)
-    if not imported:
+    if not imported and not draft:
         events.emit("post.created", post=post, actor=author)
     return post
 
 
 def update_post(post: Post, editor: User, data: PostInput) -> bool:
-    """Apply an edit; returns False (and keeps no revision) when nothing changed."""
+    """Apply an edit; returns False (and keeps no revision) when nothing changed. Edits to a
+    draft raise no event: nobody hears of a draft."""
     before = snapshot(post)
     data.kind = post.kind
     _apply(post, data, editor)
@@ -187,11 +194,30 @@ def update_post(post: Post, editor: User, data: PostInput) -> bool:
     db.session.flush()
     _add_revision(post, editor)
     search.enqueue(post.id)
-    events.emit("post.updated", post=post, actor=editor)
+    if not post.is_draft:
+        events.emit("post.updated", post=post, actor=editor)
     return True
 
 
-def delete_post(post: Post) -> None:
+def publish_post(post: Post, actor: User) -> bool:
+    """Publish a draft: from now on it is in lists, search, feeds and the API, and its
+    followers hear of it ("post.created": for everyone else the post is new now). Its date
+    becomes the day it was published. Returns False when it was already published."""
+    if not post.is_draft:
+        return False
+    now = utcnow()
+    post.published_at = post.created_at = post.updated_at = now
+    post.shared_with_coordinators = False
+    db.session.flush()
+    search.enqueue(post.id)
+    events.emit("post.created", post=post, actor=actor)
+    return True
+
+
+def delete_post(post: Post, actor: User | None = None) -> None:
+    """Delete the post with its thread, log and links ("post.deleted" first, while it is
+    still there: the audit log records a coordinator's deletion)."""
+    events.emit("post.deleted", post=post, actor=actor)
     search.enqueue(post.id, "delete")
     db.session.delete(post)
     db.session.flush()
@@ -208,9 +234,24 @@ def snapshot(post: Post) -> dict:
         "visibility": post.visibility,
     }
     for spec in KIND_FIELDS[post.kind]:
+        if spec.name in WORKFLOW_FIELDS:
+            continue  # the change status has its own timeline (learncom/frictions)
         value = getattr(post, spec.name)
         data[spec.name] = value.isoformat() if isinstance(value, date) else value
     return data
+
+
+def add_revision_if_changed(post: Post, editor: User | None) -> PostRevision | None:
+    """A revision when the post's content differs from its last one (a change made outside
+    the edit form, e.g. a resolution note written with a status change)."""
+    last = db.session.scalar(select(PostRevision.snapshot).where(PostRevision.post_id == post.id)
+                             .order_by(PostRevision.number.desc()).limit(1))
+    db.session.flush()
+    db.session.refresh(post, ["neighbourhood", "team"])
+    if last is not None and {k: v for k, v in last.items() if k not in WORKFLOW_FIELDS} \
+            == snapshot(post):
+        return None
+    return _add_revision(post, editor)
 
 
 def _add_revision(post: Post, editor: User | None) -> PostRevision:
@@ -240,6 +281,29 @@ def add_log_entry(post: Post, author: User | None, body: str, when: date | None 
     db.session.flush()
     search.enqueue(post.id)
     return entry
+
+
+def get_log_entry(post: Post, entry_id: int) -> LogEntry | None:
+    entry = db.session.get(LogEntry, entry_id)
+    return entry if entry is not None and entry.post_id == post.id else None
+
+
+def update_log_entry(entry: LogEntry, body: str, when: date) -> bool:
+    """Change an entry's text or date; False when nothing changed."""
+    if entry.body == body and entry.date == when:
+        return False
+    entry.body, entry.date = body, when
+    entry.body_html = str(render_markdown(body))
+    db.session.flush()
+    search.enqueue(entry.post_id)
+    return True
+
+
+def delete_log_entry(entry: LogEntry) -> None:
+    post_id = entry.post_id
+    db.session.delete(entry)
+    db.session.flush()
+    search.enqueue(post_id)
 
 
 def add_link(source: Post, target: Post, relation: str, by: User | None) -> PostLink:
@@ -391,10 +455,27 @@ def all_teams() -> list[Team]:
     return list(db.session.scalars(select(Team).order_by(Team.name)))
 
 
-def get_visible_post(post_id: int, viewer) -> Post | None:
-    """The post if it exists and the viewer may see it (else None: callers answer 404)."""
+def get_visible_post(post_id: int, viewer, *, drafts: bool = False) -> Post | None:
+    """The post if it exists and the viewer may see it (else None: callers answer 404).
+    A draft only with `drafts=True` (its own pages: show, edit, publish, delete, history);
+    everything else (reactions, comments, follows, flags, links to it) is for published posts."""
     post = db.session.get(Post, post_id)
-    return post if post is not None and post.can_view(viewer) else None
+    if post is None or (post.is_draft and not drafts):
+        return None
+    return post if post.can_view(viewer) else None
+
+
+def drafts_for(viewer) -> list[Post]:
+    """The drafts the viewer may open (their own; for coordinators also promoted drafts),
+    last changed first."""
+    return list(db.session.scalars(
+        select(Post).where(Post.drafts_of(viewer)).options(*card_options())
+        .order_by(Post.updated_at.desc(), Post.id.desc())))
+
+
+def draft_count(viewer) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Post).where(Post.drafts_of(viewer))) or 0
 
 
 # -- pages -------------------------------------------------------------------------------------
@@ -422,9 +503,10 @@ def recent_posts(viewer, kind: str, limit: int = 6) -> list[Post]:
 
 
 def newest_lessons(viewer, limit: int = 6) -> list[Post]:
-    """Lessons for the home page: curated ones first, then the newest."""
-    query = (visible_posts(viewer).where(Post.kind == "lesson")
-             .order_by(Post.curated.desc(), Post.created_at.desc(), Post.id.desc()).limit(limit))
+    """The newest lessons not yet curated, for the home page (curated lessons are featured
+    above them, so showing them here would show them twice)."""
+    query = (visible_posts(viewer).where(Post.kind == "lesson", Post.curated.is_not(True))
+             .order_by(Post.created_at.desc(), Post.id.desc()).limit(limit))
     return list(db.session.scalars(query))
 
 
@@ -460,9 +542,15 @@ def recent_activity(viewer, limit: int = 10) -> list[Activity]:
     return items[:limit]
 
 
-def revision_count(post: Post) -> int:
+def was_edited(post: Post) -> bool:
+    """Whether the post changed after it was published (what the "edited" mark says): saves of
+    a draft and a coordinator moving a friction's status are not edits."""
+    if post.is_draft:
+        return False
     return db.session.scalar(
-        select(func.count()).select_from(PostRevision).where(PostRevision.post_id == post.id)) or 0
+        select(PostRevision.id).where(PostRevision.post_id == post.id,
+                                      PostRevision.created_at > post.published_at).limit(1)
+    ) is not None
 
 
 @dataclass
@@ -671,6 +759,8 @@ def changes_between(kind: str, before: dict, after: dict) -> list[Change]:
     keys = list(labels) + [k for k in after if k not in labels]
     changes = []
     for key in keys:
+        if key in WORKFLOW_FIELDS:
+            continue  # older revisions kept the change status; its timeline shows it now
         old, new = before.get(key), after.get(key)
         if old == new or (old in (None, "") and new in (None, "")):
             continue

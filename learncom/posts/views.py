@@ -22,7 +22,7 @@ from learncom.posts.forms import (
 )
 from learncom.posts.kinds import KIND_FIELDS
 from learncom.privacy import guard as privacy
-from learncom.web import page_arg
+from learncom.web import keep_refused_form, page_arg, restore_form
 
 bp = Blueprint("posts", __name__)
 
@@ -34,7 +34,7 @@ _NEW_POST_KINDS = {**{kind: kind for kind in KIND_FIELDS},
 
 @bp.app_context_processor
 def _post_helpers():
-    return {"new_post_slugs": NEW_POST_SLUGS}
+    return {"new_post_slugs": NEW_POST_SLUGS, "draft_count": services.draft_count}
 
 
 def _per_page() -> int:
@@ -45,11 +45,16 @@ def _paginate(query):
     return db.paginate(query, page=page_arg(), per_page=_per_page(), error_out=False)
 
 
-def _visible_or_404(post_id: int):
-    post = services.get_visible_post(post_id, current_user)
+def _visible_or_404(post_id: int, *, drafts: bool = False):
+    post = services.get_visible_post(post_id, current_user, drafts=drafts)
     if post is None:
         abort(404)
     return post
+
+
+def _saving_draft() -> bool:
+    """Which button sent the post form: "Save as draft" or "Publish"."""
+    return request.form.get("action") == "draft"
 
 
 # -- home and lists ----------------------------------------------------------------------------
@@ -105,20 +110,22 @@ def list_kind(slug: str):
 
 # -- the post page -----------------------------------------------------------------------------
 
-def _render_post(post, *, log_form=None, link_form=None, log_guard=None):
+def _render_post(post, *, log_form=None, log_guard=None):
     can_edit = post.can_edit(current_user)
     can_log = post.can_log(current_user)
-    if log_form is None and can_log:
-        log_form = LogEntryForm(formdata=None, prefix="log")
-    if link_form is None and can_edit:
-        link_form = LinkForm(formdata=None, prefix="link")
-    thread = discussion_services.thread_for(post)
+    # A refused log entry or link comes back here (post/redirect/get) with what was typed.
+    if log_form is None:
+        log_form = restore_form(LogEntryForm, prefix="log") if can_log else None
+    link_form = restore_form(LinkForm, prefix="link") if can_edit else None
+    # A draft has no discussion and nothing of the features around it yet.
+    thread = [] if post.is_draft else discussion_services.thread_for(post)
     comments = [node.comment for node in discussion_services.iter_thread(thread)]
+    extra = {} if post.is_draft else slots.post_context(post, current_user, comments)
     return render_template(
         "posts/show.html", post=post, fields=services.field_rows(post),
         links=services.links_for(post, current_user),
-        thread=thread, **slots.post_context(post, current_user, comments),
-        revisions=services.revision_count(post),
+        thread=thread, **extra,
+        edited=services.was_edited(post),
         can_edit=can_edit, can_log=can_log, log_form=log_form, link_form=link_form,
         log_guard=log_guard,
         similar_posts=search.similar(post, current_user),
@@ -136,14 +143,16 @@ def show(post_id: int):
 @bp.post("/posts/<int:post_id>/logboek")
 @login_required
 def add_log(post_id: int):
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     if not post.can_log(current_user):
         abort(403)
     form = LogEntryForm(prefix="log")
     if not form.validate_on_submit():
-        return _render_post(post, log_form=form)
+        return _refused(form, post)
     guard = privacy.check(form.text)
     if guard.blocked:
+        # What looks like a client's personal data: the page comes back with the entry as typed
+        # and the matches named (nothing is saved; no redirect, the choice is on this page).
         return _render_post(post, log_form=form, log_guard=guard)
     entry = services.add_log_entry(post, current_user, form.text.data, form.date.data)
     privacy.record_override(guard, current_user, post_id=post.id, target_type="log_entries",
@@ -153,10 +162,44 @@ def add_log(post_id: int):
     return redirect(url_for("posts.show", post_id=post.id, _anchor="log"))
 
 
+def _changeable_entry(post_id: int, entry_id: int):
+    post = _visible_or_404(post_id, drafts=True)
+    entry = services.get_log_entry(post, entry_id)
+    if entry is None:
+        abort(404)
+    if not entry.can_change(current_user):
+        abort(403)
+    return post, entry
+
+
+@bp.route("/posts/<int:post_id>/logboek/<int:entry_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_log(post_id: int, entry_id: int):
+    post, entry = _changeable_entry(post_id, entry_id)
+    form = LogEntryForm(data={"date": entry.date, "text": entry.body}) \
+        if request.method == "GET" else LogEntryForm()
+    if form.validate_on_submit():
+        if services.update_log_entry(entry, form.text.data, form.date.data):
+            db.session.commit()
+            flash(_("The log entry is changed."), "success")
+        return redirect(url_for("posts.show", post_id=post.id, _anchor=f"log-{entry.id}"))
+    return render_template("posts/log_entry.html", post=post, entry=entry, form=form)
+
+
+@bp.post("/posts/<int:post_id>/logboek/<int:entry_id>/verwijderen")
+@login_required
+def delete_log(post_id: int, entry_id: int):
+    post, entry = _changeable_entry(post_id, entry_id)
+    services.delete_log_entry(entry)
+    db.session.commit()
+    flash(_("The log entry is deleted."), "success")
+    return redirect(url_for("posts.show", post_id=post.id, _anchor="log"))
+
+
 @bp.post("/posts/<int:post_id>/koppelingen")
 @login_required
 def add_link(post_id: int):
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     if not post.can_edit(current_user):
         abort(403)
     form = LinkForm(prefix="link")
@@ -171,13 +214,23 @@ def add_link(post_id: int):
             db.session.commit()
             flash(_("The link is added."), "success")
             return redirect(url_for("posts.show", post_id=post.id, _anchor="links"))
-    return _render_post(post, link_form=form)
+    return _refused(form, post)
+
+
+def _refused(form, post):
+    """Back to the post page with the refused form as it was typed (post/redirect/get: a
+    reload shows the page, it does not send the form again). No #anchor: browsers skip
+    `autofocus` on a page opened at an anchor, and the focus (on the field to fix) scrolls
+    the form into view anyway."""
+    url = url_for("posts.show", post_id=post.id)
+    keep_refused_form(form, url)
+    return redirect(url)
 
 
 @bp.post("/posts/<int:post_id>/koppelingen/<int:link_id>/verwijderen")
 @login_required
 def remove_link(post_id: int, link_id: int):
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     link = services.get_link_of(post, link_id)
     if link is None:
         abort(404)
@@ -222,8 +275,9 @@ def new(kind: str):
     if form.validate_on_submit():
         guard = privacy.check(*form.text_fields())
     if guard is not None and not guard.blocked:
+        draft = _saving_draft()
         try:
-            post = services.create_post(current_user, form.to_input())
+            post = services.create_post(current_user, form.to_input(), draft=draft)
         except services.PostError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
@@ -231,7 +285,8 @@ def new(kind: str):
             privacy.record_override(guard, current_user, post_id=post.id, target_type="posts",
                                     target_id=post.id)
             db.session.commit()
-            flash(_("Your post is published."), "success")
+            flash(_("Your draft is saved. Only you can see it.") if draft
+                  else _("Your post is published."), "success")
             return redirect(url_for("posts.show", post_id=post.id))
     return render_template("posts/form.html", form=form, kind=kind, post=None, guard=guard)
 
@@ -239,7 +294,7 @@ def new(kind: str):
 @bp.route("/posts/<int:post_id>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     if not post.can_edit(current_user):
         abort(403)
     form = _make_form(post.kind, post)
@@ -249,31 +304,58 @@ def edit(post_id: int):
     if guard is not None and not guard.blocked:
         try:
             changed = services.update_post(post, current_user, form.to_input())
+            published = post.is_draft and not _saving_draft() \
+                and services.publish_post(post, current_user)
         except services.PostError as error:
             db.session.rollback()
-            post = _visible_or_404(post_id)
+            post = _visible_or_404(post_id, drafts=True)
             form.form_errors.append(str(error))
         else:
             privacy.record_override(guard, current_user, post_id=post.id, target_type="posts",
                                     target_id=post.id)
             db.session.commit()
-            flash(_("Your changes are saved.") if changed else _("Nothing was changed."),
-                  "success" if changed else "info")
+            if published:
+                flash(_("Your post is published."), "success")
+            elif changed:
+                flash(_("Your draft is saved.") if post.is_draft
+                      else _("Your changes are saved."), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
             return redirect(url_for("posts.show", post_id=post.id))
     return render_template("posts/form.html", form=form, kind=post.kind, post=post, guard=guard)
+
+
+@bp.post("/posts/<int:post_id>/publiceren")
+@login_required
+def publish(post_id: int):
+    post = _visible_or_404(post_id, drafts=True)
+    if not post.can_edit(current_user):
+        abort(403)
+    if services.publish_post(post, current_user):
+        db.session.commit()
+        flash(_("Your post is published."), "success")
+    return redirect(url_for("posts.show", post_id=post.id))
+
+
+@bp.get("/mijn/concepten")
+@login_required
+def drafts():
+    return render_template("posts/drafts.html", drafts=services.drafts_for(current_user))
 
 
 @bp.route("/posts/<int:post_id>/verwijderen", methods=["GET", "POST"])
 @login_required
 def delete(post_id: int):
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     if not post.can_delete(current_user):
         abort(403)
     if request.method == "POST":
-        kind = post.kind
-        services.delete_post(post)
+        kind, draft = post.kind, post.is_draft
+        services.delete_post(post, current_user._get_current_object())
         db.session.commit()
-        flash(_("The post is deleted."), "success")
+        flash(_("The draft is deleted.") if draft else _("The post is deleted."), "success")
+        if draft:
+            return redirect(url_for("posts.drafts"))
         return redirect(url_for("posts.list_kind", slug=vocab.KIND_SLUGS[kind]))
     return render_template("posts/delete.html", post=post)
 
@@ -282,7 +364,7 @@ def delete(post_id: int):
 @login_required
 def history(post_id: int):
     """Members only: anonymous visitors see no history at all (see posts/history.py)."""
-    post = _visible_or_404(post_id)
+    post = _visible_or_404(post_id, drafts=True)
     return render_template("posts/history.html", post=post,
                            entries=post_history.history(post, current_user))
 

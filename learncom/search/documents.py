@@ -137,8 +137,10 @@ def document_for(post: Post, applied: int = 0) -> PostDocument:
     hood = post.neighbourhood
     comments = "\n".join(comment_texts(post))[:MAX_COMMENTS_CHARS]
     doc = PostDocument(
-        # A post hidden by moderation stays in the index under a visibility nobody searches.
-        id=post.id, kind=post.kind, visibility=HIDDEN if post.hidden_at else post.visibility,
+        # A post hidden by moderation (or a draft) stays in the index under a visibility
+        # nobody searches.
+        id=post.id, kind=post.kind,
+        visibility=HIDDEN if post.hidden_at or post.is_draft else post.visibility,
         team_id=post.team_id,
         author_id=post.author_id, author_kind=post.author.kind if post.author else None,
         neighbourhood=hood.slug if hood else None,

@@ -240,6 +240,37 @@ def _facet_labels(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, obje
     return labels
 
 
+def filter_chips(filters: Filters, facet_labels: dict[str, dict[str, object]]
+                 ) -> list[tuple[str, str]]:
+    """The active filters as (query argument, what the person reads): names and labels, never
+    stored values ("Ervaringsdeskundige", "Vanaf 1 jan 2026", not "expert_by_experience")."""
+    from flask_babel import gettext as _
+
+    from learncom.web import format_when
+
+    all_statuses = {**vocab.EXPERIMENT_STATUSES, **vocab.CHANGE_STATUSES}
+    chips = []
+    for name, value in vars(filters).items():
+        if not value:
+            continue
+        if name in ("after", "before"):
+            label = (_("From %(date)s", date=format_when(value)) if name == "after"
+                     else _("Until %(date)s", date=format_when(value)))
+        elif name == "author_kind":
+            label = _("Written by: %(kind)s", kind=vocab.MEMBER_KINDS.get(value, value))
+        elif name == "kind":
+            label = str(vocab.POST_KINDS.get(value, value))
+        elif name == "status":
+            label = str(all_statuses.get(value, value))
+        elif name == "neighbourhood":
+            label = str(facet_labels.get(name, {}).get(value) or db.session.scalar(
+                select(Neighbourhood.name).where(Neighbourhood.slug == value)) or value)
+        else:
+            label = str(value)
+        chips.append((name, label))
+    return chips
+
+
 def post_url(post_id: int) -> str:
     if has_request_context():
         return url_for("posts.show", post_id=post_id)

@@ -10,6 +10,11 @@ from learncom.web import page_arg
 
 bp = Blueprint("search", __name__)
 
+
+@bp.app_context_processor
+def _search_helpers():
+    return {"filter_chips": services.filter_chips}
+
 FILTER_ARGS = ("kind", "tag", "neighbourhood", "status", "author_kind", "after", "before")
 
 

@@ -54,10 +54,12 @@ def post_id_from(page: Page) -> int:
 
 
 def test_register_post_find_and_discuss(page: Page, open_context, live_server, create_user,
-                                        results_dir):
+                                        results_dir, check_a11y):
     # -- register and confirm ----------------------------------------------------------------
     page.goto("/")
+    check_a11y(page, "home, anonymous")
     page.locator("a[href='/account/registreren']").first.click()
+    check_a11y(page, "register form")
     form = page.locator("#register-form")
     form.locator("input[name=name]").fill("Fatima El Amrani")
     form.locator("select[name=kind]").select_option("professional")
@@ -68,12 +70,17 @@ def test_register_post_find_and_discuss(page: Page, open_context, live_server, c
     form.locator("input[name=password_again]").fill(NEWCOMER_PASSWORD)
     form.locator("button[type=submit]").click()
     expect(page.locator("#register-sent")).to_be_visible()
+    check_a11y(page, "register: check your e-mail")
     assert db.session.scalar(select(User).where(User.email == NEWCOMER_EMAIL)) is None
     end_transaction()
 
     page.goto(confirmation_link(NEWCOMER_EMAIL))
+    check_a11y(page, "confirm the account")
     page.locator("#confirm-form button[type=submit]").click()
     expect(page.locator("form[action='/account/uitloggen']")).to_have_count(1)
+    # A new member starts on the welcome page.
+    expect(page.locator("#welcome")).to_be_visible()
+    check_a11y(page, "welcome page")
     newcomer = db.session.scalars(select(User).where(User.email == NEWCOMER_EMAIL)).one()
     assert (newcomer.name, newcomer.kind, newcomer.organisation) == (
         "Fatima El Amrani", "professional", "Buurtteam Kanaleneiland")
@@ -81,6 +88,7 @@ def test_register_post_find_and_discuss(page: Page, open_context, live_server, c
 
     # -- post an experiment with two tags ---------------------------------------------------
     page.goto("/posts/nieuw/experiment")
+    check_a11y(page, "new experiment form")
     form = page.locator("#post-form")
     form.locator("input[name=title]").fill(TITLE)
     form.locator("textarea[name=body]").fill(
@@ -89,11 +97,12 @@ def test_register_post_find_and_discuss(page: Page, open_context, live_server, c
     form.locator("textarea[name=hypothesis]").fill(
         "Wie koffie komt drinken, vertelt ook over wat er thuis speelt.")
     form.locator("select[name=status]").select_option("running")
-    form.locator("button[type=submit]").click()
+    form.locator("button[value=publish]").click()
     expect(page).to_have_url(re.compile(r"/posts/\d+$"))
     post_id = post_id_from(page)
     expect(page.locator("h1")).to_have_text(TITLE)
     expect(page.locator("ul.tags a.tag")).to_have_text(["buurtkamer", "eenzaamheid"])
+    check_a11y(page, "experiment, as its author")
 
     post = db.session.get(Post, post_id)
     assert (post.kind, post.author_id, post.status) == ("experiment", newcomer.id, "running")
@@ -105,6 +114,7 @@ def test_register_post_find_and_discuss(page: Page, open_context, live_server, c
     expect(page).to_have_url(re.compile(r"/tags/eenzaamheid$"))
     card_link = page.locator(f"a[href='/posts/{post_id}']", has_text=TITLE)
     expect(card_link).to_be_visible()
+    check_a11y(page, "tag page, member")
     card_link.click()
     expect(page).to_have_url(re.compile(rf"/posts/{post_id}$"))
 
@@ -113,6 +123,7 @@ def test_register_post_find_and_discuss(page: Page, open_context, live_server, c
     page.locator("form.new-comment button[type=submit]").click()
     question = page.locator("#reacties article.comment")
     expect(question).to_have_count(1)
+    check_a11y(page, "experiment with a comment")
     question_id = db.session.scalars(select(Comment.id).where(Comment.post_id == post_id)).one()
     end_transaction()
 
@@ -124,6 +135,7 @@ def test_register_post_find_and_discuss(page: Page, open_context, live_server, c
     other.locator(f"#reactie-{question_id} details.reply summary").click()
     reply_box = other.locator(f"#reply-{question_id}")
     expect(reply_box).to_be_visible()
+    check_a11y(other, "reply box open")
     reply_box.fill("Bij ons in Overvecht werkte een vaste gastvrouw het best.")
     other.locator(f"#reactie-{question_id} details.reply button[type=submit]").click()
     expect(other.locator("#reacties article.comment")).to_have_count(2)
@@ -141,6 +153,7 @@ def test_register_post_find_and_discuss(page: Page, open_context, live_server, c
     expect(nested).to_be_visible()
     expect(nested.locator(".comment-body")).to_contain_text("vaste gastvrouw")
     expect(nested.locator(".member a")).to_have_text("Bram Visser")
+    check_a11y(page, "thread with a nested reply")
     page.screenshot(path=str(results_dir / "journey-post.png"), full_page=True)
 
 

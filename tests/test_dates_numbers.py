@@ -1,0 +1,57 @@
+"""One date style everywhere (issue 13 item 14) and numbers as the locale writes them: the
+locale's medium date, with the short time where a time matters, through `web.format_when`."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from flask_babel import force_locale
+
+from learncom.discussion.models import Comment
+from learncom.extensions import db
+from learncom.web import format_when
+
+WHEN = datetime(2026, 1, 13, 10, 38, 11, tzinfo=UTC)  # 11:38 in Amsterdam
+
+
+def test_format_when_in_dutch_and_english(app):
+    with app.test_request_context():
+        assert format_when(date(2026, 5, 13)) == "13 mei 2026"
+        assert format_when(WHEN) == "13 jan 2026"
+        assert format_when(WHEN, time=True) == "13 jan 2026, 11:38"
+        assert format_when(None) == ""
+    with app.test_request_context(), force_locale("en"):
+        assert format_when(WHEN, time=True) == "Jan 13, 2026, 11:38\u202fAM"
+
+
+# Other spellings of a date the site used to mix in: 13-01-2026, 6 dec 2026 22:40:11, 2026-01-13.
+OTHER_STYLES = re.compile(
+    r">\s*\d{1,2}-\d{2}-\d{4}|\d{1,2}:\d{2}:\d{2}\s*<|>\s*\d{4}-\d{2}-\d{2}\s*<")
+
+
+def test_pages_write_dates_one_way(client, auth, create_user, create_post, create_comment):
+    author = create_user("Anke", role="coordinator")
+    post = create_post(author, title="Buurtkamer", created_at=WHEN, start_date=date(2026, 2, 1))
+    comment = create_comment(post, author, "Eerste week ging goed.")
+    db.session.get(Comment, comment.id).created_at = WHEN
+    db.session.commit()
+    auth.login(author)
+    for url in (f"/posts/{post.id}", "/", "/meldingen", "/experimenten"):
+        html = client.get(url).get_data(as_text=True)
+        assert not OTHER_STYLES.search(html), (url, OTHER_STYLES.search(html))
+    html = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert ">13 jan 2026</time>" in html  # the post
+    assert ">1 feb 2026</time>" in html  # a date field
+    assert ">13 jan 2026, 11:38</time>" in html  # a comment: the time matters
+
+
+def test_counts_use_the_locale_s_digit_grouping(app):
+    from flask import render_template_string
+
+    with app.test_request_context():
+        assert render_template_string(
+            '{{ ngettext("%(num)d post", "%(num)d posts", 1234) }}') == "1.234 berichten"
+        assert render_template_string(
+            '{{ ngettext("%(num)d post", "%(num)d posts", 1) }}') == "1 bericht"
+        assert render_template_string("{{ 12345|number }}") == "12.345"
