@@ -255,10 +255,13 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["iso"] = _iso
     app.jinja_env.filters["number"] = format_count
+    from learncom.rendered import excerpt
+
     app.jinja_env.globals.update(
         vocab=vocab,
         get_locale=get_locale,
         url_with=_url_with,
         first_invalid=first_invalid,
         Markup=Markup,
+        excerpt=excerpt,  # a row's stored plain-text excerpt, cut to a length
     )

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy import text
@@ -60,6 +61,9 @@ def pytest_collection_modifyitems(config, items):
 
 class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
+        if not has_app_context():
+            # Following a redirect: already inside the request's own, empty context.
+            return super().open(*args, **kwargs)
         if db.session.is_active:
             db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)

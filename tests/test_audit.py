@@ -146,7 +146,7 @@ def test_a_coordinator_deleting_a_post_is_logged_not_an_author(client, auth, peo
     [row] = rows("post.deleted")
     assert (row.actor_id, row.target_id) == (people["coordinator"].id, other)
     assert row.detail == {"title": "Bericht van een ander", "kind": "experiment",
-                          "author": "Lid"}
+                          "author": people["member"].name}
 
 
 def test_create_admin_is_logged(runner, people):

@@ -25,6 +25,10 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[ds]")
 NOT_COUNTS = {
     "Page %(page)d of %(pages)d": "a page number",
     "Version %(num)d": "a version number",
+    "The text of version %(num)d is removed.": "a version number",
+    "Yes, remove the text of version %(num)d": "a version number",
+    "This text is nested too deeply. Use at most %(max)d levels of square brackets [ ] or of "
+    "quotes (>).": "a limit set in code, never 1",
     "applied %(num)d×": "a tally mark, no noun",
     "%(num)d × recognisable": "a tally mark, no noun",
     "Use at least %(num)d characters.": "a limit set in code, never 1",

@@ -53,7 +53,7 @@ def test_register_and_confirm_from_the_server_log(app, database_url, tmp_path):
         assert 'id="confirm-form"' in page and token not in page
         done = browser.post(f"{site}/account/bevestigen", data={"csrf_token": csrf_token(page)},
                             allow_redirects=False, timeout=30)
-        assert done.status_code == 302 and done.headers["Location"] == "/"
+        assert done.status_code == 302 and done.headers["Location"] == "/welkom?next=/"
         assert browser.get(f"{site}/account/profiel", timeout=10).status_code == 200
 
         browser.get(f"{site}/account/wachtwoord-herstellen/geheim-token-123", timeout=10)

@@ -23,7 +23,6 @@ from learncom.follow import digests, mentions, services
 from learncom.follow.forms import DigestSettingsForm
 from learncom.mail import OutboxMessage
 from learncom.posts import services as post_services
-from learncom.rendered import excerpt
 from learncom.web import page_arg, safe_next_url
 
 bp = Blueprint("follow", __name__)
@@ -103,8 +102,7 @@ def notifications():
     page = db.paginate(services.notifications_query(current_user), page=page_arg(),
                        per_page=_per_page(), error_out=False)
     return render_template("follow/notifications.html", page=page,
-                           describe=services.describe, anchor=services.target_anchor,
-                           excerpt=excerpt)
+                           describe=services.describe, anchor=services.target_anchor)
 
 
 @bp.post("/meldingen/<int:notification_id>/gelezen")

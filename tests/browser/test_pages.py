@@ -39,6 +39,7 @@ def world(create_user, create_post, create_comment):
                          teams=["Buurtteam Zuilen"])
     pro = create_user("Ilse van Dam", email="ilse@example.org", teams=["Buurtteam Zuilen"],
                       organisation="Buurtteam Zuilen", function="buurtteammedewerker")
+    pro.public_profile = True  # her member page is open to visitors
     experiment = create_post(pro, title="Spreekuur in de bibliotheek", neighbourhood="Zuilen",
                              tags=["schulden", "laagdrempelig"], hypothesis="Mensen komen "
                              "eerder als het spreekuur op een gewone plek is.", status="running",

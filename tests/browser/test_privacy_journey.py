@@ -30,7 +30,7 @@ def test_the_privacy_guard_works_without_javascript(open_context, live_server, c
     form.locator("#title").fill("Huisbezoek bij mevrouw")
     form.locator("#body").fill("Mevrouw (BSN 123456782) woont op 3581 AB 12.")
     form.locator("#tags").fill("huisbezoek")
-    form.locator(".form-actions button[type=submit]").click()
+    form.locator(".form-actions button[value=publish]").click()
 
     guard = page.locator("#privacy-guard")
     expect(guard).to_be_visible()
