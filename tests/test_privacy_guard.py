@@ -229,3 +229,33 @@ def test_import_reports_personal_data_without_blocking(app, runner, tmp_path):
     assert "Line 3" not in result.output
     assert BSN not in result.output  # the report names kinds, never the data itself
     assert count(Post) == 2 and count(Comment) == 1
+
+
+def test_editing_a_log_entry_is_checked_like_writing_one(client, member, create_post):
+    post = create_post(member, title="Spreekuur")
+    client.post(f"/posts/{post.id}/logboek",
+                data={"log-date": "2026-01-05", "log-text": "Week 1: zes bezoekers."})
+    entry = db.session.scalars(select(LogEntry)).one()
+    url = f"/posts/{post.id}/logboek/{entry.id}/bewerken"
+    response = client.post(url, data={"date": "2026-01-05", "text": f"Meneer BSN {BSN}."})
+    _blocked(response, "Dit lijkt een BSN")
+    db.session.expire_all()
+    assert db.session.get(LogEntry, entry.id).body == "Week 1: zes bezoekers."
+
+    response = client.post(url, data={"date": "2026-01-05", "text": f"Meneer BSN {BSN}.",
+                                      "privacy_action": "redact"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(LogEntry, entry.id).body == "Meneer BSN [weggehaald]."
+
+
+def test_a_draft_stays_a_draft_after_the_guard(client, member):
+    """"Save as draft", stopped by the guard, then "remove them": saved as a draft."""
+    data = {**NEW_EXPERIMENT, "body": f"BSN {BSN}.", "action": "draft"}
+    html = _blocked(client.post("/posts/nieuw/experiment", data=data))
+    assert 'type="hidden" name="action" value="draft"' in html
+    response = client.post("/posts/nieuw/experiment",
+                           data={**data, "privacy_action": "redact"})
+    assert response.status_code == 302
+    post = db.session.scalars(select(Post)).one()
+    assert post.is_draft and post.body == "BSN [weggehaald]."

@@ -178,12 +178,18 @@ def edit_log(post_id: int, entry_id: int):
     post, entry = _changeable_entry(post_id, entry_id)
     form = LogEntryForm(data={"date": entry.date, "text": entry.body}) \
         if request.method == "GET" else LogEntryForm()
+    guard = None
     if form.validate_on_submit():
+        guard = privacy.check(form.text)  # an edit is checked like a new entry
+    if guard is not None and not guard.blocked:
         if services.update_log_entry(entry, form.text.data, form.date.data):
+            privacy.record_override(guard, current_user, post_id=post.id,
+                                    target_type="log_entries", target_id=entry.id)
             db.session.commit()
             flash(_("The log entry is changed."), "success")
         return redirect(url_for("posts.show", post_id=post.id, _anchor=f"log-{entry.id}"))
-    return render_template("posts/log_entry.html", post=post, entry=entry, form=form)
+    return render_template("posts/log_entry.html", post=post, entry=entry, form=form,
+                           guard=guard)
 
 
 @bp.post("/posts/<int:post_id>/logboek/<int:entry_id>/verwijderen")
