@@ -274,7 +274,7 @@ def pick_viewer(app) -> int:
 def run_learncom(app, queries: list[BenchQuery], viewer_id: int,
                  report: Report) -> tuple[list[float], list[int]]:
     from learncom.search.services import search
-    from learncom.search.whoosh_backend import RESULTS
+    from learncom.search.whoosh.backend import RESULTS
 
     cpu: list[float] = []
 

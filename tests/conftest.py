@@ -30,6 +30,13 @@ def pytest_addoption(parser):
                      help="run the suite against a PostgreSQL server the test run starts itself")
 
 
+def pytest_generate_tests(metafunc):
+    # Search tests run once per engine the database can run (tests/search_fixtures.py).
+    from tests.search_fixtures import parametrize_engines
+
+    parametrize_engines(metafunc)
+
+
 def pytest_configure(config):
     # Compile the message catalogs the app reads (they are not kept in git).
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "compile",

@@ -11,13 +11,13 @@ from whoosh import index as whoosh_index
 from learncom.extensions import db
 from learncom.search import documents, search
 from learncom.search.backend import PostDocument
-from learncom.search.bulk import BLOCK, BuildError, BulkSegmentWriter, build
-from learncom.search.queue import pending
 from learncom.search.services import check, get_backend
-from learncom.search.whoosh_backend import make_schema, whoosh_fields
+from learncom.search.whoosh.backend import make_schema, whoosh_fields
+from learncom.search.whoosh.internals.bulk import BLOCK, BuildError, BulkSegmentWriter, build
+from learncom.search.whoosh.queue import pending
 from tests import search_fixtures
 
-search_app = search_fixtures.search_app
+whoosh_app = search_fixtures.whoosh_app
 
 
 def corpus() -> list[PostDocument]:
@@ -37,6 +37,7 @@ def corpus() -> list[PostDocument]:
             title=f"Buurtkamer {n} voor eenzame ouderen" if n % 10 else "",
             body=("De buurtkamer in de wijk helpt tegen eenzaamheid. " * (n % 4 + 1)
                   + f"Café ‘Één’ opent {n} keer; geïnterviewde bewoners waren tevreden."),
+            fields="Hypothese: samen koken verbindt." if n % 3 == 0 else "",
             comments="Herkenbaar: de wachtlijst voor schuldhulp is lang." if n % 2 else "",
             author_name=f"Émile van Dijk {n % 3}", place="Overvecht Utrecht" if n % 3 else "",
             applied=n % 6,
@@ -105,9 +106,9 @@ def make_posts(create_user, create_post, count: int) -> list:
     return posts
 
 
-def test_a_rebuild_with_two_processes_indexes_every_post_once(search_app, create_user,
+def test_a_rebuild_with_two_processes_indexes_every_post_once(whoosh_app, create_user,
                                                              create_post, runner):
-    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+    whoosh_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     posts = make_posts(create_user, create_post, 7)
     result = runner.invoke(args=["search", "rebuild", "--procs", "2"])
     assert result.exit_code == 0, result.output
@@ -125,11 +126,11 @@ def test_a_rebuild_with_two_processes_indexes_every_post_once(search_app, create
     assert found.facets["kind"] == {"experiment": 7}
 
 
-def test_a_parallel_rebuild_finds_what_a_single_process_rebuild_finds(search_app, create_user,
+def test_a_parallel_rebuild_finds_what_a_single_process_rebuild_finds(whoosh_app, create_user,
                                                                       create_post):
     from learncom.search import services
 
-    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+    whoosh_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     make_posts(create_user, create_post, 9)
     results = {}
     for procs in (1, 3):
@@ -143,11 +144,11 @@ def test_a_parallel_rebuild_finds_what_a_single_process_rebuild_finds(search_app
     assert results[1][0] == 9
 
 
-def test_a_failing_indexing_process_leaves_the_live_index_alone(search_app, create_user,
+def test_a_failing_indexing_process_leaves_the_live_index_alone(whoosh_app, create_user,
                                                                 create_post, tmp_path):
     from learncom.search import services
 
-    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+    whoosh_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     posts = make_posts(create_user, create_post, 3)
     services.rebuild(procs=1)
     backend = get_backend()
@@ -156,13 +157,13 @@ def test_a_failing_indexing_process_leaves_the_live_index_alone(search_app, crea
     broken = [documents.Part("sqlite:///" + str(tmp_path / "missing" / "no.db"), 0, 10**9),
               documents.Part("sqlite:///" + str(tmp_path / "missing" / "no.db"), 0, 10**9)]
     with pytest.raises(BuildError, match="indexing posts 1"):
-        backend.rebuild([], 0, parts=broken)
+        backend._rebuild(iter([]), None, broken, wait=10)
     assert backend.store.live_path() == live
     assert sorted(backend.fingerprints()) == sorted(p.id for p in posts)
     assert sorted(live.parent.iterdir()) == before  # the half-built index was removed
 
 
-def test_build_lists_no_segment_for_an_empty_part(tmp_path, search_app):
+def test_build_lists_no_segment_for_an_empty_part(tmp_path, whoosh_app):
     path = tmp_path / "ix"
     path.mkdir()
     whoosh_index.create_in(str(path), make_schema())
@@ -172,7 +173,7 @@ def test_build_lists_no_segment_for_an_empty_part(tmp_path, search_app):
 
 
 def test_field_lengths_read_at_once_equal_whooshs(tmp_path):
-    from learncom.search.evaluate import _read_lengths
+    from learncom.search.whoosh.internals.evaluate import _read_lengths
 
     docs = corpus()
     write(tmp_path / "ix", docs, BulkSegmentWriter)

@@ -144,9 +144,9 @@ def test_internal_fields_cannot_be_addressed(search_app, create_user, post_facto
 
 def test_leading_wildcards_are_dropped_and_prefix_expansion_is_bounded(search_app, create_user,
                                                                        post_factory):
-    from learncom.search.analysis import MAX_EXPANSIONS
     from learncom.search.services import get_backend
-    from learncom.search.whoosh_backend import POOL, _QueryBuilder
+    from learncom.search.whoosh.analysis import MAX_EXPANSIONS
+    from learncom.search.whoosh.backend import POOL, _QueryBuilder
 
     author = create_user()
     words = " ".join(f"proef{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(60))

@@ -18,9 +18,9 @@ from whoosh.query.wrappers import WrappingQuery
 from learncom.search.backend import Visibility
 from tests import search_fixtures
 
-pytestmark = pytest.mark.usefixtures("search_app")
+pytestmark = pytest.mark.usefixtures("whoosh_app")
 
-search_app = search_fixtures.search_app
+whoosh_app = search_fixtures.whoosh_app
 index = search_fixtures.index
 post_factory = search_fixtures.post_factory
 
@@ -58,7 +58,7 @@ def _backend():
 
 def test_total_and_facets_are_exact(many):
     from learncom.search.query import parse
-    from learncom.search.whoosh_backend import POOL, _QueryBuilder
+    from learncom.search.whoosh.backend import POOL, _QueryBuilder
 
     backend = _backend()
     with POOL.searcher(backend.store) as searcher:
@@ -88,9 +88,9 @@ def test_scores_and_order_are_exactly_whooshs(many, text, restrict, monkeypatch)
     """The set-at-a-time evaluator gives Whoosh's exhaustive ranking: the same documents, the
     same BM25F scores, the same order; also when the parts of an And are only scored within
     the candidates found so far (`restrict`: always, instead of only when it saves work)."""
-    from learncom.search import evaluate
     from learncom.search.query import parse
-    from learncom.search.whoosh_backend import POOL, _QueryBuilder
+    from learncom.search.whoosh.backend import POOL, _QueryBuilder
+    from learncom.search.whoosh.internals import evaluate
 
     monkeypatch.setattr(evaluate, "RESTRICT_BELOW", 0 if restrict else 10**9)
 
@@ -117,7 +117,7 @@ def test_scores_and_order_are_exactly_whooshs(many, text, restrict, monkeypatch)
 
 def test_pages_and_sorts_cut_the_same_ordered_list(many):
     from learncom.search.query import parse
-    from learncom.search.whoosh_backend import POOL, _QueryBuilder
+    from learncom.search.whoosh.backend import POOL, _QueryBuilder
 
     backend = _backend()
     with POOL.searcher(backend.store) as searcher:
@@ -138,7 +138,7 @@ def test_pages_and_sorts_cut_the_same_ordered_list(many):
 
 def test_the_term_cache_makes_a_repeated_word_free(many):
     from learncom.search.query import parse
-    from learncom.search.whoosh_backend import POOL, _QueryBuilder
+    from learncom.search.whoosh.backend import POOL, _QueryBuilder
 
     backend = _backend()
     with POOL.searcher(backend.store) as searcher:
@@ -153,7 +153,7 @@ def test_the_term_cache_makes_a_repeated_word_free(many):
 
 
 def test_the_time_limit_stops_a_slow_search(many):
-    from learncom.search.whoosh_backend import POOL, WhooshBackend
+    from learncom.search.whoosh.backend import POOL, WhooshBackend
 
     backend = WhooshBackend(_backend().store.root, time_limit=0.05)
     with POOL.searcher(backend.store) as searcher:
@@ -166,11 +166,11 @@ def test_the_time_limit_stops_a_slow_search(many):
     assert elapsed < 0.02 * len(many)
 
 
-def test_compound_expansion_is_bounded_below_prefix_expansion(search_app, create_user,
+def test_compound_expansion_is_bounded_below_prefix_expansion(whoosh_app, create_user,
                                                               post_factory):
-    from learncom.search.analysis import MAX_EXPANSIONS
     from learncom.search.query import Word
-    from learncom.search.whoosh_backend import (
+    from learncom.search.whoosh.analysis import MAX_EXPANSIONS
+    from learncom.search.whoosh.backend import (
         COMPOUND_BOOST,
         COMPOUND_EXPANSIONS,
         POOL,
@@ -197,7 +197,7 @@ def test_fast_analysis_equals_the_analyzer_chain():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from learncom.search.analysis import analyse, chain_stems
+    from learncom.search.whoosh.analysis import analyse, chain_stems
 
     text = ("Één geïnterviewde café-eigenaar zei: e.g. 1.5 keer, İstanbul, Straße, naïef. "
             "De buurtkamers en het buurtkamerproject; wijkteams, ervaringsdeskundigen a b")
@@ -211,7 +211,7 @@ def test_fast_analysis_equals_the_analyzer_chain():
     same()
 
 
-def test_phrases_use_pairs_within_one_field(search_app, create_user, post_factory):
+def test_phrases_use_pairs_within_one_field(whoosh_app, create_user, post_factory):
     from learncom.search import search
 
     author = create_user()
@@ -231,10 +231,10 @@ def test_phrases_use_pairs_within_one_field(search_app, create_user, post_factor
     assert ids('"gezin keukentafelgesprek"') == set()
 
 
-def test_the_result_cache_serves_repeats_and_never_an_old_generation(search_app, create_user,
+def test_the_result_cache_serves_repeats_and_never_an_old_generation(whoosh_app, create_user,
                                                                       post_factory):
     from learncom.search import search
-    from learncom.search.whoosh_backend import RESULTS
+    from learncom.search.whoosh.backend import RESULTS
 
     author = create_user()
     first = post_factory(author, title="Zwerfafval opruimen")
@@ -249,7 +249,7 @@ def test_the_result_cache_serves_repeats_and_never_an_old_generation(search_app,
 
 
 def test_similar_ranks_exhaustively_like_whoosh(many):
-    from learncom.search.whoosh_backend import POOL, similar_query
+    from learncom.search.whoosh.backend import POOL, similar_query
 
     backend = _backend()
     text = "Buurtkamer verslag over buurtkamers en buurtkamerteams voor ouderen"

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from learncom import events, search
+from learncom import events
 from learncom.accounts.models import User
 from learncom.audit.services import record
 from learncom.dbtypes import utcnow
@@ -114,7 +114,6 @@ def hide(target: Target, actor: User, reason: str | None = None) -> bool:
         dict.fromkeys(item.reason for item in flags)) or None
     target.hidden_at, target.hidden_by_id = utcnow(), actor.id
     db.session.flush()
-    search.enqueue(target_post(target).id)
     events.emit("content.hidden", target=target, actor=actor, reason=reason)
     return True
 
@@ -125,7 +124,6 @@ def restore(target: Target, actor: User) -> bool:
         return False
     target.hidden_at, target.hidden_by_id = None, None
     db.session.flush()
-    search.enqueue(target_post(target).id)
     events.emit("content.restored", target=target, actor=actor)
     return True
 

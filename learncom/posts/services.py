@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from learncom import events, search, vocab
+from learncom import events, vocab
 from learncom.accounts.models import Team, User
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
@@ -168,7 +168,6 @@ def create_post(author: User | None, data: PostInput, *,
     db.session.add(post)
     db.session.flush()
     _add_revision(post, author)
-    search.enqueue(post.id)
     if not imported:
         events.emit("post.created", post=post, actor=author)
     return post
@@ -184,13 +183,11 @@ def update_post(post: Post, editor: User, data: PostInput) -> bool:
     post.updated_at = utcnow()
     db.session.flush()
     _add_revision(post, editor)
-    search.enqueue(post.id)
     events.emit("post.updated", post=post, actor=editor)
     return True
 
 
 def delete_post(post: Post) -> None:
-    search.enqueue(post.id, "delete")
     db.session.delete(post)
     db.session.flush()
 
@@ -237,7 +234,6 @@ def add_log_entry(post: Post, author: User | None, body: str, when: date | None 
     db.session.add(entry)
     post.updated_at = utcnow() if created_at is None else max(post.updated_at, created_at)
     db.session.flush()
-    search.enqueue(post.id)
     return entry
 
 

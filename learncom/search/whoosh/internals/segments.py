@@ -84,7 +84,8 @@ def merge_small(store, load: Callable[[list[int]], dict], fields: Callable[[obje
     """Merge the small segments of the live index if `plan` says so. `load(post_ids)` gives the
     current documents, `fields(doc)` their index fields. Returns how many segments were merged
     (0 when there was nothing to do, or another process was merging or writing)."""
-    from learncom.search.bulk import BulkSegmentWriter
+    from learncom.search.whoosh.internals import retry_vanished
+    from learncom.search.whoosh.internals.bulk import BulkSegmentWriter
 
     with _merging(store.root) as mine:
         if not mine:
@@ -93,7 +94,8 @@ def merge_small(store, load: Callable[[list[int]], dict], fields: Callable[[obje
             shutil.rmtree(stale, ignore_errors=True)
         path = store.live_path()
         ix = store.open(path)
-        segments = ix._segments()
+        # A drain committing meanwhile removes the table of contents `open` read: read again.
+        segments = retry_vanished(ix._segments)
         chosen = [segments[i] for i in plan([s.doc_count() for s in segments])]
         if not chosen:
             return 0
