@@ -3,8 +3,8 @@
 `search_app` runs a test against every engine this database can run: Whoosh always, and the
 PostgreSQL engine too when the suite runs on PostgreSQL (`--postgres`). On SQLite the postgres
 parameter is simply not generated (`conftest.pytest_generate_tests` calls
-`parametrize_engines`), so nothing is skipped. Tests of Whoosh's own machinery (the queue, bulk
-writer, segments, the evaluator) use `whoosh_app`.
+`parametrize_engines`), so nothing is skipped. A module about one engine's own machinery (the
+Whoosh queue, bulk writer, segments, evaluator) says so with `SEARCH_ENGINES = ("whoosh",)`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 
 import learncom.search.models  # noqa: F401  (index_queue on the metadata before create_all)
 from learncom.extensions import db
+from learncom.search.backend import ENGINES
 
 
 def on_postgres(config) -> bool:
@@ -28,7 +29,9 @@ def engines(config) -> list[str]:
 
 def parametrize_engines(metafunc) -> None:
     if "search_engine" in metafunc.fixturenames:
-        metafunc.parametrize("search_engine", engines(metafunc.config))
+        wanted = getattr(metafunc.module, "SEARCH_ENGINES", ENGINES)
+        metafunc.parametrize("search_engine",
+                             [name for name in engines(metafunc.config) if name in wanted])
 
 
 def _wire(app, engine: str):
@@ -69,14 +72,7 @@ def search_app(app, search_engine):
 
 
 @pytest.fixture
-def whoosh_app(app):
-    """The app with the Whoosh engine, for tests of Whoosh's own machinery."""
-    yield _wire(app, "whoosh")
-    _unwire(app, "whoosh")
-
-
-@pytest.fixture
-def index(app):
+def index(search_app):
     """index(post, ...) asks for the posts to be re-indexed and commits (the listener already
     re-indexes what services change; this is for attributes a test sets by hand, which the
     listener sees too, and for deletions by id)."""

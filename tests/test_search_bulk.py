@@ -17,7 +17,9 @@ from learncom.search.whoosh.internals.bulk import BLOCK, BuildError, BulkSegment
 from learncom.search.whoosh.queue import pending
 from tests import search_fixtures
 
-whoosh_app = search_fixtures.whoosh_app
+search_app = search_fixtures.search_app
+# Whoosh's own machinery: not run against the PostgreSQL engine.
+SEARCH_ENGINES = ("whoosh",)
 
 
 def corpus() -> list[PostDocument]:
@@ -106,9 +108,9 @@ def make_posts(create_user, create_post, count: int) -> list:
     return posts
 
 
-def test_a_rebuild_with_two_processes_indexes_every_post_once(whoosh_app, create_user,
+def test_a_rebuild_with_two_processes_indexes_every_post_once(search_app, create_user,
                                                              create_post, runner):
-    whoosh_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     posts = make_posts(create_user, create_post, 7)
     result = runner.invoke(args=["search", "rebuild", "--procs", "2"])
     assert result.exit_code == 0, result.output
@@ -126,11 +128,11 @@ def test_a_rebuild_with_two_processes_indexes_every_post_once(whoosh_app, create
     assert found.facets["kind"] == {"experiment": 7}
 
 
-def test_a_parallel_rebuild_finds_what_a_single_process_rebuild_finds(whoosh_app, create_user,
+def test_a_parallel_rebuild_finds_what_a_single_process_rebuild_finds(search_app, create_user,
                                                                       create_post):
     from learncom.search import services
 
-    whoosh_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     make_posts(create_user, create_post, 9)
     results = {}
     for procs in (1, 3):
@@ -144,11 +146,11 @@ def test_a_parallel_rebuild_finds_what_a_single_process_rebuild_finds(whoosh_app
     assert results[1][0] == 9
 
 
-def test_a_failing_indexing_process_leaves_the_live_index_alone(whoosh_app, create_user,
+def test_a_failing_indexing_process_leaves_the_live_index_alone(search_app, create_user,
                                                                 create_post, tmp_path):
     from learncom.search import services
 
-    whoosh_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     posts = make_posts(create_user, create_post, 3)
     services.rebuild(procs=1)
     backend = get_backend()
@@ -163,7 +165,7 @@ def test_a_failing_indexing_process_leaves_the_live_index_alone(whoosh_app, crea
     assert sorted(live.parent.iterdir()) == before  # the half-built index was removed
 
 
-def test_build_lists_no_segment_for_an_empty_part(tmp_path, whoosh_app):
+def test_build_lists_no_segment_for_an_empty_part(tmp_path, search_app):
     path = tmp_path / "ix"
     path.mkdir()
     whoosh_index.create_in(str(path), make_schema())

@@ -142,21 +142,13 @@ def test_internal_fields_cannot_be_addressed(search_app, create_user, post_facto
     assert ids("teamoverleg", member) == [secret.id]
 
 
-def test_leading_wildcards_are_dropped_and_prefix_expansion_is_bounded(search_app, create_user,
-                                                                       post_factory):
-    from learncom.search.services import get_backend
-    from learncom.search.whoosh.analysis import MAX_EXPANSIONS
-    from learncom.search.whoosh.backend import POOL, _QueryBuilder
-
+def test_leading_wildcards_are_dropped(search_app, create_user, post_factory):
     author = create_user()
     words = " ".join(f"proef{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(60))
     post = post_factory(author, title="Veel proeven", body=words)
     assert ids("*1*") == []
     assert ids("*proefaa") == [post.id]  # the leading wildcard is ignored
     assert ids("proef*") == [post.id]
-    with POOL.searcher(get_backend().store) as searcher:
-        expanded = _QueryBuilder(searcher)._expand(("body",), "proef")
-    assert len(expanded) == MAX_EXPANSIONS
 
 
 # -- visibility --------------------------------------------------------------------------------

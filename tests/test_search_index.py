@@ -21,7 +21,9 @@ from learncom.search.whoosh.queue import drain, pending
 from tests import search_fixtures
 
 # The search fixtures (the app with search wired in, and indexing helpers).
-whoosh_app = search_fixtures.whoosh_app
+search_app = search_fixtures.search_app
+# Whoosh's own machinery: not run against the PostgreSQL engine.
+SEARCH_ENGINES = ("whoosh",)
 index = search_fixtures.index
 post_factory = search_fixtures.post_factory
 
@@ -40,11 +42,11 @@ def queued() -> int:
     return count
 
 
-def test_index_queue_table_is_created_by_the_test_schema(whoosh_app):
+def test_index_queue_table_is_created_by_the_test_schema(search_app):
     assert "index_queue" in inspect(db.engine).get_table_names()
 
 
-def test_commit_makes_a_post_searchable(whoosh_app, create_user):
+def test_commit_makes_a_post_searchable(search_app, create_user):
     author = create_user()
     post = post_services.create_post(author, post_services.PostInput(
         kind="experiment", title="Buurtkamer als vindplaats", tags=["eenzaamheid"]))
@@ -55,8 +57,8 @@ def test_commit_makes_a_post_searchable(whoosh_app, create_user):
     assert queued() == 0
 
 
-def test_the_queue_row_is_written_in_the_changing_transaction(whoosh_app, create_user):
-    whoosh_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+def test_the_queue_row_is_written_in_the_changing_transaction(search_app, create_user):
+    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     author = create_user()
     post = post_services.create_post(author, post_services.PostInput(
         kind="experiment", title="Buurtkamer als vindplaats", tags=["eenzaamheid"]))
@@ -65,7 +67,7 @@ def test_the_queue_row_is_written_in_the_changing_transaction(whoosh_app, create
     assert [tuple(row) for row in rows] == [(post.id, "upsert")]
 
 
-def test_rollback_indexes_nothing(whoosh_app, create_user):
+def test_rollback_indexes_nothing(search_app, create_user):
     author = create_user()
     post_services.create_post(author, post_services.PostInput(
         kind="experiment", title="Ontbijtclub voor mantelzorgers", tags=["mantelzorg"]))
@@ -75,7 +77,7 @@ def test_rollback_indexes_nothing(whoosh_app, create_user):
     assert ids("ontbijtclub") == []
 
 
-def test_an_update_reindexes_and_a_delete_removes(whoosh_app, create_user, post_factory, index):
+def test_an_update_reindexes_and_a_delete_removes(search_app, create_user, post_factory, index):
     author = create_user()
     post = post_factory(author, title="Wandelgroep in Kanaleneiland")
     assert ids("wandelgroep") == [post.id]
@@ -90,7 +92,7 @@ def test_an_update_reindexes_and_a_delete_removes(whoosh_app, create_user, post_
     assert get_backend().fingerprints() == {}
 
 
-def test_comments_tags_and_visibility_changes_reach_the_index(whoosh_app, create_user,
+def test_comments_tags_and_visibility_changes_reach_the_index(search_app, create_user,
                                                              post_factory, create_comment,
                                                              index):
     author = create_user(teams=["Wijkteam Zuid"])
@@ -105,9 +107,9 @@ def test_comments_tags_and_visibility_changes_reach_the_index(whoosh_app, create
     assert ids("spreekuur", author) == [post.id]
 
 
-def test_a_crash_between_commit_and_drain_is_repaired_by_sync(whoosh_app, create_user,
+def test_a_crash_between_commit_and_drain_is_repaired_by_sync(search_app, create_user,
                                                               create_post, runner):
-    whoosh_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False  # the process dies after commit
+    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False  # the process dies after commit
     author = create_user()
     post = create_post(author, title="Huiskamergesprekken over armoede")  # queued and committed
     assert queued() == 1
@@ -125,14 +127,14 @@ def test_a_crash_between_commit_and_drain_is_repaired_by_sync(whoosh_app, create
     assert runner.invoke(args=["search", "check"]).exit_code == 0
 
 
-def test_check_reports_stale_and_orphaned_documents(whoosh_app, create_user, post_factory,
+def test_check_reports_stale_and_orphaned_documents(search_app, create_user, post_factory,
                                                     runner):
     author = create_user()
     post = post_factory(author, title="Repaircafé in Lombok")
     other = post_factory(author, title="Taalmaatjes")
     assert runner.invoke(args=["search", "check"]).exit_code == 0
 
-    whoosh_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     post.title = "Repaircafé in Oog in Al"  # changed, but the change never reached the index
     db.session.delete(other)  # deleted without a queue row: an orphan in the index
     db.session.commit()
@@ -148,9 +150,9 @@ def test_check_reports_stale_and_orphaned_documents(whoosh_app, create_user, pos
     assert ids("oog") == [post.id]
 
 
-def test_rebuild_indexes_everything_and_swaps_atomically(whoosh_app, create_user, create_post,
+def test_rebuild_indexes_everything_and_swaps_atomically(search_app, create_user, create_post,
                                                          runner):
-    whoosh_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     author = create_user()
     posts = [create_post(author, title=f"Moestuin nummer {n}") for n in range(7)]
     assert ids("moestuin") == []  # queued, never drained: only the rebuild indexes them
@@ -168,9 +170,9 @@ def test_rebuild_indexes_everything_and_swaps_atomically(whoosh_app, create_user
     assert len(list(store.root.glob("ix-*"))) == 2
 
 
-def test_a_drain_returns_at_once_when_another_writer_holds_the_lock(whoosh_app, create_user,
+def test_a_drain_returns_at_once_when_another_writer_holds_the_lock(search_app, create_user,
                                                                    create_post):
-    whoosh_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
     author = create_user()
     post = create_post(author, title="Samen koken met statushouders")  # queued and committed
     backend = get_backend()
@@ -184,7 +186,7 @@ def test_a_drain_returns_at_once_when_another_writer_holds_the_lock(whoosh_app, 
     assert ids("statushouders") == [post.id]
 
 
-def test_the_process_searcher_is_reused_and_refreshed(whoosh_app, create_user, post_factory):
+def test_the_process_searcher_is_reused_and_refreshed(search_app, create_user, post_factory):
     from learncom.search.whoosh.backend import POOL
 
     author = create_user()
@@ -204,9 +206,9 @@ def test_the_process_searcher_is_reused_and_refreshed(whoosh_app, create_user, p
     assert search("bericht", None, 1, None).total == 14
 
 
-def test_background_drain_indexes_without_the_request_waiting(whoosh_app, create_user,
+def test_background_drain_indexes_without_the_request_waiting(search_app, create_user,
                                                               create_post):
-    whoosh_app.config["SEARCH_SYNC_DRAIN"] = False
+    search_app.config["SEARCH_SYNC_DRAIN"] = False
     author = create_user()
     post = create_post(author, title="Buurtbemiddeling bij burenruzies")
     post_id = post.id
@@ -244,12 +246,12 @@ WRITER_SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_two_processes_writing_at_once_lose_nothing(whoosh_app, create_user):
+def test_two_processes_writing_at_once_lose_nothing(search_app, create_user):
     author_id = create_user().id
     db.session.commit()
     get_backend().store.live_path()  # the index exists before both start
-    url = whoosh_app.config["SQLALCHEMY_DATABASE_URI"]
-    index_dir = whoosh_app.config["SEARCH_INDEX_DIR"]
+    url = search_app.config["SQLALCHEMY_DATABASE_URI"]
+    index_dir = search_app.config["SEARCH_INDEX_DIR"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     workers = [subprocess.Popen(
         [sys.executable, "-c", WRITER_SCRIPT, url, index_dir, str(author_id), name, "12"],

@@ -17,7 +17,9 @@ from learncom.search.whoosh.internals import segments
 from learncom.search.whoosh.queue import _load, drain, pending, tidy_index
 from tests import search_fixtures
 
-whoosh_app = search_fixtures.whoosh_app
+search_app = search_fixtures.search_app
+# Whoosh's own machinery: not run against the PostgreSQL engine.
+SEARCH_ENGINES = ("whoosh",)
 
 
 @given(st.lists(st.integers(min_value=0, max_value=5000), max_size=40))
@@ -76,9 +78,9 @@ def drained_one_by_one(app, create_user, create_post, texts: list[tuple[str, str
     return posts
 
 
-def test_each_drain_commits_a_segment_and_tidy_merges_them(whoosh_app, create_user,
+def test_each_drain_commits_a_segment_and_tidy_merges_them(search_app, create_user,
                                                            create_post):
-    posts = drained_one_by_one(whoosh_app, create_user, create_post,
+    posts = drained_one_by_one(search_app, create_user, create_post,
                                [(f"Buurtkamer {n}", f"woord{n}") for n in range(6)])
     assert live_segments() == [1] * 6  # one per drain, nothing merged
     drain(tidy=False)
@@ -91,10 +93,10 @@ def test_each_drain_commits_a_segment_and_tidy_merges_them(whoosh_app, create_us
         assert found(f"woord{n}") == [post.id]
 
 
-def test_a_merge_drops_what_changed_while_it_was_built(whoosh_app, create_user, create_post):
+def test_a_merge_drops_what_changed_while_it_was_built(search_app, create_user, create_post):
     """The merge reads the posts, then a drain indexes newer versions before the swap: the
     merged segment must not bring the old versions back."""
-    posts = drained_one_by_one(whoosh_app, create_user, create_post,
+    posts = drained_one_by_one(search_app, create_user, create_post,
                                [(f"Taalcafé {n}", f"oud{n}") for n in range(4)])
     backend = get_backend()
 
@@ -111,8 +113,8 @@ def test_a_merge_drops_what_changed_while_it_was_built(whoosh_app, create_user, 
     assert check().ok
 
 
-def test_a_merge_does_not_resurrect_a_deleted_post(whoosh_app, create_user, create_post):
-    posts = drained_one_by_one(whoosh_app, create_user, create_post,
+def test_a_merge_does_not_resurrect_a_deleted_post(search_app, create_user, create_post):
+    posts = drained_one_by_one(search_app, create_user, create_post,
                                [(f"Wandelgroep {n}", f"wandel{n}") for n in range(4)])
     gone = posts[2]
     db.session.delete(gone)
@@ -125,10 +127,10 @@ def test_a_merge_does_not_resurrect_a_deleted_post(whoosh_app, create_user, crea
     assert check().ok
 
 
-def test_a_merge_gives_up_while_a_writer_holds_the_index(whoosh_app, create_user, create_post,
+def test_a_merge_gives_up_while_a_writer_holds_the_index(search_app, create_user, create_post,
                                                          monkeypatch):
     monkeypatch.setattr(segments, "LOCK_WAIT", 0.05)
-    drained_one_by_one(whoosh_app, create_user, create_post,
+    drained_one_by_one(search_app, create_user, create_post,
                        [(f"Inloop {n}", "Elke dinsdag.") for n in range(4)])
     backend = get_backend()
     with backend.writing():
@@ -138,7 +140,7 @@ def test_a_merge_gives_up_while_a_writer_holds_the_index(whoosh_app, create_user
     assert [p.name for p in backend.store.root.iterdir() if p.name.startswith(".merge-")] == []
 
 
-def test_the_drain_merges_when_a_tier_is_full(whoosh_app, create_user, create_post):
+def test_the_drain_merges_when_a_tier_is_full(search_app, create_user, create_post):
     """In tests the drain runs in the request (SEARCH_SYNC_DRAIN): it merges at the end."""
     author = create_user()
     for n in range(segments.TIER - 1):
