@@ -93,8 +93,8 @@ WITH d AS (
         created_at timestamptz, applied integer, title text, tagtext text, fields text,
         body text, names text, comments text, people text, fingerprint text)
 ), v AS (
-    SELECT d.*, setweight(to_tsvector('learncom_dutch', title), 'A')
-                || setweight(to_tsvector('learncom_dutch', tagtext), 'B') AS head
+    SELECT d.*, setweight(to_tsvector('search_dutch', title), 'A')
+                || setweight(to_tsvector('search_dutch', tagtext), 'B') AS head
     FROM d
 )
 INSERT INTO search_documents (post_id, kind, visibility, team_id, author_id, author_kind,
@@ -104,11 +104,11 @@ SELECT post_id, kind, visibility, team_id, author_id, author_kind, neighbourhood
        tags, created_at, applied, head,
        -- Each part starts with a stop word ("de"): a position without a lexeme, so a phrase
        -- never runs from one field into the next.
-       head || setweight(to_tsvector('learncom_dutch', 'de ' || fields), 'B')
-            || setweight(to_tsvector('learncom_dutch', 'de ' || body), 'C')
-            || setweight(to_tsvector('learncom_names', names), 'C')
-            || setweight(to_tsvector('learncom_dutch', 'de ' || comments), 'D'),
-       to_tsvector('learncom_names', people), fingerprint
+       head || setweight(to_tsvector('search_dutch', 'de ' || fields), 'B')
+            || setweight(to_tsvector('search_dutch', 'de ' || body), 'C')
+            || setweight(to_tsvector('search_names', names), 'C')
+            || setweight(to_tsvector('search_dutch', 'de ' || comments), 'D'),
+       to_tsvector('search_names', people), fingerprint
 FROM v
 ON CONFLICT (post_id) DO UPDATE SET
     kind = EXCLUDED.kind, visibility = EXCLUDED.visibility, team_id = EXCLUDED.team_id,
@@ -125,7 +125,7 @@ INSERT INTO search_vocabulary (word)
 SELECT w FROM (
     SELECT DISTINCT t.lexeme AS w
     FROM unnest(CAST(:texts AS text[])) AS s(body),
-         unnest(to_tsvector('learncom_names', s.body)) AS t
+         unnest(to_tsvector('search_names', s.body)) AS t
 ) words
 WHERE length(w) BETWEEN 4 AND 40 AND w !~ '^[0-9.]+$'
   AND NOT EXISTS (SELECT 1 FROM search_vocabulary v WHERE v.word = words.w)
@@ -147,10 +147,10 @@ chosen AS (
     SELECT hit, part, body FROM x WHERE part <> 'comment'
     UNION ALL
     (SELECT DISTINCT ON (hit) hit, part, body FROM x, q
-     WHERE part = 'comment' AND to_tsvector('learncom_dutch', body) @@ q.q
+     WHERE part = 'comment' AND to_tsvector('search_dutch', body) @@ q.q
      ORDER BY hit, n)
 )
-SELECT hit, part, ts_headline('learncom_dutch', body, q.q,
+SELECT hit, part, ts_headline('search_dutch', body, q.q,
                               CASE WHEN part = 'title' OR length(body) <= :short
                                    THEN :whole ELSE :snippet END)
 FROM chosen, q
@@ -303,7 +303,7 @@ class PostgresBackend:
             candidates.sort(key=lambda c: _distance(single, c))
             for candidate in candidates:
                 used = select(literal(1)).where(allowed, DOCS.c.document.op("@@")(
-                    func.plainto_tsquery(literal_column("'learncom_dutch'"), candidate))).limit(1)
+                    func.plainto_tsquery(literal_column("'search_dutch'"), candidate))).limit(1)
                 if conn.execute(used).first():
                     corrections[word] = candidate
                     break
@@ -575,7 +575,7 @@ def key_terms(conn, text_: str, count: int) -> list[str]:
     """The text's most telling lexemes (tf-idf), quoted for a tsquery."""
     rows = conn.execute(text(
         "SELECT quote_literal(lexeme), coalesce(array_length(positions, 1), 1) "
-        "FROM unnest(to_tsvector('learncom_dutch', :t)) ORDER BY 2 DESC LIMIT 300"),
+        "FROM unnest(to_tsvector('search_dutch', :t)) ORDER BY 2 DESC LIMIT 300"),
         {"t": plain_text(text_)}).all()
     if not rows:
         return []

@@ -84,9 +84,9 @@ def matches(column, value: str):
 
 @dataclass(frozen=True)
 class Analysis:
-    dutch: str  # plainto_tsquery(learncom_dutch, text): '' when only stop words
-    names: str  # plainto_tsquery(learncom_names, text): folded, unstemmed
-    phrase: str  # phraseto_tsquery(learncom_dutch, text)
+    dutch: str  # plainto_tsquery(search_dutch, text): '' when only stop words
+    names: str  # plainto_tsquery(search_names, text): folded, unstemmed
+    phrase: str  # phraseto_tsquery(search_dutch, text)
 
 
 class Analyser:
@@ -105,9 +105,9 @@ class Analyser:
         missing = sorted(wanted - set(found))
         if missing:
             rows = connection.execute(text(
-                "SELECT w, plainto_tsquery('learncom_dutch', w)::text, "
-                "plainto_tsquery('learncom_names', w)::text, "
-                "phraseto_tsquery('learncom_dutch', w)::text "
+                "SELECT w, plainto_tsquery('search_dutch', w)::text, "
+                "plainto_tsquery('search_names', w)::text, "
+                "phraseto_tsquery('search_dutch', w)::text "
                 "FROM unnest(CAST(:words AS text[])) AS w"), {"words": missing})
             fresh = {w: Analysis(d, n, p) for w, d, n, p in rows}
             found.update(fresh)

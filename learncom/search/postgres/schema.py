@@ -1,8 +1,8 @@
 """What the PostgreSQL engine keeps in the database, created only on PostgreSQL.
 
-    learncom_dutch    text search configuration: PostgreSQL's `dutch` (Snowball stemmer, Dutch
+    search_dutch    text search configuration: PostgreSQL's `dutch` (Snowball stemmer, Dutch
                       stop words) with accents folded first (unaccent), like the Whoosh analyzer
-    learncom_names    `simple` with accents folded: names of people and places, not stemmed
+    search_names    `simple` with accents folded: names of people and places, not stemmed
     search_documents  one row per post: the facet and filter columns, and three tsvectors:
                         document  everything, weighted: title A, tags and kind fields B, body,
                                   log, author and place C, comments D (GIN index)
@@ -23,22 +23,22 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-DUTCH = "learncom_dutch"  # the configuration names, as every statement writes them out
-NAMES = "learncom_names"
+DUTCH = "search_dutch"  # the configuration names, as every statement writes them out
+NAMES = "search_names"
 TABLES = ("search_documents", "search_vocabulary")
 
 STATEMENTS = (
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     """DO $$ BEGIN
-        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'learncom_dutch') THEN
-            CREATE TEXT SEARCH CONFIGURATION learncom_dutch (COPY = dutch);
-            ALTER TEXT SEARCH CONFIGURATION learncom_dutch
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'search_dutch') THEN
+            CREATE TEXT SEARCH CONFIGURATION search_dutch (COPY = dutch);
+            ALTER TEXT SEARCH CONFIGURATION search_dutch
                 ALTER MAPPING FOR hword, hword_part, word WITH unaccent, dutch_stem;
         END IF;
-        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'learncom_names') THEN
-            CREATE TEXT SEARCH CONFIGURATION learncom_names (COPY = simple);
-            ALTER TEXT SEARCH CONFIGURATION learncom_names
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'search_names') THEN
+            CREATE TEXT SEARCH CONFIGURATION search_names (COPY = simple);
+            ALTER TEXT SEARCH CONFIGURATION search_names
                 ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
         END IF;
     END $$""",
@@ -87,7 +87,7 @@ def install(engine: Engine) -> None:
 def installed(conn) -> bool:
     return bool(conn.execute(text(
         "SELECT to_regclass('search_documents') IS NOT NULL "
-        "AND EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'learncom_dutch')")).scalar())
+        "AND EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'search_dutch')")).scalar())
 
 
 def empty(session: Session) -> None:
