@@ -37,6 +37,13 @@ def pytest_generate_tests(metafunc):
     parametrize_engines(metafunc)
 
 
+def pytest_collection_modifyitems(config, items):
+    # Tests of the PostgreSQL search engine's own machinery are not run on SQLite.
+    from tests.search_fixtures import deselect_postgres_only
+
+    deselect_postgres_only(config, items)
+
+
 def pytest_configure(config):
     # Compile the message catalogs the app reads (they are not kept in git).
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "compile",

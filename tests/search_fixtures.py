@@ -23,6 +23,20 @@ def on_postgres(config) -> bool:
     return bool(config.getoption("--postgres") or os.environ.get("LEARNCOM_TEST_POSTGRES"))
 
 
+POSTGRES_ONLY = ("test_search_postgres.py",)  # the PostgreSQL engine's own machinery
+
+
+def deselect_postgres_only(config, items: list) -> None:
+    """A module that only means something on PostgreSQL is deselected on SQLite (not
+    skipped: there is nothing to run there)."""
+    if on_postgres(config):
+        return
+    dropped = [item for item in items if item.path.name in POSTGRES_ONLY]
+    if dropped:
+        items[:] = [item for item in items if item.path.name not in POSTGRES_ONLY]
+        config.hook.pytest_deselected(items=dropped)
+
+
 def engines(config) -> list[str]:
     return ["whoosh", "postgres"] if on_postgres(config) else ["whoosh"]
 

@@ -182,6 +182,10 @@ class SearchBackend(Protocol):
         """Posts missing from the index, stale in it, or in it but gone from the database."""
         ...
 
+    def ping(self) -> None:
+        """Raise if the engine cannot answer a search now (cheap: for /healthz)."""
+        ...
+
     def wait(self, timeout: float) -> bool:
         """Block until every committed change is searchable (engines that index inside the
         transaction have nothing to wait for). False if that took longer than `timeout`."""

@@ -462,6 +462,11 @@ class WhooshBackend(SearchBackend):
     def delete(self, session: Session, post_ids) -> None:
         queue.add(session, post_ids, "delete")
 
+    def ping(self) -> None:
+        """The process searcher opens (the index is there and readable)."""
+        with POOL.searcher(self.store) as searcher:
+            searcher.doc_count()
+
     def wait(self, timeout: float) -> bool:
         """Drain the queue until it is empty, waiting for another writer if needed."""
         return not queue.sync(self, wait=timeout).busy
