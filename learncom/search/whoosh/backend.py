@@ -566,7 +566,8 @@ class WhooshBackend(SearchBackend):
                page: int = 1, per_page: int = 10, sort: str = "relevance") -> EngineResults:
         with POOL.searcher(self.store) as searcher:
             key = (getattr(searcher, "learncom_generation", None), repr(query),
-                   tuple(sorted(vars(filters).items())), visibility, page, per_page, sort)
+                   tuple(sorted(vars(filters).items())), visibility, page, per_page, sort,
+                   internals.ENABLED)
             cached = RESULTS.get(key) if key[0] is not None else None
             if cached is not None:
                 return _copy(cached)

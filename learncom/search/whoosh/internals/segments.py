@@ -94,14 +94,17 @@ def merge_small(store, load: Callable[[list[int]], dict], fields: Callable[[obje
             shutil.rmtree(stale, ignore_errors=True)
         path = store.live_path()
         ix = store.open(path)
-        # A drain committing meanwhile removes the table of contents `open` read: read again.
-        segments = retry_vanished(ix._segments)
+        # Outside the writer lock a drain may commit at any moment and remove the table of
+        # contents just listed (FileNotFoundError on `_MAIN_<n>.toc`): read it once, again if
+        # it vanished, and take the schema from it too (`ix.schema` reads the file again).
+        toc = retry_vanished(ix._read_toc)
+        segments, schema = toc.segments, toc.schema
         chosen = [segments[i] for i in plan([s.doc_count() for s in segments])]
         if not chosen:
             return 0
         live: dict[str, dict[int, int]] = {}  # segment id -> docnum -> post id
         for segment in chosen:
-            reader = SegmentReader(ix.storage, ix.schema, segment)
+            reader = SegmentReader(ix.storage, schema, segment)
             try:
                 live[segment.segment_id()] = {n: int(stored["id"])
                                               for n, stored in reader.iter_docs()}
@@ -113,7 +116,7 @@ def merge_small(store, load: Callable[[list[int]], dict], fields: Callable[[obje
         work = store.root / f".merge-{uuid.uuid4().hex[:8]}"
         work.mkdir()
         try:
-            writer = BulkSegmentWriter(whoosh_index.create_in(str(work), ix.schema))
+            writer = BulkSegmentWriter(whoosh_index.create_in(str(work), schema))
             docnums: dict[int, int] = {}
             for pid in post_ids:
                 if pid in documents:
@@ -155,7 +158,7 @@ def _swap_in(store, path, ix, chosen, live, docnums, merged, work: Path) -> int:
         if merged is not None:
             kept.append(merged)
         generation = toc.generation + 1
-        TOC(ix.schema, kept, generation).write(ix.storage, ix.indexname)
+        TOC(toc.schema, kept, generation).write(ix.storage, ix.indexname)
         clean_files(ix.storage, ix.indexname, generation, kept)
         return len(chosen)
     finally:
