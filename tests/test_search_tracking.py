@@ -257,3 +257,29 @@ def test_every_declared_attribute_exists(search_app):
 def test_the_engine_is_the_configured_one(search_app, search_engine):
     assert get_backend().name == search_engine
     assert Neighbourhood.__tablename__ == "neighbourhoods"
+
+
+def test_the_first_request_heals_what_a_crash_left_behind(world, client, search_app):
+    """On start (its first request) a process re-indexes in the background whatever differs
+    from the database, so a crash at any point between a change and its indexing heals."""
+    import time
+
+    from learncom.search.services import check
+
+    post = world["post"]
+    db.session.execute(update(Post).where(Post.id == post.id).values(title="Repaircafé"))
+    db.session.commit()
+    assert check().stale == [post.id]
+    db.session.commit()
+    search_app.config["SEARCH_HEAL_ON_START"] = True
+    assert client.get("/").status_code == 200  # does not wait for the check
+    deadline = time.monotonic() + 20
+    while not check().ok and time.monotonic() < deadline:
+        db.session.commit()
+        time.sleep(0.1)
+    db.session.commit()
+    assert check().ok
+    assert ids("repaircafé") == {post.id}
+    healer = search_app.extensions["learncom_search"].healing_pid
+    client.get("/")
+    assert search_app.extensions["learncom_search"].healing_pid == healer  # once per process

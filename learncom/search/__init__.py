@@ -32,6 +32,7 @@ class _SearchState:
         from learncom.search.whoosh.queue import _Drainer
 
         self.drainer = _Drainer(app)
+        self.healing_pid: int | None = None
 
 
 def init_app(app: Flask) -> None:
@@ -62,3 +63,12 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(search_cli)
     tracking.install()
     install_session_hooks()
+    # Whatever a crash left behind is re-indexed in the background (issue 11 item 9).
+    app.before_request(lambda: _heal_on_start(app))
+
+
+def _heal_on_start(app: Flask) -> None:
+    if app.config["SEARCH_HEAL_ON_START"]:
+        from learncom.search.services import heal_on_start
+
+        heal_on_start(app)

@@ -178,8 +178,9 @@ class SearchBackend(Protocol):
         the number of posts."""
         ...
 
-    def check(self) -> CheckReport:
-        """Posts missing from the index, stale in it, or in it but gone from the database."""
+    def check(self, *, pause: float = 0.0) -> CheckReport:
+        """Posts missing from the index, stale in it, or in it but gone from the database
+        (`pause`: seconds to rest between batches of posts, for a check in the background)."""
         ...
 
     def ping(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -119,9 +120,9 @@ def documents_for(session: Session, post_ids: list[int]) -> dict[int, PostDocume
 
 
 def iter_documents(session: Session, batch: int = 500, *, after: int = 0,
-                   upto: int | None = None) -> Iterator[PostDocument]:
+                   upto: int | None = None, pause: float = 0.0) -> Iterator[PostDocument]:
     """Every post (with `after < id <= upto`) as a document, in id order, `batch` posts at a
-    time (for rebuild and check)."""
+    time (for rebuild and check), resting `pause` seconds between batches."""
     last = after
     while True:
         query = select(Post.id).where(Post.id > last)
@@ -136,6 +137,8 @@ def iter_documents(session: Session, batch: int = 500, *, after: int = 0,
                 yield docs[post_id]
         last = ids[-1]
         session.expunge_all()
+        if pause:
+            time.sleep(pause)
 
 
 @dataclass(frozen=True)
@@ -237,11 +240,11 @@ def fingerprint(doc: PostDocument) -> str:
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
-def compare(indexed: dict[int, str], session: Session) -> CheckReport:
+def compare(indexed: dict[int, str], session: Session, *, pause: float = 0.0) -> CheckReport:
     """What `check` reports, for an engine whose entries carry these fingerprints."""
     report = CheckReport()
     seen: set[int] = set()
-    for doc in iter_documents(session):
+    for doc in iter_documents(session, pause=pause):
         seen.add(doc.id)
         if doc.id not in indexed:
             report.missing.append(doc.id)

@@ -231,9 +231,10 @@ class PostgresBackend:
         rows = db.session.execute(select(DOCS.c.post_id, DOCS.c.fingerprint))
         return {post_id: fingerprint for post_id, fingerprint in rows}
 
-    def check(self) -> CheckReport:
-        indexed = self.fingerprints()
-        return documents.compare(indexed, db.session)
+    def check(self, *, pause: float = 0.0) -> CheckReport:
+        with Session(db.engine) as session:
+            indexed = dict(session.execute(select(DOCS.c.post_id, DOCS.c.fingerprint)).all())
+            return documents.compare(indexed, session, pause=pause)
 
     # -- searching -------------------------------------------------------------------------
     def search(self, query: ParsedQuery, filters: Filters, visibility: Visibility, *,

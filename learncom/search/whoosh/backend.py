@@ -471,10 +471,10 @@ class WhooshBackend(SearchBackend):
         """Drain the queue until it is empty, waiting for another writer if needed."""
         return not queue.sync(self, wait=timeout).busy
 
-    def check(self) -> CheckReport:
+    def check(self, *, pause: float = 0.0) -> CheckReport:
         indexed = self.fingerprints()
         with queue.read_session() as session:
-            report = documents.compare(indexed, session)
+            report = documents.compare(indexed, session, pause=pause)
         report.queued = queue.pending()
         return report
 
