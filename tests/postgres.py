@@ -150,8 +150,10 @@ def _prepare_root(tmp_dir: Path, run_as: str | None) -> Path:
     return root
 
 
-def start_postgres(tmp_dir: Path, *, attempts: int = 3) -> PostgresServer:
-    """Initialise and start a PostgreSQL server with a fresh `learncom_test` database."""
+def start_postgres(tmp_dir: Path, *, attempts: int = 3,
+                   settings: dict[str, str] | None = None) -> PostgresServer:
+    """Initialise and start a PostgreSQL server with a fresh `learncom_test` database.
+    `settings`: more postgresql.conf settings (the benchmark gives it more memory)."""
     bindir = find_bindir()
     run_as = None
     if os.geteuid() == 0:
@@ -179,6 +181,7 @@ def start_postgres(tmp_dir: Path, *, attempts: int = 3) -> PostgresServer:
                 "synchronous_commit": "off",
                 "max_connections": "100",
                 "log_min_messages": "warning",
+                **(settings or {}),
             }
             with (server.data_dir / "postgresql.auto.conf").open("a") as conf:
                 conf.writelines(f"{key} = {value}\n" for key, value in settings.items())

@@ -152,3 +152,25 @@ def test_the_query_reaches_the_database_as_one_bound_tsquery(search_app, create_
         assert found.total >= 0
     assert [hit.id for hit in search("koffie thee").hits] == [post.id]
     assert db.session.scalar(text("SELECT count(*) FROM posts")) == 1
+
+
+def test_the_benchmark_runs_both_engines(database_url, tmp_path, capsys):
+    """`python -m bench.search --engine both` end to end on a tiny corpus: the same queries on
+    Whoosh, on the PostgreSQL engine (a database of its own on this server) and on FTS5."""
+    import json
+
+    from bench.search import main
+
+    out_json = tmp_path / "figures.json"
+    assert main(["--posts", "60", "--queries", "10", "--procs", "1", "--changes", "2",
+                 "--engine", "both", "--pg-url", database_url, "--dir", str(tmp_path / "b"),
+                 "--json", str(out_json)]) == 0
+    printed = capsys.readouterr().out
+    assert "goal (postgres): p95" in printed and "goal (whoosh): p95" in printed
+    figures = json.loads(out_json.read_text())
+    postgres = figures["engines"]["postgres"]
+    assert postgres["rebuild"]["posts"] == 60 and postgres["check"]["ok"]
+    assert postgres["change"]["missed"] == 0 and postgres["timed_out"] == 0
+    assert figures["queries"]["all"]["postgres"]["n"] == 10
+    # The same corpus: both engines find posts for the same queries.
+    assert figures["mean_total"]["postgres"] > 0 and figures["mean_total"]["whoosh"] > 0

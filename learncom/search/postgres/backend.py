@@ -338,24 +338,24 @@ class TimedOut(Exception):  # noqa: N818
 
 
 class _time_limit:  # noqa: N801 - used as a context manager
-    """A savepoint with a statement timeout: a search that takes too long is cancelled by the
-    server and the request's transaction goes on."""
+    """A savepoint with a statement timeout for the search's reads: a search that takes too
+    long is cancelled by the server and the request's transaction goes on."""
 
     def __init__(self, conn, seconds: float, *, quiet: bool = False):
         self.conn, self.ms, self.quiet = conn, max(1, int(seconds * 1000)), quiet
 
     def __enter__(self):
         self.savepoint = self.conn.begin_nested()
-        self.conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
-                          {"ms": str(self.ms)})
+        # No JIT: compiling the plan costs tens of milliseconds, more than these queries run.
+        self.conn.execute(text("SELECT set_config('statement_timeout', :ms, true), "
+                               "set_config('jit', 'off', true)"), {"ms": str(self.ms)})
         return self
 
     def __exit__(self, kind, error, _tb):
-        if error is None:
-            self.conn.execute(text("SELECT set_config('statement_timeout', '0', true)"))
-            self.savepoint.commit()
-            return False
+        # Only reads happened in it: rolling the savepoint back also restores both settings.
         self.savepoint.rollback()
+        if error is None:
+            return False
         if isinstance(error, OperationalError) and "statement timeout" in str(error):
             if self.quiet:
                 return True
