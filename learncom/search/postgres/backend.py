@@ -227,10 +227,6 @@ class PostgresBackend:
             conn.commit()
         return total
 
-    def fingerprints(self) -> dict[int, str]:
-        rows = db.session.execute(select(DOCS.c.post_id, DOCS.c.fingerprint))
-        return {post_id: fingerprint for post_id, fingerprint in rows}
-
     def check(self, *, pause: float = 0.0) -> CheckReport:
         with Session(db.engine) as session:
             indexed = dict(session.execute(select(DOCS.c.post_id, DOCS.c.fingerprint)).all())
@@ -271,9 +267,6 @@ class PostgresBackend:
                 hits.append(EngineHit(row.post_id, float(row.score or 0.0)))
             elif row.part == "total":
                 total = row.n
-            elif row.part == "tag":
-                for tag in row.tags or ():
-                    counts["tag"][tag] = counts["tag"].get(tag, 0) + row.n
             elif row.value is not None:
                 counts[row.part][row.value] = row.n
         ordered = {name: dict(sorted(values.items(), key=lambda item: (-item[1], item[0])))
@@ -289,6 +282,12 @@ class PostgresBackend:
         analyses = ANALYSER(conn, words)
         allowed = visibility_condition(visibility)
         corrections: dict[str, str] = {}
+        with _time_limit(conn, self.time_limit, quiet=True):
+            self._suggest(conn, words, analyses, allowed, corrections)
+        return corrections
+
+    @staticmethod
+    def _suggest(conn, words, analyses, allowed, corrections: dict[str, str]) -> None:
         for word in words:
             folded = analyses[word].names
             single = folded[1:-1] if folded.count("'") == 2 else ""
@@ -312,7 +311,6 @@ class PostgresBackend:
                 if conn.execute(used).first():
                     corrections[word] = candidate
                     break
-        return corrections
 
     def similar(self, text_: str, visibility: Visibility, *, exclude: int | None = None,
                 limit: int = 5) -> list[EngineHit]:
@@ -328,9 +326,11 @@ class PostgresBackend:
         conditions = [visibility_condition(visibility), matches(DOCS.c.document, terms)]
         if exclude is not None:
             conditions.append(DOCS.c.post_id != exclude)
+        hits: list[EngineHit] = []
         with _time_limit(conn, self.time_limit, quiet=True):
-            return self._run(conn, conditions, terms, terms, 1, limit, "relevance",
+            hits = self._run(conn, conditions, terms, terms, 1, limit, "relevance",
                              facets=False).hits
+        return hits
 
 
 class TimedOut(Exception):  # noqa: N818
@@ -420,6 +420,8 @@ def search_statement(conditions: list, terms: str | None, exact: str | None, pag
                     null().cast(ARRAY(TEXT)).label("tags"), total.label("n"),
                     null().cast(Integer).label("post_id"), null().cast(Float).label("score"))]
     if facets:
+        # One pass over the matches: a hash table per facet. Tags are grouped as whole arrays
+        # (cheap to hash), and those few thousand combinations are then summed per tag.
         grouped = (select(case((func.grouping(matched.c.kind) == 0, literal("kind")),
                                (func.grouping(matched.c.status) == 0, literal("status")),
                                (func.grouping(matched.c.neighbourhood) == 0,
@@ -427,14 +429,23 @@ def search_statement(conditions: list, terms: str | None, exact: str | None, pag
                                else_=literal("tag")).label("part"),
                           func.coalesce(matched.c.kind, matched.c.status,
                                         matched.c.neighbourhood).label("value"),
-                          matched.c.tags, func.count().label("n"),
-                          null().cast(Integer).label("post_id"),
-                          null().cast(Float).label("score"))
+                          matched.c.tags, func.count().label("n"))
                    .group_by(func.grouping_sets(tuple_(matched.c.kind),
                                                 tuple_(matched.c.status),
                                                 tuple_(matched.c.neighbourhood),
-                                                tuple_(matched.c.tags))))
-        parts.append(grouped)
+                                                tuple_(matched.c.tags)))
+                   .cte("grouped"))
+        parts.append(select(grouped.c.part, grouped.c.value,
+                            null().cast(ARRAY(TEXT)).label("tags"), grouped.c.n,
+                            null().cast(Integer).label("post_id"),
+                            null().cast(Float).label("score"))
+                     .where(grouped.c.part != "tag"))
+        tag = func.unnest(grouped.c.tags).table_valued("value").render_derived(name="t")
+        parts.append(select(literal("tag"), tag.c.value, null().cast(ARRAY(TEXT)),
+                            cast(func.sum(grouped.c.n), Integer), null().cast(Integer),
+                            null().cast(Float))
+                     .select_from(grouped).join(tag, literal(True))
+                     .where(grouped.c.part == "tag").group_by(tag.c.value))
     page_part = page_rows.subquery("hits")
     parts.append(select(page_part.c.part, null().label("value"),
                         null().cast(ARRAY(TEXT)).label("tags"), null().cast(Integer).label("n"),
