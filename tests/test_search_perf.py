@@ -1,5 +1,6 @@
-"""The Whoosh engine's set-at-a-time evaluation (`learncom/search/evaluate.py`): the top hits,
-the exact total and the facets come from one evaluation of the query; scores and order are
+"""The Whoosh engine's set-at-a-time evaluation (`learncom/search/whoosh/internals/
+evaluate.py`): the top hits, the exact total and the facets come from one evaluation of the
+query; scores and order are
 exactly Whoosh's exhaustive ranking; pages and sorts cut one ordered list; repeated words come
 from the term cache; the time limit still cuts a slow search short; compound expansion stays
 bounded."""
