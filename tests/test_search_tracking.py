@@ -4,7 +4,10 @@ the app makes it (a route, or a service) and `flask search check` stays clean af
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, update
@@ -283,3 +286,8 @@ def test_the_first_request_heals_what_a_crash_left_behind(world, client, search_
     healer = search_app.extensions["learncom_search"].healing_pid
     client.get("/")
     assert search_app.extensions["learncom_search"].healing_pid == healer  # once per process
+    # Workers the same server starts later do not check again.
+    marker = Path(search_app.config["SEARCH_INDEX_DIR"]) / ".healed"
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.read_text() == f"{socket.gethostname()} {os.getppid()}"

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import re
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -329,13 +330,14 @@ def heal(*, pause: float = 0.0) -> CheckReport:
     return report
 
 
-HEAL_PAUSE = 0.02  # seconds between batches of 500 posts: the check at start stays in the
-# background (about 10 % of a core at 100,000 posts instead of a whole one)
+HEAL_PAUSE = 1.0  # seconds between batches of 500 posts (~0.3 s of work each): the check at
+# start takes about a quarter of one core, for ~5 minutes at 100,000 posts
 
 
 def heal_on_start(app: Flask) -> None:
     """Heal in a background thread, once per process (from its first request): the request
-    never waits, and of the processes starting together only one checks (`_only_one`)."""
+    never waits; of the processes starting together only one checks (`_only_one`), and workers
+    a server restarts later (same parent process) do not check again (`_started_here`)."""
     state = app.extensions["learncom_search"]
     if state.healing_pid == os.getpid():
         return
@@ -348,16 +350,27 @@ def _heal_quietly(app: Flask) -> None:
     with app.app_context():
         try:
             with _only_one(app) as mine:
-                if mine:
+                marker = Path(app.config["SEARCH_INDEX_DIR"]) / ".healed"
+                started_here = f"{socket.gethostname()} {os.getppid()}"
+                if mine and _read(marker) != started_here:
                     report = heal(pause=HEAL_PAUSE)
                     if report.differing:
                         app.logger.warning("search: re-indexed %d posts whose index entry "
                                            "differed from the database",
                                            len(report.differing))
+                    marker.parent.mkdir(parents=True, exist_ok=True)
+                    marker.write_text(started_here)
         except Exception:
             app.logger.exception("search: checking the index at start failed")
         finally:
             db.session.remove()
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None
 
 
 @contextlib.contextmanager
