@@ -32,6 +32,7 @@ export FLASK_APP := wsgi
 N ?= 100000
 QUERIES ?= 200
 PROCS ?= 2
+ENGINE ?= whoosh
 
 venv: $(BIN)/python
 
@@ -87,9 +88,11 @@ lint: install
 	$(BANDIT)
 
 # Seeds a deterministic Dutch corpus of N posts and prints index and search figures beside an
-# SQLite FTS5 reference on the same corpus (`make bench-search N=10000` for a quicker run).
+# SQLite FTS5 reference on the same corpus (`make bench-search N=10000` for a quicker run;
+# ENGINE=postgres or ENGINE=both for the PostgreSQL engine, on a server the benchmark starts).
 bench-search: install
-	$(BIN)/python -m bench.search --posts $(N) --queries $(QUERIES) --procs $(PROCS)
+	$(BIN)/python -m bench.search --posts $(N) --queries $(QUERIES) --procs $(PROCS) \
+		--engine $(ENGINE)
 
 # Page timings (p50/p95) and SQL statements per page on the demo data, via the test client.
 bench-pages: install

@@ -1,10 +1,14 @@
-"""Search benchmark: `python -m bench.search --posts 100000 --queries 200 --procs 2`.
+"""Search benchmark: `python -m bench.search --posts 100000 --queries 200 --procs 2
+[--engine whoosh|postgres|both] [--pg-url URL]`.
 
-Builds a deterministic Dutch corpus in a fresh SQLite database (a temp dir, or `--dir`), then
-measures the real search code paths of learncom (no shortcuts):
+Builds a deterministic Dutch corpus in a fresh SQLite database (a temp dir, or `--dir`) and, for
+the PostgreSQL engine, the same corpus (same seed) in a fresh PostgreSQL database (`--pg-url`,
+or a throwaway server started like the test suite's, with more memory), then measures the real
+search code paths of learncom for each engine (no shortcuts):
 
 - full rebuild with `learncom.search.services.rebuild` (what `flask search rebuild` runs);
-- index size on disk;
+- index size (on disk for Whoosh; tables and indexes for PostgreSQL);
+- `check` (what each process runs in the background from its first request);
 - one-post change -> searchable latency: `posts.services.update_post` + commit, then the
   after-commit queue drain (background thread, as in production) until `search()` finds the new
   word; also how long the commit itself took (what the posting request waits on);
@@ -32,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GOAL_P95_10K_MS = 50.0
-GOAL_P95_100K_MS = 200.0
+GOAL_P95_100K_MS = 200.0  # Whoosh at 100,000 posts
+GOAL_P95_PG_100K_MS = 50.0  # the PostgreSQL engine at 100,000 posts
 
 # -- the query set -----------------------------------------------------------------------------
 
@@ -122,25 +127,51 @@ def say(message: str) -> None:
 
 # -- the app ----------------------------------------------------------------------------------
 
-def make_app(workdir: Path):
+# The throwaway server's memory (a production server would have as much or more).
+PG_SETTINGS = {"shared_buffers": "'512MB'", "work_mem": "'32MB'",
+               "effective_cache_size": "'4GB'", "random_page_cost": "1.1",
+               "maintenance_work_mem": "'256MB'"}
+
+
+def make_app(workdir: Path, url: str | None = None, engine: str = "whoosh"):
     from learncom import create_app
 
     return create_app({
         "SECRET_KEY": "bench",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'learncom.db'}",
+        "SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{workdir / 'learncom.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+        "SEARCH_BACKEND": engine,
+        "SEARCH_HEAL_ON_START": False,
         "WTF_CSRF_ENABLED": False,
         # Not TESTING: the after-commit drain runs in the background thread, as in production.
     })
 
 
-def build_corpus(app, posts: int, seed: int, report: Report) -> None:
+def postgres_url(workdir: Path, given: str | None, cleanup: list) -> str:
+    """A fresh database on `given`'s server, or on a server started here."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.postgres import drop_database, fresh_database_url, start_postgres
+
+    if given is None:
+        server = start_postgres(workdir / "pg", tuning=PG_SETTINGS)
+        cleanup.append(server.stop)
+        given = server.url
+    url = fresh_database_url(given, "learncom_bench")
+    cleanup.append(lambda: drop_database(given, "learncom_bench"))
+    return url
+
+
+def build_corpus(app, posts: int, seed: int, report: Report | None) -> None:
     from bench.corpus import generate
     from learncom.extensions import db
 
     with app.app_context():
         db.create_all()
+        if db.engine.dialect.name == "postgresql":
+            from learncom.search.postgres import schema
+
+            schema.install(db.engine)
         step = max(posts // 10, 1)
         done = [0]
 
@@ -151,9 +182,12 @@ def build_corpus(app, posts: int, seed: int, report: Report) -> None:
                 say(f"  corpus: {done[0]:,}/{posts:,} posts")
 
         stats = generate(posts, seed=seed, progress=progress)
-    say(f"corpus: {stats.posts:,} posts, {stats.comments:,} comments, "
+        dialect = db.engine.dialect.name
+    say(f"corpus ({dialect}): {stats.posts:,} posts, {stats.comments:,} comments, "
         f"{stats.log_entries:,} log entries, {stats.users:,} users, "
         f"~{stats.words / max(stats.posts, 1):.0f} body words/post in {stats.seconds:.1f} s")
+    if report is None:
+        return
     report.add("corpus", {"posts": stats.posts, "comments": stats.comments,
                           "log_entries": stats.log_entries, "users": stats.users,
                           "teams": stats.teams, "seconds": round(stats.seconds, 2),
@@ -161,7 +195,21 @@ def build_corpus(app, posts: int, seed: int, report: Report) -> None:
                                             .removeprefix("sqlite:///"))).stat().st_size})
 
 
-def rebuild_index(app, procs: int, report: Report) -> None:
+def index_size(app) -> int:
+    from sqlalchemy import text
+
+    from learncom.extensions import db
+    from learncom.search import services
+
+    backend = services.get_backend()
+    if backend.name == "whoosh":
+        return dir_size(backend.store.live_path())
+    return db.session.scalar(text(
+        "SELECT pg_total_relation_size('search_documents') "
+        "+ pg_total_relation_size('search_vocabulary')"))
+
+
+def rebuild_index(app, procs: int, figures: dict) -> None:
     from learncom.search import services
 
     with app.app_context():
@@ -179,15 +227,22 @@ def rebuild_index(app, procs: int, report: Report) -> None:
 
         total[0] = services.rebuild(progress, procs=procs)
         seconds = time.monotonic() - started
-        live = services.get_backend().store.live_path()
-        size = dir_size(live)
-    say(f"rebuild: {total[0]:,} posts in {seconds:.1f} s ({total[0] / seconds:.0f} docs/s, "
-        f"procs={procs}); the progress bar reached 100 % at {fed[0]:.1f} s; "
-        f"index {size / 1e6:.1f} MB")
-    report.add("rebuild", {"posts": total[0], "seconds": round(seconds, 2),
-                           "progress_done_s": round(fed[0], 2),
-                           "docs_per_s": round(total[0] / seconds, 1), "procs": procs,
-                           "index_bytes": size})
+        size = index_size(app)
+        name = services.get_backend().name
+        started = time.monotonic()
+        cpu_started = time.process_time()
+        report = services.check()
+        check_s, check_cpu = time.monotonic() - started, time.process_time() - cpu_started
+    say(f"rebuild ({name}): {total[0]:,} posts in {seconds:.1f} s "
+        f"({total[0] / seconds:.0f} docs/s, procs={procs}); the progress bar reached 100 % at "
+        f"{fed[0]:.1f} s; index {size / 1e6:.1f} MB; check {check_s:.1f} s "
+        f"({check_cpu:.1f} s CPU here), {'clean' if report.ok else 'NOT CLEAN'}")
+    figures["rebuild"] = {"posts": total[0], "seconds": round(seconds, 2),
+                          "progress_done_s": round(fed[0], 2),
+                          "docs_per_s": round(total[0] / seconds, 1), "procs": procs,
+                          "index_bytes": size}
+    figures["check"] = {"seconds": round(check_s, 2), "cpu_s": round(check_cpu, 2),
+                        "ok": report.ok}
 
 
 def _marker(i: int) -> str:
@@ -209,7 +264,7 @@ def _viewer(logged_in_id: int | None):
 POLL_SECONDS = 0.02
 
 
-def change_latency(app, samples: int, report: Report, timeout: float = 30.0) -> None:
+def change_latency(app, samples: int, figures: dict, timeout: float = 30.0) -> None:
     """Edit a post through the service, commit, and time until search() finds the new word.
     The drain runs in this process's background thread (as in a web worker); polling every
     POLL_SECONDS keeps the poller from starving it of the GIL (resolution ~ +/- 20 ms)."""
@@ -251,10 +306,11 @@ def change_latency(app, samples: int, report: Report, timeout: float = 30.0) -> 
             latencies.append((done - started) * 1000)
         else:
             missed += 1
-    report.add("change", {"commit_ms": summary(commits), "searchable_ms": summary(latencies),
-                          "missed": missed})
+    figures["change"] = {"commit_ms": summary(commits), "searchable_ms": summary(latencies),
+                         "missed": missed}
     c, s = summary(commits), summary(latencies)
-    say(f"change: update+commit p50 {c['p50']:.0f} / p95 {c['p95']:.0f} ms; "
+    say(f"change ({app.config['SEARCH_BACKEND']}): update+commit p50 {c['p50']:.0f} / "
+        f"p95 {c['p95']:.0f} ms; "
         f"commit -> searchable p50 {s['p50']:.0f} / p95 {s['p95']:.0f} / max {s['max']:.0f} ms"
         f" ({samples} samples, {missed} not found within {timeout:.0f} s)")
 
@@ -272,9 +328,9 @@ def pick_viewer(app) -> int:
 
 
 def run_learncom(app, queries: list[BenchQuery], viewer_id: int,
-                 report: Report) -> tuple[list[float], list[int]]:
+                 figures: dict) -> tuple[list[float], list[int]]:
     from learncom.search.services import search
-    from learncom.search.whoosh_backend import RESULTS
+    from learncom.search.whoosh.backend import RESULTS
 
     cpu: list[float] = []
 
@@ -298,9 +354,10 @@ def run_learncom(app, queries: list[BenchQuery], viewer_id: int,
         times.append(ms)
         totals.append(total)
         timed_out += bool(results.timed_out)
-    report.add("learncom_first_query_ms", round(first_ms, 1))
-    report.add("learncom_timed_out", timed_out)
-    report.add("learncom_cpu_ms", summary(cpu))
+    figures["first_query_ms"] = round(first_ms, 1)
+    figures["timed_out"] = timed_out
+    # CPU time of this process only: the PostgreSQL engine's work is mostly the server's.
+    figures["cpu_ms"] = summary(cpu)
     return times, totals
 
 
@@ -442,43 +499,14 @@ def profile_query(app, q: BenchQuery, viewer_id: int, top: int = 30) -> str:
 
 # -- main ---------------------------------------------------------------------------------------
 
-def table(report: Report, queries, ours, ours_totals, fts, fts_totals) -> str:
-    lines = []
-    f = report.figures
-    n = report.posts
-    lines.append("")
-    lines.append(f"== learncom search benchmark: {n:,} posts ==")
-    corpus = f["corpus"]
-    lines.append(f"corpus generation      {corpus['seconds']:.1f} s  ({corpus['posts']:,} posts, "
-                 f"{corpus['comments']:,} comments, db {corpus['db_bytes'] / 1e6:.0f} MB)")
-    rb = f["rebuild"]
-    lines.append(f"full rebuild (Whoosh)  {rb['seconds']:.1f} s  {rb['docs_per_s']:.0f} docs/s  "
-                 f"procs={rb['procs']}  index {rb['index_bytes'] / 1e6:.1f} MB  "
-                 f"(progress at 100 % after {rb['progress_done_s']:.1f} s)")
-    fb = f["fts5_build"]
-    lines.append(f"FTS5 reference build   {fb['seconds']:.1f} s  index {fb['bytes'] / 1e6:.1f} MB")
-    if "change" in f:
-        c, s = f["change"]["commit_ms"], f["change"]["searchable_ms"]
-        lines.append(f"update + commit        p50 {c['p50']:.0f} ms  p95 {c['p95']:.0f} ms  "
-                     f"(what the posting request waits on)")
-        lines.append(f"commit -> searchable   p50 {s['p50']:.0f} ms  p95 {s['p95']:.0f} ms  "
-                     f"max {s['max']:.0f} ms  (goal p95 <= 1000 ms; "
-                     f"{f['change']['missed']} missed)")
-    lines.append(f"first query (cold)     {f['learncom_first_query_ms']:.0f} ms; "
-                 f"{f['learncom_timed_out']} of {len(queries)} queries hit the search time limit "
-                 f"(partial total and facets)")
-    lines.append("")
-    header = (f"{'queries':<22}{'n':>4}  {'learncom p50':>12} {'p95':>8} {'max':>8}   "
-              f"{'FTS5 p50':>9} {'p95':>7} {'max':>7}   {'p95 ratio':>9}")
-    lines.append(header)
-    lines.append("-" * len(header))
+def _groups(queries) -> dict[str, list[int]]:
     groups = {"all": list(range(len(queries)))}
     for cat in ("word", "words", "phrase", "prefix", "filtered"):
         groups[cat] = [i for i, q in enumerate(queries) if q.category == cat]
     groups["anonymous"] = [i for i, q in enumerate(queries) if not q.logged_in]
     groups["logged in"] = [i for i, q in enumerate(queries) if q.logged_in]
-    # The result cache answers a repeated (query, filters, viewer) from memory: these rows
-    # show the searches asked for the first time (and, in "repeats", the others).
+    # The Whoosh engine's result cache answers a repeated (query, filters, viewer) from
+    # memory: these rows show the searches asked for the first time (and the others).
     seen: set = set()
     first = []
     for i, q in enumerate(queries):
@@ -488,45 +516,104 @@ def table(report: Report, queries, ours, ours_totals, fts, fts_totals) -> str:
             first.append(i)
     groups["first asks"] = first
     groups["repeats"] = sorted(set(range(len(queries))) - set(first))
-    per_group = {}
-    for name, idx in groups.items():
-        if not idx:
-            continue
-        a = summary([ours[i] for i in idx])
-        b = summary([fts[i] for i in idx])
-        per_group[name] = {"learncom": a, "fts5": b}
-        ratio = a["p95"] / b["p95"] if b["p95"] else float("inf")
-        lines.append(f"{name:<22}{len(idx):>4}  {a['p50']:>9.1f} ms {a['p95']:>5.1f} ms "
-                     f"{a['max']:>5.0f} ms   {b['p50']:>6.1f} ms {b['p95']:>4.1f} ms "
-                     f"{b['max']:>4.0f} ms   {ratio:>8.1f}x")
-    report.add("queries", per_group)
-    a = per_group["all"]["learncom"]
-    b = per_group["all"]["fts5"]
-    goal = GOAL_P95_10K_MS if n <= 10_000 else GOAL_P95_100K_MS
+    return {name: idx for name, idx in groups.items() if idx}
+
+
+def _goal(engine: str, posts: int) -> float | None:
+    """The p95 goal in ms (None: at this size only the ratio to FTS5 is a goal)."""
+    if engine == "postgres":
+        return None if posts <= 10_000 else GOAL_P95_PG_100K_MS
+    return GOAL_P95_10K_MS if posts <= 10_000 else GOAL_P95_100K_MS
+
+
+def table(report: Report, queries, times: dict[str, list[float]],
+          totals: dict[str, list[int]]) -> str:
+    """`times`/`totals`: per engine name, and "fts5"."""
+    f = report.figures
+    n = report.posts
+    engines = [name for name in times if name != "fts5"]
+    lines = ["", f"== learncom search benchmark: {n:,} posts ==", ""]
+    corpus = f["corpus"]
+    lines.append(f"corpus generation      {corpus['seconds']:.1f} s  ({corpus['posts']:,} posts, "
+                 f"{corpus['comments']:,} comments, db {corpus['db_bytes'] / 1e6:.0f} MB)")
+    fb = f["fts5_build"]
+    lines.append(f"FTS5 reference build   {fb['seconds']:.1f} s  index {fb['bytes'] / 1e6:.1f} MB")
+    for name in engines:
+        e = f["engines"][name]
+        rb = e["rebuild"]
+        lines.append(f"full rebuild ({name})  {rb['seconds']:.1f} s  {rb['docs_per_s']:.0f} docs/s"
+                     f"  procs={rb['procs']}  index {rb['index_bytes'] / 1e6:.1f} MB  "
+                     f"(progress at 100 % after {rb['progress_done_s']:.1f} s)")
+        ch = e["check"]
+        lines.append(f"check ({name})         {ch['seconds']:.1f} s ({ch['cpu_s']:.1f} s CPU in "
+                     f"this process), {'clean' if ch['ok'] else 'NOT CLEAN'}  (the background "
+                     f"check of each starting process)")
+        if "change" in e:
+            c, s_ = e["change"]["commit_ms"], e["change"]["searchable_ms"]
+            lines.append(f"update + commit ({name})  p50 {c['p50']:.0f} ms  p95 {c['p95']:.0f} "
+                         f"ms  (what the posting request waits on)")
+            lines.append(f"commit -> searchable ({name})  p50 {s_['p50']:.0f} ms  p95 "
+                         f"{s_['p95']:.0f} ms  max {s_['max']:.0f} ms  (goal p95 <= 1000 ms; "
+                         f"{e['change']['missed']} missed)")
+        lines.append(f"first query, cold ({name})  {e['first_query_ms']:.0f} ms; "
+                     f"{e['timed_out']} of {len(queries)} queries hit the search time limit")
     lines.append("")
-    lines.append(f"goal: p95 <= {goal:.0f} ms and <= 1.5x FTS5 p95 ({1.5 * b['p95']:.1f} ms): "
-                 f"learncom p95 {a['p95']:.1f} ms -> "
-                 f"{'MET' if a['p95'] <= goal and a['p95'] <= 1.5 * b['p95'] else 'NOT MET'}")
-    if "first asks" in per_group:
-        c = per_group["first asks"]["learncom"]
-        d = per_group["first asks"]["fts5"]
-        met = c["p95"] <= goal and c["p95"] <= 1.5 * d["p95"]
-        lines.append(f"without the result cache (first asks only): learncom p95 {c['p95']:.1f} ms"
-                     f" -> {'MET' if met else 'NOT MET'} (FTS5 p95 {d['p95']:.1f} ms)")
-    if "learncom_cpu_ms" in f and "fts5_cpu_ms" in f:
-        c, d = f["learncom_cpu_ms"], f["fts5_cpu_ms"]
-        lines.append(f"CPU time per query (what a loaded machine does not distort): learncom "
-                     f"p50 {c['p50']:.1f} / p95 {c['p95']:.1f} ms, FTS5 p50 {d['p50']:.1f} / "
-                     f"p95 {d['p95']:.1f} ms")
-    mean_ours = sum(ours_totals) / len(ours_totals)
-    mean_fts = sum(fts_totals) / len(fts_totals)
-    lines.append(f"mean hits per query: learncom {mean_ours:,.0f}, FTS5 {mean_fts:,.0f} "
-                 f"(learncom stems and expands Dutch compounds, FTS5 matches exact tokens)")
-    report.add("mean_total", {"learncom": mean_ours, "fts5": mean_fts})
-    slow = sorted(range(len(queries)), key=lambda i: -ours[i])[:5]
-    lines.append("slowest learncom queries: " + "; ".join(
-        f"{queries[i].text!r}{' ' + json.dumps(queries[i].filters) if queries[i].filters else ''}"
-        f" {ours[i]:.0f} ms ({ours_totals[i]:,} hits)" for i in slow))
+    header = f"{'queries':<14}{'n':>4}"
+    for name in [*engines, "fts5"]:
+        header += f"  {name + ' p50':>13} {'p95':>7} {'max':>6}"
+    for name in engines:
+        header += f"  {name + '/FTS5 p95':>17}"
+    lines.append(header)
+    lines.append("-" * len(header))
+    per_group = {}
+    for group, idx in _groups(queries).items():
+        row = f"{group:<14}{len(idx):>4}"
+        per_group[group] = {}
+        for name in [*engines, "fts5"]:
+            figures = summary([times[name][i] for i in idx])
+            per_group[group][name] = figures
+            row += (f"  {figures['p50']:>10.1f} ms {figures['p95']:>7.1f} "
+                    f"{figures['max']:>6.0f}")
+        for name in engines:
+            base = per_group[group]["fts5"]["p95"]
+            ratio = per_group[group][name]["p95"] / base if base else float("inf")
+            row += f"  {ratio:>16.1f}x"
+        lines.append(row)
+    report.add("queries", per_group)
+    lines.append("")
+    fts = per_group["all"]["fts5"]
+    for name in engines:
+        goal = _goal(name, n)
+        a = per_group["all"][name]
+        met = ((goal is None or a["p95"] <= goal)
+               and (n > 10_000 or a["p95"] <= 1.5 * fts["p95"]))
+        parts = ([f"p95 <= {goal:.0f} ms"] if goal is not None else []) + (
+            [f"<= 1.5x FTS5 p95 ({1.5 * fts['p95']:.1f} ms)"] if n <= 10_000 else [])
+        lines.append(f"goal ({name}): {' and '.join(parts)}: p95 {a['p95']:.1f} ms -> "
+                     f"{'MET' if met else 'NOT MET'}")
+        if "first asks" in per_group:
+            c = per_group["first asks"][name]
+            lines.append(f"  first asks only: p95 {c['p95']:.1f} ms (FTS5 "
+                         f"{per_group['first asks']['fts5']['p95']:.1f} ms)")
+    for name in engines:
+        c = f["engines"][name]["cpu_ms"]
+        lines.append(f"CPU time per query in this process ({name}): p50 {c['p50']:.1f} / p95 "
+                     f"{c['p95']:.1f} ms" + (" (the server's CPU is not counted)"
+                                             if name == "postgres" else ""))
+    if "fts5_cpu_ms" in f:
+        d = f["fts5_cpu_ms"]
+        lines.append(f"CPU time per query (FTS5): p50 {d['p50']:.1f} / p95 {d['p95']:.1f} ms")
+    means = {name: sum(totals[name]) / len(totals[name]) for name in totals}
+    lines.append("mean hits per query: " + ", ".join(f"{name} {means[name]:,.0f}"
+                                                     for name in means)
+                 + " (learncom stems and expands Dutch compounds, FTS5 matches exact tokens)")
+    report.add("mean_total", means)
+    for name in engines:
+        slow = sorted(range(len(queries)), key=lambda i: -times[name][i])[:5]
+        lines.append(f"slowest learncom queries ({name}): " + "; ".join(
+            f"{queries[i].text!r}"
+            f"{' ' + json.dumps(queries[i].filters) if queries[i].filters else ''}"
+            f" {times[name][i]:.0f} ms ({totals[name][i]:,} hits)" for i in slow))
     return "\n".join(lines)
 
 
@@ -537,6 +624,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--changes", type=int, default=30, help="change-latency samples")
     parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--engine", choices=("whoosh", "postgres", "both"), default="whoosh")
+    parser.add_argument("--pg-url", help="a PostgreSQL server to create the benchmark database "
+                                         "on; default: start a throwaway one")
     parser.add_argument("--dir", help="work directory (kept); default: a temp dir, removed")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--profile", action="store_true",
@@ -550,33 +640,56 @@ def main(argv: list[str] | None = None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
     else:
         workdir = Path(tempfile.mkdtemp(prefix="learncom-bench-"))
+    engines = ["whoosh", "postgres"] if args.engine == "both" else [args.engine]
     report = Report(posts=args.posts)
+    report.add("engines", {name: {} for name in engines})
+    cleanup: list = []
     try:
-        app = make_app(workdir)
+        sqlite_app = make_app(workdir)
         say(f"bench: {args.posts:,} posts, {args.queries} queries, procs={args.procs}, "
-            f"in {workdir}")
-        build_corpus(app, args.posts, args.seed, report)
-        rebuild_index(app, args.procs, report)
+            f"engines {', '.join(engines)}, in {workdir}")
+        build_corpus(sqlite_app, args.posts, args.seed, report)
         conn = build_fts(workdir, report)
-        if args.changes:
-            change_latency(app, args.changes, report)
+        apps = {}
+        if "whoosh" in engines:
+            apps["whoosh"] = sqlite_app
+        if "postgres" in engines:
+            url = postgres_url(workdir, args.pg_url, cleanup)
+            apps["postgres"] = make_app(workdir, url, "postgres")
+            build_corpus(apps["postgres"], args.posts, args.seed, None)
         queries = query_set(args.queries)
-        viewer_id = pick_viewer(app)
-        with app.app_context():
+        viewer_id = pick_viewer(sqlite_app)
+        with sqlite_app.app_context():
             viewer = _viewer(viewer_id)
             fts_viewer = {"id": viewer.id, "teams": sorted(viewer.team_ids)}
-        ours, ours_totals = run_learncom(app, queries, viewer_id, report)
-        fts, fts_totals = run_fts(conn, queries, fts_viewer, report)
+        times: dict[str, list[float]] = {}
+        totals: dict[str, list[int]] = {}
+        for name, app in apps.items():
+            figures = report.figures["engines"][name]
+            rebuild_index(app, args.procs, figures)
+            if args.changes:
+                change_latency(app, args.changes, figures)
+            times[name], totals[name] = run_learncom(app, queries, viewer_id, figures)
+        times["fts5"], totals["fts5"] = run_fts(conn, queries, fts_viewer, report)
         conn.close()
-        say(table(report, queries, ours, ours_totals, fts, fts_totals))
+        say(table(report, queries, times, totals))
         if args.profile:
-            slowest = max(range(len(queries)), key=lambda i: ours[i])
-            say(f"\nprofile of {queries[slowest].text!r} {queries[slowest].filters}:")
-            say(profile_query(app, queries[slowest], viewer_id))
+            for name, app in apps.items():
+                slowest = max(range(len(queries)), key=lambda i, n=name: times[n][i])
+                say(f"\nprofile ({name}) of {queries[slowest].text!r} "
+                    f"{queries[slowest].filters}:")
+                say(profile_query(app, queries[slowest], viewer_id))
         if args.json:
             Path(args.json).write_text(json.dumps({"posts": args.posts, **report.figures},
                                                   indent=2, default=str))
+        for app in apps.values():
+            with app.app_context():
+                from learncom.extensions import db
+
+                db.engine.dispose()
     finally:
+        for step in reversed(cleanup):
+            step()
         if not args.dir:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0

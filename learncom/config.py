@@ -36,6 +36,9 @@ def load_config(instance_path: Path) -> dict:
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": _env("SEARCH_INDEX_DIR") or str(instance_path / "search-index"),
+        # "whoosh" (an index on this machine's disk) or "postgres" (in the database itself;
+        # needs a PostgreSQL LEARNCOM_DATABASE_URL, for several web machines).
+        "SEARCH_BACKEND": _env("SEARCH_BACKEND", "whoosh"),
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

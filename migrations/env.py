@@ -8,6 +8,8 @@
 - Column types are compared, so a changed type or length shows up in `flask db check`.
 - Our own column types render as plain SQLAlchemy types, so migration files import nothing from
   the application and stay valid when the application's code moves on.
+- The PostgreSQL search engine's tables (learncom/search/postgres/schema.py) are not models: they
+  exist only on PostgreSQL and autogenerate leaves them alone.
 """
 
 import logging
@@ -17,6 +19,7 @@ from alembic import context
 from flask import current_app
 
 from learncom.dbtypes import UTCDateTime
+from learncom.search.postgres.schema import TABLES as SEARCH_ENGINE_TABLES
 
 config = context.config
 
@@ -35,6 +38,15 @@ def get_engine():
 
 def get_metadata():
     return target_db.metadata
+
+
+def include_name(name, type_, parent_names):
+    """Leave out the tables only the PostgreSQL search engine has (and their indexes)."""
+    if type_ == "table":
+        return name not in SEARCH_ENGINE_TABLES
+    if type_ == "index":
+        return parent_names.get("table_name") not in SEARCH_ENGINE_TABLES
+    return True
 
 
 def render_item(type_, obj, autogen_context):
@@ -59,6 +71,7 @@ def run_migrations_offline():
         compare_type=True,
         render_item=render_item,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -87,6 +100,7 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args["compare_type"] = True
     conf_args["render_item"] = render_item
+    conf_args["include_name"] = include_name
     # Batch operations on every engine: they are plain ALTERs on PostgreSQL and table rebuilds on
     # SQLite, so a migration generated against either runs on both.
     conf_args["render_as_batch"] = True

@@ -41,6 +41,13 @@ settings.load_profile("learncom")
 SEARCH_FIXTURES = frozenset({"search_app", "index", "post_factory"})
 
 
+def pytest_generate_tests(metafunc):
+    # Search tests run once per engine the database can run (tests/search_fixtures.py).
+    from tests.search_fixtures import parametrize_engines
+
+    parametrize_engines(metafunc)
+
+
 def pytest_configure(config):
     if hasattr(config, "workerinput"):
         return  # an xdist worker: the controller compiled the catalogs before starting it
@@ -52,11 +59,15 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     """The search tests (`tests/test_search_*.py`, or tests using the search fixtures) are
-    marked `search`: only they keep the index up to date after every commit."""
+    marked `search`: only they keep the index up to date after every commit. Tests of the
+    PostgreSQL search engine's own machinery are not run on SQLite."""
+    from tests.search_fixtures import deselect_postgres_only
+
     for item in items:
         if (item.path.name.startswith("test_search_")
                 or SEARCH_FIXTURES & set(getattr(item, "fixturenames", ()))):
             item.add_marker(pytest.mark.search)
+    deselect_postgres_only(config, items)
 
 
 class IsolatedClient(FlaskClient):

@@ -155,10 +155,12 @@ TEST_SETTINGS = {"fsync": "off", "full_page_writes": "off", "synchronous_commit"
 
 
 def start_postgres(tmp_dir: Path, *, attempts: int = 3,
-                   durability: dict[str, str] | None = None) -> PostgresServer:
+                   durability: dict[str, str] | None = None,
+                   tuning: dict[str, str] | None = None) -> PostgresServer:
     """Initialise and start a PostgreSQL server with a fresh `learncom_test` database.
     `durability`: settings instead of TEST_SETTINGS ({} for PostgreSQL's own defaults, as the
-    load benchmark uses)."""
+    load benchmark uses); `tuning`: more postgresql.conf settings (the benchmarks give it more
+    memory)."""
     bindir = find_bindir()
     run_as = None
     if os.geteuid() == 0:
@@ -184,6 +186,7 @@ def start_postgres(tmp_dir: Path, *, attempts: int = 3,
                 **(TEST_SETTINGS if durability is None else durability),
                 "max_connections": "100",
                 "log_min_messages": "warning",
+                **(tuning or {}),
             }
             with (server.data_dir / "postgresql.auto.conf").open("a") as conf:
                 conf.writelines(f"{key} = {value}\n" for key, value in settings.items())

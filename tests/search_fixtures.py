@@ -1,36 +1,99 @@
-"""Fixtures for the search tests: the app with search wired in, and a helper that indexes posts
-the way the services will (enqueue in the transaction, commit, drain after commit)."""
+"""Fixtures for the search tests: the app with search wired in, once per engine.
+
+`search_app` runs a test against every engine this database can run: Whoosh always, and the
+PostgreSQL engine too when the suite runs on PostgreSQL (`--postgres`). On SQLite the postgres
+parameter is simply not generated (`conftest.pytest_generate_tests` calls
+`parametrize_engines`), so nothing is skipped. A module about one engine's own machinery (the
+Whoosh queue, bulk writer, segments, evaluator) says so with `SEARCH_ENGINES = ("whoosh",)`.
+"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
 import learncom.search.models  # noqa: F401  (index_queue on the metadata before create_all)
 from learncom.extensions import db
+from learncom.search.backend import ENGINES
 
 
-@pytest.fixture
-def search_app(app):
+def on_postgres(config) -> bool:
+    """The same switch as conftest's `database_url`."""
+    return bool(config.getoption("--postgres") or os.environ.get("LEARNCOM_TEST_POSTGRES"))
+
+
+POSTGRES_ONLY = ("test_search_postgres.py",)  # the PostgreSQL engine's own machinery
+
+
+def deselect_postgres_only(config, items: list) -> None:
+    """A module that only means something on PostgreSQL is deselected on SQLite (not
+    skipped: there is nothing to run there)."""
+    if on_postgres(config):
+        return
+    dropped = [item for item in items if item.path.name in POSTGRES_ONLY]
+    if dropped:
+        items[:] = [item for item in items if item.path.name not in POSTGRES_ONLY]
+        config.hook.pytest_deselected(items=dropped)
+
+
+def engines(config) -> list[str]:
+    return ["whoosh", "postgres"] if on_postgres(config) else ["whoosh"]
+
+
+def parametrize_engines(metafunc) -> None:
+    if "search_engine" in metafunc.fixturenames:
+        wanted = getattr(metafunc.module, "SEARCH_ENGINES", ENGINES)
+        metafunc.parametrize("search_engine",
+                             [name for name in engines(metafunc.config) if name in wanted])
+
+
+def _wire(app, engine: str):
     from learncom.search import init_app
     from learncom.search.models import IndexQueue
-    from learncom.search.whoosh_backend import POOL
 
     init_app(app)
+    app.config["SEARCH_BACKEND"] = engine
+    app.extensions.pop("learncom_search_backend", None)  # chosen again on first use
     # The session-wide create_all already made the table when this module was imported before
     # it ran; checkfirst keeps this a no-op then.
     IndexQueue.__table__.create(db.engine, checkfirst=True)
-    yield app
-    POOL.close(app.config["SEARCH_INDEX_DIR"])
+    if engine == "postgres":
+        from learncom.search.postgres import schema
+
+        schema.install(db.engine)
+    return app
+
+
+def _unwire(app, engine: str) -> None:
+    db.session.rollback()
+    if engine == "postgres":
+        from learncom.search.postgres import schema
+
+        schema.empty(db.session)
+        db.session.commit()
+    else:
+        from learncom.search.whoosh.backend import POOL
+
+        POOL.close(app.config["SEARCH_INDEX_DIR"])
+
+
+@pytest.fixture
+def search_app(app, search_engine):
+    """The app with search on, for each engine (see the module docstring)."""
+    yield _wire(app, search_engine)
+    _unwire(app, search_engine)
 
 
 @pytest.fixture
 def index(search_app):
-    """index(post, ...) queues the posts and commits: the after-commit hook drains them."""
-    from learncom.search import enqueue
+    """index(post, ...) asks for the posts to be re-indexed and commits (the listener already
+    re-indexes what services change; this is for attributes a test sets by hand, which the
+    listener sees too, and for deletions by id)."""
+    from learncom.search import reindex
 
-    def do(*posts, op: str = "upsert"):
-        for post in posts:
-            enqueue(post.id if hasattr(post, "id") else post, op)
+    def do(*posts):
+        reindex([post.id if hasattr(post, "id") else post for post in posts])
         db.session.commit()
 
     return do
@@ -38,5 +101,5 @@ def index(search_app):
 
 @pytest.fixture
 def post_factory(search_app, create_post):
-    """create_post in a search test: its commit queues the post and drains the queue."""
+    """create_post in a search test: searchable once it returns (its commit indexes it)."""
     return create_post

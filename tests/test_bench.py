@@ -44,21 +44,24 @@ def test_bench_runs_end_to_end(tmp_path, capsys):
                  "--dir", str(workdir), "--json", str(out_json)])
     assert code == 0
     printed = capsys.readouterr().out
-    for label in ("corpus generation", "full rebuild (Whoosh)", "FTS5 reference build",
-                  "commit -> searchable", "goal: p95", "slowest learncom queries"):
+    for label in ("corpus generation", "full rebuild (whoosh)", "FTS5 reference build",
+                  "commit -> searchable (whoosh)", "check (whoosh)", "goal (whoosh): p95",
+                  "slowest learncom queries (whoosh)"):
         assert label in printed
     assert "== learncom search benchmark: 60 posts ==" in printed
 
     figures = json.loads(out_json.read_text())
     assert figures["corpus"]["posts"] == 60
-    assert figures["rebuild"]["posts"] == 60 and figures["rebuild"]["index_bytes"] > 0
-    assert figures["change"]["missed"] == 0
-    assert figures["change"]["searchable_ms"]["n"] == 3
-    assert figures["queries"]["all"]["learncom"]["n"] == 10
+    whoosh = figures["engines"]["whoosh"]
+    assert whoosh["rebuild"]["posts"] == 60 and whoosh["rebuild"]["index_bytes"] > 0
+    assert whoosh["check"]["ok"]
+    assert whoosh["change"]["missed"] == 0
+    assert whoosh["change"]["searchable_ms"]["n"] == 3
+    assert figures["queries"]["all"]["whoosh"]["n"] == 10
     assert figures["queries"]["all"]["fts5"]["n"] == 10
-    assert figures["learncom_timed_out"] == 0
+    assert whoosh["timed_out"] == 0
     # Both engines searched the same corpus and found something for the query set.
-    assert figures["mean_total"]["learncom"] > 0 and figures["mean_total"]["fts5"] > 0
+    assert figures["mean_total"]["whoosh"] > 0 and figures["mean_total"]["fts5"] > 0
 
     conn = sqlite3.connect(workdir / "fts5.db")
     try:

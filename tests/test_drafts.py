@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from learncom.extensions import db
 from learncom.follow.models import Follow, Notification
 from learncom.posts.models import Post
-from learncom.search import queue
+from learncom.search.whoosh import queue
 
 SECRET = "Wijkpaspoortregeling"
 

@@ -20,7 +20,7 @@ from sqlalchemy import JSON, String, Text, cast, event, func, select, text
 from learncom import create_app
 from learncom.extensions import db
 from learncom.privacy.erasure import erase_member
-from learncom.search import queue
+from learncom.search.whoosh import queue
 from tests.conftest import DEFAULT_PASSWORD, make_config
 from tests.postgres import drop_database, fresh_database_url
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from learncom.search.analysis import Matcher, highlight, highlight_all, plain_text, stems
+from learncom.search.analysis import plain_text
+from learncom.search.whoosh.analysis import Matcher, highlight, highlight_all, stems
 
 
 def test_dutch_analyzer_stems_folds_and_drops_stop_words():

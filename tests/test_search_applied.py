@@ -31,7 +31,7 @@ def apply_lesson(lesson, user, times: int) -> None:
 
 
 @pytest.fixture
-def lessons(search_app, create_user, post_factory, index):
+def lessons(search_app, create_user, post_factory):
     author = create_user("Lessenmaker")
     # The most relevant lesson (the word in title and body) was applied least.
     relevant = post_factory(author, kind="lesson", title="Huiskamergesprek werkt",
@@ -43,7 +43,7 @@ def lessons(search_app, create_user, post_factory, index):
                               body="Een huiskamergesprek als proef.")
     apply_lesson(once, author, 1)
     apply_lesson(often, author, 3)
-    index(once, often)  # what the application form does: search.enqueue(post_id) per record
+    db.session.commit()  # the session listener re-indexes the lessons applied
     return {"author": author, "relevant": relevant, "once": once, "often": often,
             "experiment": experiment}
 
@@ -59,20 +59,21 @@ def test_sort_applied_puts_the_most_applied_lessons_first_then_relevance(lessons
     assert search("huiskamergesprek", sort="applied").sort == "applied"
 
 
-def test_a_new_application_reorders_after_enqueue(lessons, index):
+def test_a_new_application_reorders_on_commit(lessons):
     apply_lesson(lessons["relevant"], lessons["author"], 5)
-    index(lessons["relevant"])
+    db.session.commit()
     applied = [hit.id for hit in search("huiskamergesprek", sort="applied").hits]
     assert applied[:3] == [lessons["relevant"].id, lessons["often"].id, lessons["once"].id]
 
 
 def test_documents_count_applications_in_one_query_per_batch(lessons):
-    from learncom.search import documents, queue
+    from learncom.search import documents
 
     ids = [p.id for p in (lessons["relevant"], lessons["once"], lessons["often"],
                           lessons["experiment"])]
-    with queue.read_session() as session, counted() as statements:
-        docs = documents.documents_for(session, ids)
+    db.session.expunge_all()
+    with counted() as statements:
+        docs = documents.documents_for(db.session, ids)
     assert [docs[i].applied for i in ids] == [0, 1, 3, 0]
     # Posts, their relations (at most five) and one grouped count, whatever the batch size.
     assert len(statements) <= 7

@@ -56,7 +56,7 @@ def test_spelling_pass_skips_words_longer_than_a_real_word(posts):
 def test_suggestions_are_cached_per_index_generation_and_viewer(posts, create_user,
                                                                  post_factory):
     from learncom.search import search
-    from learncom.search.whoosh_backend import SUGGESTIONS, clear_suggestion_cache
+    from learncom.search.whoosh.backend import SUGGESTIONS, clear_suggestion_cache
 
     clear_suggestion_cache()
     assert search("buurtkamr").suggestion == "buurtkamer"

@@ -11,13 +11,15 @@ from whoosh import index as whoosh_index
 from learncom.extensions import db
 from learncom.search import documents, search
 from learncom.search.backend import PostDocument
-from learncom.search.bulk import BLOCK, BuildError, BulkSegmentWriter, build
-from learncom.search.queue import pending
 from learncom.search.services import check, get_backend
-from learncom.search.whoosh_backend import make_schema, whoosh_fields
+from learncom.search.whoosh.backend import make_schema, whoosh_fields
+from learncom.search.whoosh.internals.bulk import BLOCK, BuildError, BulkSegmentWriter, build
+from learncom.search.whoosh.queue import pending
 from tests import search_fixtures
 
 search_app = search_fixtures.search_app
+# Whoosh's own machinery: not run against the PostgreSQL engine.
+SEARCH_ENGINES = ("whoosh",)
 
 
 def corpus() -> list[PostDocument]:
@@ -37,6 +39,7 @@ def corpus() -> list[PostDocument]:
             title=f"Buurtkamer {n} voor eenzame ouderen" if n % 10 else "",
             body=("De buurtkamer in de wijk helpt tegen eenzaamheid. " * (n % 4 + 1)
                   + f"Café ‘Één’ opent {n} keer; geïnterviewde bewoners waren tevreden."),
+            fields="Hypothese: samen koken verbindt." if n % 3 == 0 else "",
             comments="Herkenbaar: de wachtlijst voor schuldhulp is lang." if n % 2 else "",
             author_name=f"Émile van Dijk {n % 3}", place="Overvecht Utrecht" if n % 3 else "",
             applied=n % 6,
@@ -156,7 +159,7 @@ def test_a_failing_indexing_process_leaves_the_live_index_alone(search_app, crea
     broken = [documents.Part("sqlite:///" + str(tmp_path / "missing" / "no.db"), 0, 10**9),
               documents.Part("sqlite:///" + str(tmp_path / "missing" / "no.db"), 0, 10**9)]
     with pytest.raises(BuildError, match="indexing posts 1"):
-        backend.rebuild([], 0, parts=broken)
+        backend._rebuild(iter([]), None, broken, wait=10)
     assert backend.store.live_path() == live
     assert sorted(backend.fingerprints()) == sorted(p.id for p in posts)
     assert sorted(live.parent.iterdir()) == before  # the half-built index was removed
@@ -172,7 +175,7 @@ def test_build_lists_no_segment_for_an_empty_part(tmp_path, search_app):
 
 
 def test_field_lengths_read_at_once_equal_whooshs(tmp_path):
-    from learncom.search.evaluate import _read_lengths
+    from learncom.search.whoosh.internals.evaluate import _read_lengths
 
     docs = corpus()
     write(tmp_path / "ix", docs, BulkSegmentWriter)

@@ -10,8 +10,8 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learncom.search import whoosh_backend
-from learncom.search.whoosh_backend import _count, _masks, _sort_keys
+from learncom.search.whoosh import backend as whoosh_backend
+from learncom.search.whoosh.backend import _count, _masks, _sort_keys
 
 KINDS = ("experiment", "friction", "lesson")
 TAGS = ("armoede", "schulden", "eenzaamheid", "taal", "wonen")

@@ -1,4 +1,5 @@
-"""Keeping the index true: the queue, the after-commit drain, the CLI and concurrent writers."""
+"""Keeping the Whoosh index true: the queue, the after-commit drain, the CLI and concurrent
+writers. (What gets re-indexed, on both engines: tests/test_search_tracking.py.)"""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from sqlalchemy import func, inspect, select
 from learncom import ROOT
 from learncom.extensions import db
 from learncom.posts import services as post_services
-from learncom.search import enqueue, search
+from learncom.search import search
 from learncom.search.models import IndexQueue
-from learncom.search.queue import drain, pending
 from learncom.search.services import check, get_backend
+from learncom.search.whoosh.queue import drain, pending
 from tests import search_fixtures
 
 # The search fixtures (the app with search wired in, and indexing helpers).
 search_app = search_fixtures.search_app
+# Whoosh's own machinery: not run against the PostgreSQL engine.
+SEARCH_ENGINES = ("whoosh",)
 index = search_fixtures.index
 post_factory = search_fixtures.post_factory
 
@@ -47,12 +50,21 @@ def test_commit_makes_a_post_searchable(search_app, create_user):
     author = create_user()
     post = post_services.create_post(author, post_services.PostInput(
         kind="experiment", title="Buurtkamer als vindplaats", tags=["eenzaamheid"]))
-    # The service queued the post in its own transaction; nothing is indexed before commit.
-    assert db.session.scalar(select(func.count()).select_from(IndexQueue)) == 1
-    assert get_backend().fingerprints() == {}
+    db.session.flush()
+    assert get_backend().fingerprints() == {}  # nothing is indexed before commit
     db.session.commit()
     assert ids("vindplaats") == [post.id]
     assert queued() == 0
+
+
+def test_the_queue_row_is_written_in_the_changing_transaction(search_app, create_user):
+    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+    author = create_user()
+    post = post_services.create_post(author, post_services.PostInput(
+        kind="experiment", title="Buurtkamer als vindplaats", tags=["eenzaamheid"]))
+    db.session.commit()
+    rows = db.session.execute(select(IndexQueue.post_id, IndexQueue.op)).all()
+    assert [tuple(row) for row in rows] == [(post.id, "upsert")]
 
 
 def test_rollback_indexes_nothing(search_app, create_user):
@@ -74,8 +86,6 @@ def test_an_update_reindexes_and_a_delete_removes(search_app, create_user, post_
     assert ids("wandelgroep") == []
     assert ids("fietsgroep") == [post.id]
 
-    post_id = post.id
-    enqueue(post_id, "delete")
     post_services.delete_post(post)
     db.session.commit()
     assert ids("fietsgroep") == []
@@ -111,7 +121,7 @@ def test_a_crash_between_commit_and_drain_is_repaired_by_sync(search_app, create
 
     result = runner.invoke(args=["search", "sync"])
     assert result.exit_code == 0, result.output
-    assert "Indexed 1" in result.output
+    assert "Re-indexed 1 posts" in result.output
     assert queued() == 0
     assert ids("huiskamergesprekken") == [post.id]
     assert runner.invoke(args=["search", "check"]).exit_code == 0
@@ -177,7 +187,7 @@ def test_a_drain_returns_at_once_when_another_writer_holds_the_lock(search_app, 
 
 
 def test_the_process_searcher_is_reused_and_refreshed(search_app, create_user, post_factory):
-    from learncom.search.whoosh_backend import POOL
+    from learncom.search.whoosh.backend import POOL
 
     author = create_user()
     post_factory(author, title="Eerste bericht")
@@ -216,7 +226,7 @@ WRITER_SCRIPT = textwrap.dedent("""
     from learncom.extensions import db
     from learncom.posts import services
     from learncom.search import init_app
-    from learncom.search.queue import drain
+    from learncom.search.whoosh.queue import drain
     from learncom.accounts.models import User
 
     url, index_dir, author_id, name, count = sys.argv[1:6]
@@ -261,7 +271,7 @@ def test_two_processes_writing_at_once_lose_nothing(search_app, create_user):
 
 
 def test_the_pool_keeps_a_bounded_number_of_indexes_open(tmp_path):
-    from learncom.search.whoosh_backend import IndexStore, SearcherPool
+    from learncom.search.whoosh.backend import IndexStore, SearcherPool
 
     pool = SearcherPool(max_indexes=2)
     stores = [IndexStore(tmp_path / f"ix{n}") for n in range(3)]

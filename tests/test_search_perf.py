@@ -1,5 +1,6 @@
-"""The Whoosh engine's set-at-a-time evaluation (`learncom/search/evaluate.py`): the top hits,
-the exact total and the facets come from one evaluation of the query; scores and order are
+"""The Whoosh engine's set-at-a-time evaluation (`learncom/search/whoosh/internals/
+evaluate.py`): the top hits, the exact total and the facets come from one evaluation of the
+query; scores and order are
 exactly Whoosh's exhaustive ranking; pages and sorts cut one ordered list; repeated words come
 from the term cache; the time limit still cuts a slow search short; compound expansion stays
 bounded."""
@@ -21,6 +22,8 @@ from tests import search_fixtures
 pytestmark = pytest.mark.usefixtures("search_app")
 
 search_app = search_fixtures.search_app
+# Whoosh's own machinery: not run against the PostgreSQL engine.
+SEARCH_ENGINES = ("whoosh",)
 index = search_fixtures.index
 post_factory = search_fixtures.post_factory
 
@@ -58,7 +61,7 @@ def _backend():
 
 def test_total_and_facets_are_exact(many):
     from learncom.search.query import parse
-    from learncom.search.whoosh_backend import POOL, _QueryBuilder
+    from learncom.search.whoosh.backend import POOL, _QueryBuilder
 
     backend = _backend()
     with POOL.searcher(backend.store) as searcher:
@@ -88,9 +91,9 @@ def test_scores_and_order_are_exactly_whooshs(many, text, restrict, monkeypatch)
     """The set-at-a-time evaluator gives Whoosh's exhaustive ranking: the same documents, the
     same BM25F scores, the same order; also when the parts of an And are only scored within
     the candidates found so far (`restrict`: always, instead of only when it saves work)."""
-    from learncom.search import evaluate
     from learncom.search.query import parse
-    from learncom.search.whoosh_backend import POOL, _QueryBuilder
+    from learncom.search.whoosh.backend import POOL, _QueryBuilder
+    from learncom.search.whoosh.internals import evaluate
 
     monkeypatch.setattr(evaluate, "RESTRICT_BELOW", 0 if restrict else 10**9)
 
@@ -117,7 +120,7 @@ def test_scores_and_order_are_exactly_whooshs(many, text, restrict, monkeypatch)
 
 def test_pages_and_sorts_cut_the_same_ordered_list(many):
     from learncom.search.query import parse
-    from learncom.search.whoosh_backend import POOL, _QueryBuilder
+    from learncom.search.whoosh.backend import POOL, _QueryBuilder
 
     backend = _backend()
     with POOL.searcher(backend.store) as searcher:
@@ -138,7 +141,7 @@ def test_pages_and_sorts_cut_the_same_ordered_list(many):
 
 def test_the_term_cache_makes_a_repeated_word_free(many):
     from learncom.search.query import parse
-    from learncom.search.whoosh_backend import POOL, _QueryBuilder
+    from learncom.search.whoosh.backend import POOL, _QueryBuilder
 
     backend = _backend()
     with POOL.searcher(backend.store) as searcher:
@@ -153,7 +156,7 @@ def test_the_term_cache_makes_a_repeated_word_free(many):
 
 
 def test_the_time_limit_stops_a_slow_search(many):
-    from learncom.search.whoosh_backend import POOL, WhooshBackend
+    from learncom.search.whoosh.backend import POOL, WhooshBackend
 
     backend = WhooshBackend(_backend().store.root, time_limit=0.05)
     with POOL.searcher(backend.store) as searcher:
@@ -168,9 +171,9 @@ def test_the_time_limit_stops_a_slow_search(many):
 
 def test_compound_expansion_is_bounded_below_prefix_expansion(search_app, create_user,
                                                               post_factory):
-    from learncom.search.analysis import MAX_EXPANSIONS
     from learncom.search.query import Word
-    from learncom.search.whoosh_backend import (
+    from learncom.search.whoosh.analysis import MAX_EXPANSIONS
+    from learncom.search.whoosh.backend import (
         COMPOUND_BOOST,
         COMPOUND_EXPANSIONS,
         POOL,
@@ -191,13 +194,15 @@ def test_compound_expansion_is_bounded_below_prefix_expansion(search_app, create
     # A compound term is only asked of the fields that hold it (here: the body).
     assert {leaf.fieldname for leaf in q.leaves() if leaf.boost == COMPOUND_BOOST} == {"body"}
     assert len({leaf.text for leaf in prefix_q.leaves()}) >= MAX_EXPANSIONS
+    with POOL.searcher(_backend().store) as searcher:
+        assert len(_QueryBuilder(searcher)._expand(("body",), "proef")) == MAX_EXPANSIONS
 
 
 def test_fast_analysis_equals_the_analyzer_chain():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from learncom.search.analysis import analyse, chain_stems
+    from learncom.search.whoosh.analysis import analyse, chain_stems
 
     text = ("Één geïnterviewde café-eigenaar zei: e.g. 1.5 keer, İstanbul, Straße, naïef. "
             "De buurtkamers en het buurtkamerproject; wijkteams, ervaringsdeskundigen a b")
@@ -234,7 +239,7 @@ def test_phrases_use_pairs_within_one_field(search_app, create_user, post_factor
 def test_the_result_cache_serves_repeats_and_never_an_old_generation(search_app, create_user,
                                                                       post_factory):
     from learncom.search import search
-    from learncom.search.whoosh_backend import RESULTS
+    from learncom.search.whoosh.backend import RESULTS
 
     author = create_user()
     first = post_factory(author, title="Zwerfafval opruimen")
@@ -249,7 +254,7 @@ def test_the_result_cache_serves_repeats_and_never_an_old_generation(search_app,
 
 
 def test_similar_ranks_exhaustively_like_whoosh(many):
-    from learncom.search.whoosh_backend import POOL, similar_query
+    from learncom.search.whoosh.backend import POOL, similar_query
 
     backend = _backend()
     text = "Buurtkamer verslag over buurtkamers en buurtkamerteams voor ouderen"

@@ -1,7 +1,8 @@
-def test_healthz(client):
+def test_healthz(client, app):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    database = "postgresql" if "postgresql" in app.config["SQLALCHEMY_DATABASE_URI"] else "sqlite"
+    assert response.get_json() == {"status": "ok", "database": database, "search": "whoosh"}
 
 
 def test_home_shows_public_posts(client, create_user, create_post):

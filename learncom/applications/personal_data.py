@@ -36,5 +36,5 @@ def erase(user, mode, report, **_kw) -> None:
     db.session.execute(delete(LessonApplication).where(LessonApplication.user_id == user.id)
                        .execution_options(synchronize_session=False))
     for post_id in lessons:
-        search.enqueue(post_id)  # the "applied" count is indexed
+        search.reindex([post_id])  # the "applied" count is indexed
     report.tables.add("lesson_applications")

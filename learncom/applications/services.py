@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from learncom import search
 from learncom.applications.models import FRICTION_RETURNED, LessonApplication
 from learncom.extensions import db
 from learncom.posts.models import Neighbourhood, Post
@@ -77,15 +76,12 @@ def record_application(post: Post, user, data: ApplicationInput) -> LessonApplic
         friction_returned=data.friction_returned)
     db.session.add(application)
     db.session.flush()
-    search.enqueue(post.id)
     return application
 
 
 def delete_application(application: LessonApplication) -> None:
-    post_id = application.post_id
     db.session.delete(application)
     db.session.flush()
-    search.enqueue(post_id)
 
 
 def get_application_of(post: Post, application_id: int) -> LessonApplication | None:

@@ -13,12 +13,27 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/healthz")
 def healthz():
+    """What runs, and whether it answers: 200 only when the database and the search engine
+    both do. Names the engines, never a URL, path or error text."""
+    from learncom.search.services import engine_name, get_backend
+
+    found = {"status": "ok", "database": db.engine.dialect.name,
+             "search": engine_name(current_app)}
+    failed = []
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not healthy"
         db.session.rollback()
-        return jsonify(status="error", database="unavailable"), 503
-    return jsonify(status="ok", database="ok")
+        failed.append("database")
+    else:
+        try:
+            get_backend().ping()
+        except Exception:  # the same for the search engine
+            db.session.rollback()
+            failed.append("search")
+    if failed:
+        return jsonify({**found, "status": "error", "failed": failed}), 503
+    return jsonify(found)
 
 
 @bp.post("/taal")

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from learncom import events, search
+from learncom import events
 from learncom.curation.models import Promotion
 from learncom.dbtypes import utcnow
 from learncom.discussion import services as discussion_services
@@ -100,7 +100,6 @@ def curate(post: Post, actor, note: str | None = None) -> bool:
     if newly or post.curated_at is None:
         post.curated_at = utcnow()
     db.session.flush()
-    search.enqueue(post.id)
     if newly:
         events.emit("lesson.curated", post=post, actor=actor, note=post.curation_note)
     return newly
@@ -117,7 +116,6 @@ def uncurate(post: Post, actor) -> bool:
     post.curated_by_id = None
     post.curation_note = None
     db.session.flush()
-    search.enqueue(post.id)
     return True
 
 

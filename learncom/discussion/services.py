@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from learncom import events, search
+from learncom import events
 from learncom.accounts.models import User
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
@@ -38,11 +38,6 @@ class ThreadNode:
     reply_to: Comment | None = None
 
 
-def _reindex(post_id: int) -> None:
-    """Comments are searched with their post: queue the post in this transaction."""
-    search.enqueue(post_id)
-
-
 def add_comment(post: Post, author: User | None, body: str, parent: Comment | None = None,
                 *, created_at: datetime | None = None, imported: bool = False) -> Comment:
     """`imported` comments raise no events (see posts.services.create_post)."""
@@ -55,7 +50,6 @@ def add_comment(post: Post, author: User | None, body: str, parent: Comment | No
         comment.created_at = created_at
     db.session.add(comment)
     db.session.flush()
-    _reindex(post.id)
     if not imported:
         events.emit("comment.created", comment=comment, actor=author)
     return comment
@@ -91,7 +85,6 @@ def edit_comment(comment: Comment, body: str) -> bool:
     comment.body = body
     comment.edited_at = utcnow()
     db.session.flush()
-    _reindex(comment.post_id)
     return True
 
 
@@ -100,7 +93,6 @@ def delete_comment(comment: Comment) -> None:
     comment.deleted_at = utcnow()
     comment.body = ""
     db.session.flush()
-    _reindex(comment.post_id)
 
 
 def thread_for(post: Post) -> list[ThreadNode]:

@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from learncom import events, search, vocab
+from learncom import events, vocab
 from learncom.accounts.models import User
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
@@ -141,7 +141,6 @@ def change_status(post: Post, actor: User, to_status: str, reason: str, *,
     # A status change is not an edit of the post (its timeline shows it); only a resolution
     # note changes the post's text, and the history keeps who wrote it.
     post_services.add_revision_if_changed(post, actor)
-    search.enqueue(post.id)
     events.emit("friction.status_changed", post=post, change=change, actor=actor)
     return change
 

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from learncom import events, search
+from learncom import events
 from learncom.accounts.models import User
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
@@ -115,7 +115,6 @@ def hide(target: Target, actor: User, reason: str | None = None) -> bool:
         dict.fromkeys(item.reason for item in flags)) or None
     target.hidden_at, target.hidden_by_id = utcnow(), actor.id
     db.session.flush()
-    search.enqueue(target_post(target).id)
     events.emit("content.hidden", target=target, actor=actor, reason=reason)
     _announce_resolved(target, actor, "hidden", flags)
     return True
@@ -134,7 +133,6 @@ def restore(target: Target, actor: User) -> bool:
         return False
     target.hidden_at, target.hidden_by_id = None, None
     db.session.flush()
-    search.enqueue(target_post(target).id)
     events.emit("content.restored", target=target, actor=actor)
     return True
 

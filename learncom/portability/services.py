@@ -645,12 +645,12 @@ class _Writer:
         self.report.links += 1
 
 
-def sync_search_index() -> int:
-    """After the import's commit: index the queued posts before the command returns (a CLI
-    process may exit before a background drain finishes)."""
-    from learncom.search import queue
+def sync_search_index() -> bool:
+    """After the import's commit: make the imported posts searchable before the command
+    returns (a CLI process may exit before the Whoosh engine's background drain finishes)."""
+    from learncom.search.services import get_backend
 
-    return queue.sync().processed
+    return get_backend().wait(120.0)
 
 
 def _name_from_email(email: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from learncom import events, search, vocab
+from learncom import events, vocab
 from learncom.accounts.models import Team, User
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
@@ -176,7 +176,6 @@ def create_post(author: User | None, data: PostInput, *,
         # After the insert: the column's default would turn None into "published now".
         post.published_at = None
     _add_revision(post, author)
-    search.enqueue(post.id)
     if not imported and not draft:
         events.emit("post.created", post=post, actor=author)
     return post
@@ -193,7 +192,6 @@ def update_post(post: Post, editor: User, data: PostInput) -> bool:
     post.updated_at = utcnow()
     db.session.flush()
     _add_revision(post, editor)
-    search.enqueue(post.id)
     if not post.is_draft:
         events.emit("post.updated", post=post, actor=editor)
     return True
@@ -209,7 +207,6 @@ def publish_post(post: Post, actor: User) -> bool:
     post.published_at = post.created_at = post.updated_at = now
     post.shared_with_coordinators = False
     db.session.flush()
-    search.enqueue(post.id)
     events.emit("post.created", post=post, actor=actor)
     return True
 
@@ -218,7 +215,6 @@ def delete_post(post: Post, actor: User | None = None) -> None:
     """Delete the post with its thread, log and links ("post.deleted" first, while it is
     still there: the audit log records a coordinator's deletion)."""
     events.emit("post.deleted", post=post, actor=actor)
-    search.enqueue(post.id, "delete")
     db.session.delete(post)
     db.session.flush()
 
@@ -279,7 +275,6 @@ def add_log_entry(post: Post, author: User | None, body: str, when: date | None 
     db.session.add(entry)
     post.updated_at = utcnow() if created_at is None else max(post.updated_at, created_at)
     db.session.flush()
-    search.enqueue(post.id)
     return entry
 
 
@@ -292,18 +287,14 @@ def update_log_entry(entry: LogEntry, body: str, when: date) -> bool:
     """Change an entry's text or date; False when nothing changed."""
     if entry.body == body and entry.date == when:
         return False
-    entry.body, entry.date = body, when
-    entry.body_html = str(render_markdown(body))
+    entry.body, entry.date = body, when  # its HTML is rendered again on flush
     db.session.flush()
-    search.enqueue(entry.post_id)
     return True
 
 
 def delete_log_entry(entry: LogEntry) -> None:
-    post_id = entry.post_id
     db.session.delete(entry)
     db.session.flush()
-    search.enqueue(post_id)
 
 
 def add_link(source: Post, target: Post, relation: str, by: User | None) -> PostLink:

@@ -42,7 +42,7 @@ from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.mail import OutboxMessage
 from learncom.posts import services as post_services
-from learncom.posts.models import LogEntry, Post, Tag, post_tags
+from learncom.posts.models import MARKDOWN_FIELDS, LogEntry, Post, Tag, post_tags
 from learncom.privacy.models import PrivacyOverride
 
 MODES = ("anonymise", "remove")
@@ -63,6 +63,8 @@ class ErasureReport:
     comments: int = 0
     #: Tables whose rows held the member's text: cleaned on disk after the commit.
     tables: set[str] = field(default_factory=set)
+    #: The removed texts, until the search engine has forgotten their words (scrub).
+    texts: list[str] = field(default_factory=list, repr=False)
 
 
 def check_erasable(user: User) -> None:
@@ -84,7 +86,7 @@ def erase_member(user: User, mode: str, *, by: User) -> ErasureReport:
         _remove_content(user, report)
     else:
         for post_id in db.session.scalars(select(Post.id).where(Post.author_id == user.id)):
-            search.enqueue(post_id)  # the author's name is in the index
+            search.reindex([post_id])  # the author's name is in the index
     _scrub_mentions(name, report)
     events.emit("member.erasing", user=user, mode=mode, actor=by, report=report)
     db.session.execute(delete(team_members).where(team_members.c.user_id == user.id))
@@ -104,6 +106,8 @@ def _remove_content(user: User, report: ErasureReport) -> None:
                       "privacy_overrides"}
     posts = list(db.session.scalars(select(Post).where(Post.author_id == user.id)))
     for post in posts:
+        report.texts += [post.title, post.body, *(getattr(post, name) or ""
+                                                   for name in MARKDOWN_FIELDS)]
         post_services.delete_post(post)
     report.posts = len(posts)
 
@@ -112,8 +116,10 @@ def _remove_content(user: User, report: ErasureReport) -> None:
     # "[verwijderd]").
     mine = set(db.session.scalars(select(Comment.id).where(Comment.author_id == user.id)))
     report.comments = len(mine)
+    report.texts += db.session.scalars(select(Comment.body).where(Comment.id.in_(mine)))
+    report.texts += db.session.scalars(select(LogEntry.body).where(LogEntry.author_id == user.id))
     for post_id in set(db.session.scalars(select(Comment.post_id).where(Comment.id.in_(mine)))):
-        search.enqueue(post_id)
+        search.reindex([post_id])
     db.session.execute(update(Comment).where(Comment.id.in_(mine)).values(
         body="", body_html="", excerpt="", deleted_at=utcnow(), author_id=None)
         .execution_options(synchronize_session=False))
@@ -129,7 +135,7 @@ def _remove_content(user: User, report: ErasureReport) -> None:
 
     for post_id in set(db.session.scalars(select(LogEntry.post_id).where(
             LogEntry.author_id == user.id))):
-        search.enqueue(post_id)
+        search.reindex([post_id])
     db.session.execute(delete(LogEntry).where(LogEntry.author_id == user.id)
                        .execution_options(synchronize_session=False))
     db.session.execute(delete(PrivacyOverride).where(PrivacyOverride.user_id == user.id)
@@ -154,7 +160,7 @@ def _scrub_mentions(name: str, report: ErasureReport) -> None:
         if body != comment.body:
             comment.body = body  # its HTML and excerpt are rendered again on flush
             report.tables.add("comments")
-            search.enqueue(comment.post_id)
+            search.reindex([comment.post_id])
     db.session.flush()
 
 
@@ -235,7 +241,8 @@ def scrub_after_commit(report: ErasureReport) -> dict:
 
     done = {"index": False, "database": False}
     try:
-        done["index"] = purge_deleted()
+        done["index"] = purge_deleted(report.texts)
+        report.texts.clear()
     except Exception:  # the data is committed; a failure here is logged, not shown
         current_app.logger.exception("privacy: rewriting the search index failed")
     try:

@@ -1,23 +1,25 @@
-"""Search: one interface (`services`), the Whoosh engine, and the index queue that keeps it true.
+"""Search: one interface (`services`), two engines (`whoosh/`, `postgres/`), and the session
+listener that decides what to re-index (`tracking.py`).
 
-Wire it in `create_app` with `learncom.search.init_app(app)`; services call
-`learncom.search.enqueue(post.id)` (or `enqueue(post.id, "delete")`) whenever a post, its
-comments, tags, log or visibility change.
+Wire it in `create_app` with `learncom.search.init_app(app)`. Services never call the index:
+they change objects and flush, and the listener hands the posts whose documents changed to the
+engine before the transaction commits. `reindex(post_ids)` is for changes it cannot see (Core
+statements) and for repairs.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-__all__ = ["Results", "drain", "enqueue", "init_app", "search", "similar", "similar_text"]
+__all__ = ["Results", "init_app", "reindex", "search", "similar", "similar_text"]
 
-_LAZY = {"drain": "queue", "enqueue": "queue", "Results": "services", "search": "services",
-         "similar": "services", "similar_text": "services"}
+_LAZY = {"Results": "services", "search": "services", "similar": "services",
+         "similar_text": "services", "reindex": "tracking"}
 
 
 def __getattr__(name: str):
-    """Import on first use, so `learncom.models` can import `learncom.search.models` (and the
-    posts services `enqueue`) without pulling the engine in at import time."""
+    """Import on first use, so `learncom.models` can import `learncom.search.models` without
+    pulling an engine in at import time."""
     if name in _LAZY:
         import importlib
 
@@ -27,28 +29,46 @@ def __getattr__(name: str):
 
 class _SearchState:
     def __init__(self, app: Flask):
-        from learncom.search.queue import _Drainer
+        from learncom.search.whoosh.queue import _Drainer
 
         self.drainer = _Drainer(app)
+        self.healing_pid: int | None = None
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the `flask search` commands and the after-commit drain.
-    Safe to call twice."""
+    """Register the blueprint, the `flask search` commands, the session listener and (Whoosh)
+    the after-commit drain. Safe to call twice. Refuses an engine the database cannot run."""
     if "learncom_search" in app.extensions:
         return
     import os
 
-    from learncom.search import models  # noqa: F401  (the index_queue table on the metadata)
+    from learncom.search import (
+        models,  # noqa: F401  (the index_queue table on the metadata)
+        tracking,
+    )
     from learncom.search.cli import search_cli
-    from learncom.search.queue import install_session_hooks
+    from learncom.search.services import check_engine
     from learncom.search.views import bp
+    from learncom.search.whoosh.queue import install_session_hooks
 
+    app.config.setdefault("SEARCH_BACKEND", "whoosh")
     app.config.setdefault("SEARCH_INDEX_DIR", os.path.join(app.instance_path, "search-index"))
     app.config.setdefault("SEARCH_SYNC_DRAIN", app.testing)
     app.config.setdefault("SEARCH_DRAIN_AFTER_COMMIT", True)
     app.config.setdefault("SEARCH_TIME_LIMIT", 2.0)
+    app.config.setdefault("SEARCH_HEAL_ON_START", not app.testing)
+    check_engine(app)
     app.extensions["learncom_search"] = _SearchState(app)
     app.register_blueprint(bp)
     app.cli.add_command(search_cli)
+    tracking.install()
     install_session_hooks()
+    # Whatever a crash left behind is re-indexed in the background (issue 11 item 9).
+    app.before_request(lambda: _heal_on_start(app))
+
+
+def _heal_on_start(app: Flask) -> None:
+    if app.config["SEARCH_HEAL_ON_START"]:
+        from learncom.search.services import heal_on_start
+
+        heal_on_start(app)

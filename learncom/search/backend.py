@@ -1,27 +1,35 @@
 """The search interface every engine implements, and the values it returns.
 
-The app talks to `learncom.search.services` (search, similar, similar_text); services talk to a
-`SearchBackend`. The Whoosh backend (`whoosh_backend.py`) is the embedded default; a PostgreSQL
-backend (tsvector + GIN, `dutch` configuration) will implement the same methods for deployments
-with several web machines, and the same test suite runs against both.
+The app talks to `learncom.search.services` (search, similar, similar_text, rebuild, check);
+services talk to a `SearchBackend`, chosen by `LEARNCOM_SEARCH_BACKEND`:
 
-Engines only see plain `PostDocument`s (built from the database in `documents.py`), a parsed
-query (`query.py`) and a `Visibility` (what the viewer may see); they return post ids, scores,
-facet counts and a spelling suggestion. Loading posts and highlighting happen once, in services.
+- `whoosh` (default, `whoosh/`): an index on this machine's disk, kept true by a queue table
+  written in the transaction and drained after commit;
+- `postgres` (`postgres/`): a weighted tsvector per post in the database itself, written in the
+  same transaction as the change, for deployments with several web machines.
+
+Engines see plain `PostDocument`s (built from the database in `documents.py`), a parsed query
+(`query.py`) and a `Visibility` (what the viewer may see); they return post ids, scores, facet
+counts, a spelling suggestion and a `Highlighter` for the page's hits. Which posts to re-index
+is decided by one session listener (`tracking.py`), which calls `index`/`delete`. The same test
+suite runs against both engines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from learncom.search.query import ParsedQuery
 
 FACETS = ("kind", "tag", "neighbourhood", "status")
 SORTS = ("relevance", "newest", "applied")
+ENGINES = ("whoosh", "postgres")
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,8 @@ class PostDocument:
     tags: list[str]
     created_at: datetime
     title: str
-    body: str  # body + kind-specific text fields + log entries, plain text
+    body: str  # the body and the experiment log, plain text
+    fields: str  # the kind-specific text fields (hypothesis, affected, statement, ...)
     comments: str
     author_name: str
     place: str  # neighbourhood name and city
@@ -87,14 +96,35 @@ class EngineHit:
 
 
 @dataclass
+class HitText:
+    """A hit's texts as the results page shows them (plain text, loaded from the database)."""
+
+    title: str
+    body: str  # body, kind fields and log
+    comments: Iterator[str]  # the visible comments, lazily (stop at the first that matches)
+
+
+@dataclass
+class Excerpt:
+    """Safe HTML for one hit: the user's text escaped, only the engine's `<mark>` added."""
+
+    title: Markup
+    body: Markup | None = None  # where the body matches
+    comment: Markup | None = None  # the first matching comment
+
+
+class Highlighter(Protocol):
+    def excerpts(self, texts: list[HitText]) -> list[Excerpt]:
+        """One excerpt per text, in order."""
+        ...
+
+
+@dataclass
 class EngineResults:
     hits: list[EngineHit]
     total: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    # Query terms the highlighter marks: exact index terms and prefixes (prefix queries and
-    # compound expansions).
-    terms: set[str] = field(default_factory=set)
-    prefixes: set[str] = field(default_factory=set)
+    highlighter: Highlighter | None = None
     fallback: bool = False  # AND found nothing; these are OR results
     timed_out: bool = False
 
@@ -110,20 +140,26 @@ class CheckReport:
     def ok(self) -> bool:
         return not (self.missing or self.stale or self.orphans)
 
-
-class IndexWriter(Protocol):
-    def upsert(self, doc: PostDocument) -> None: ...
-
-    def delete(self, post_id: int) -> None: ...
+    @property
+    def differing(self) -> list[int]:
+        """The posts whose index entry is not what the database says."""
+        return sorted({*self.missing, *self.stale, *self.orphans})
 
 
 class SearchBackend(Protocol):
     """The engine interface. Implementations must enforce `Visibility` inside the query, so a
     post the viewer cannot see is never a hit, a facet count or a suggestion source."""
 
-    def writing(self) -> AbstractContextManager[IndexWriter]:
-        """The index writer, taken WITHOUT waiting: raise `Busy` when another process holds
-        it. Everything written in the block is committed when it ends (nothing if it raises)."""
+    name: str  # one of ENGINES
+
+    def index(self, session: Session, post_ids: Collection[int]) -> None:
+        """Bring these posts' index entries in line with the database, as part of `session`'s
+        transaction (so both happen or neither). Posts that no longer exist are removed. Called
+        by the session listener before commit; what it means is the engine's affair."""
+        ...
+
+    def delete(self, session: Session, post_ids: Collection[int]) -> None:
+        """Remove these posts from the index, as part of `session`'s transaction."""
         ...
 
     def search(self, query: ParsedQuery, filters: Filters, visibility: Visibility, *,
@@ -137,23 +173,28 @@ class SearchBackend(Protocol):
     def similar(self, text: str, visibility: Visibility, *, exclude: int | None,
                 limit: int) -> list[EngineHit]: ...
 
-    def rebuild(self, documents: Iterable[PostDocument], total: int,
-                progress: Callable[[int], None] | None = None, *,
-                parts: Sequence = ()) -> None:
-        """Index every document into a fresh index and swap it in atomically. With several
-        `parts` (`documents.Part`), an engine may index them in parallel, each part read by
-        its own process, instead of `documents`."""
+    def rebuild(self, progress: Callable[[int], None] | None = None, *, procs: int = 1) -> int:
+        """Index every post afresh and make that the index, atomically for searchers. Returns
+        the number of posts."""
         ...
 
-    def tidy(self, load: Callable[[list[int]], dict[int, PostDocument]]) -> int:
-        """Housekeeping after a drain (merging small segments), reading the posts it needs
-        with `load(post_ids)`; never holds the writer for long. Returns the work done."""
+    def check(self, *, pause: float = 0.0) -> CheckReport:
+        """Posts missing from the index, stale in it, or in it but gone from the database
+        (`pause`: seconds to rest between batches of posts, for a check in the background)."""
         ...
 
-    def fingerprints(self) -> dict[int, str]:
-        """Every indexed post id with the fingerprint it was indexed with."""
+    def ping(self) -> None:
+        """Raise if the engine cannot answer a search now (cheap: for /healthz)."""
         ...
 
+    def wait(self, timeout: float) -> bool:
+        """Block until every committed change is searchable (engines that index inside the
+        transaction have nothing to wait for). False if that took longer than `timeout`."""
+        ...
 
-class Busy(Exception):  # noqa: N818 - reads as "the index is busy"
-    """Another process holds the index writer; it drains the queue, so this one need not."""
+    def purge(self, texts: Collection[str] = ()) -> bool:
+        """After personal data was erased (learncom/privacy): leave nothing of deleted
+        documents in the engine's storage (index files, a vocabulary), `texts` being the
+        erased texts (whose words an engine may keep apart from its documents). True when
+        nothing deleted is left."""
+        ...

@@ -7,7 +7,7 @@ import time
 import click
 from flask.cli import AppGroup, with_appcontext
 
-search_cli = AppGroup("search", help="Search index: rebuild, sync the queue, check.")
+search_cli = AppGroup("search", help="Search index: rebuild, sync, check.")
 
 
 class _Rate:
@@ -28,10 +28,11 @@ class _Rate:
 @with_appcontext
 def rebuild_command(procs: int) -> None:
     """Build a fresh index beside the live one and swap it in."""
-    from learncom.search import documents, queue, services
+    from learncom.extensions import db
+    from learncom.search import documents, services
 
-    with queue.read_session() as session:
-        total = documents.count_posts(session)
+    total = documents.count_posts(db.session)
+    db.session.rollback()
     rate = _Rate()
     started = time.monotonic()
     label = "Indexing" if procs == 1 else f"Indexing ({procs} processes)"
@@ -57,12 +58,14 @@ def rebuild_command(procs: int) -> None:
 @click.option("--wait", default=120.0, show_default=True, help="Seconds to wait for a writer.")
 @with_appcontext
 def sync_command(wait: float) -> None:
-    """Index everything in the queue (after a crash, or after a bulk import)."""
-    from learncom.search import queue
+    """Re-index every post whose index entry differs from the database, and index everything
+    waiting (after a crash, or after a bulk import)."""
+    from learncom.search import services
 
-    result = queue.sync(wait=wait)
-    click.echo(f"Indexed {result.processed} queued changes.")
-    if result.busy:
+    report, done = services.sync(wait=wait)
+    click.echo(f"Queued changes: {report.queued}. Re-indexed {len(report.differing)} posts "
+               f"whose index entry differed from the database.")
+    if not done:
         click.echo("Another process is still writing the index; run sync again.", err=True)
         raise SystemExit(1)
 

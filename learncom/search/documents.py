@@ -1,28 +1,88 @@
-"""From database rows to `PostDocument`s, in a bounded number of queries per batch."""
+"""What a post's search document is made of, and from database rows to `PostDocument`s in a
+bounded number of queries per batch.
+
+To index a new field, add it here: to `document_for` (what the document holds) and to `SOURCES`
+(the attribute it is read from). Nothing else: the session listener (`tracking.py`) re-indexes
+a post whenever a declared attribute of one of its sources changes, every engine indexes the
+document, and `tests/test_search_tracking.py` fails if the document reads an attribute that
+`SOURCES` does not declare.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from learncom import vocab
+from learncom.accounts.models import User
 from learncom.applications.models import LessonApplication
 from learncom.discussion.models import Comment
-from learncom.posts.models import Post
+from learncom.posts.models import LogEntry, Neighbourhood, Post, Tag, post_tags
 from learncom.search.analysis import plain_text
-from learncom.search.backend import PostDocument
+from learncom.search.backend import CheckReport, PostDocument
 
 # Kind-specific fields whose text is searched along with the body.
 TEXT_FIELDS = ("hypothesis", "approach", "target_group", "outcome_measures", "result",
                "affected", "resolution_note", "statement", "context")
 MAX_COMMENTS_CHARS = 60_000
 HIDDEN = "hidden"
+
+
+# -- what a document is made of ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Source:
+    """Rows a post's document is built from: the attributes it reads, and the posts whose
+    documents hold a given set of these rows (`posts(session, rows)`, run inside the flush, so
+    foreign keys are set and deleted rows are still there)."""
+
+    model: type
+    attributes: tuple[str, ...]
+    posts: Callable[[Session, list], Iterable[int]]
+
+
+def _themselves(_session: Session, posts: list) -> list[int]:
+    return [post.id for post in posts]
+
+
+def _their_post(_session: Session, rows: list) -> list[int]:
+    return [row.post_id for row in rows if row.post_id is not None]
+
+
+def _authored(session: Session, users: list) -> Iterable[int]:
+    return session.scalars(select(Post.id).where(Post.author_id.in_([u.id for u in users])))
+
+
+def _placed(session: Session, hoods: list) -> Iterable[int]:
+    return session.scalars(select(Post.id).where(
+        Post.neighbourhood_id.in_([h.id for h in hoods])))
+
+
+def _tagged(session: Session, tags: list) -> Iterable[int]:
+    return session.scalars(select(post_tags.c.post_id).where(
+        post_tags.c.tag_id.in_([t.id for t in tags])))
+
+
+STATUS_FIELDS = tuple(sorted(set(vocab.STATUS_FIELD.values())))
+
+SOURCES = (
+    Source(Post, ("kind", "title", "body", "visibility", "team_id", "hidden_at", "created_at",
+                  "author", "author_id", "neighbourhood", "neighbourhood_id", "tags",
+                  *STATUS_FIELDS, *TEXT_FIELDS), _themselves),
+    Source(Comment, ("body", "deleted_at", "hidden_at", "post", "post_id"), _their_post),
+    Source(LogEntry, ("body", "date", "post", "post_id"), _their_post),
+    Source(LessonApplication, ("post", "post_id"), _their_post),  # the applied count
+    Source(User, ("name", "kind"), _authored),
+    Source(Neighbourhood, ("name", "slug", "city"), _placed),
+    Source(Tag, ("name",), _tagged),
+)
 
 
 def load_options():
@@ -60,9 +120,9 @@ def documents_for(session: Session, post_ids: list[int]) -> dict[int, PostDocume
 
 
 def iter_documents(session: Session, batch: int = 500, *, after: int = 0,
-                   upto: int | None = None) -> Iterator[PostDocument]:
+                   upto: int | None = None, pause: float = 0.0) -> Iterator[PostDocument]:
     """Every post (with `after < id <= upto`) as a document, in id order, `batch` posts at a
-    time (for rebuild and check)."""
+    time (for rebuild and check), resting `pause` seconds between batches."""
     last = after
     while True:
         query = select(Post.id).where(Post.id > last)
@@ -77,6 +137,8 @@ def iter_documents(session: Session, batch: int = 500, *, after: int = 0,
                 yield docs[post_id]
         last = ids[-1]
         session.expunge_all()
+        if pause:
+            time.sleep(pause)
 
 
 @dataclass(frozen=True)
@@ -124,11 +186,20 @@ def comment_texts(post: Post) -> Iterator[str]:
             if c.deleted_at is None and c.hidden_at is None and c.body)
 
 
+def fields_text(post: Post) -> str:
+    """The kind-specific text fields, as plain text."""
+    return "\n".join(plain_text(getattr(post, name)) for name in TEXT_FIELDS
+                     if getattr(post, name, None))
+
+
+def log_text(post: Post) -> str:
+    return "\n".join(plain_text(entry.body) for entry in post.log_entries if entry.body)
+
+
 def body_text(post: Post) -> str:
-    """The body, the kind-specific text fields and the log, as plain text."""
-    parts = [plain_text(post.body)]
-    parts += [plain_text(getattr(post, name)) for name in TEXT_FIELDS if getattr(post, name, None)]
-    parts += [plain_text(entry.body) for entry in post.log_entries]
+    """The body, the kind-specific text fields and the log, as plain text (what snippets are
+    cut from)."""
+    parts = (plain_text(post.body), fields_text(post), log_text(post))
     return "\n".join(part for part in parts if part)
 
 
@@ -146,7 +217,9 @@ def document_for(post: Post, applied: int = 0) -> PostDocument:
         neighbourhood=hood.slug if hood else None,
         status=getattr(post, status_field) if status_field else None,
         tags=sorted(tag.name for tag in post.tags), created_at=post.created_at,
-        title=post.title, body=body_text(post), comments=comments,
+        title=post.title,
+        body="\n".join(part for part in (plain_text(post.body), log_text(post)) if part),
+        fields=fields_text(post), comments=comments,
         author_name=post.author.name if post.author else "",
         place=" ".join(p for p in (hood.name, hood.city) if p) if hood else "",
         applied=applied,
@@ -157,7 +230,7 @@ def document_for(post: Post, applied: int = 0) -> PostDocument:
 
 #: Bump when the index schema or analysis changes: every document then reads as stale, so
 #: `flask search check` fails and `make run` rebuilds the index.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 
 def fingerprint(doc: PostDocument) -> str:
@@ -167,3 +240,17 @@ def fingerprint(doc: PostDocument) -> str:
     values["created_at"] = doc.created_at.isoformat() if doc.created_at else None
     raw = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+def compare(indexed: dict[int, str], session: Session, *, pause: float = 0.0) -> CheckReport:
+    """What `check` reports, for an engine whose entries carry these fingerprints."""
+    report = CheckReport()
+    seen: set[int] = set()
+    for doc in iter_documents(session, pause=pause):
+        seen.add(doc.id)
+        if doc.id not in indexed:
+            report.missing.append(doc.id)
+        elif indexed[doc.id] != doc.fingerprint:
+            report.stale.append(doc.id)
+    report.orphans = sorted(set(indexed) - seen)
+    return report

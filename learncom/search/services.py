@@ -1,51 +1,92 @@
 """What the rest of the app calls: search, similar posts, and the maintenance behind the CLI.
 
-The engine returns ids, scores, facet counts and the terms it matched; this module loads the
-page's posts from the database in one query (with what highlighting needs), checks
-`post.can_view(viewer)` once more (so a post whose visibility changed a moment ago and is still
-queued for the index is not shown), and builds safe highlighted snippets.
+The engine (`get_backend`: Whoosh or PostgreSQL, by `SEARCH_BACKEND`) returns ids, scores,
+facet counts and a highlighter; this module loads the page's posts from the database in one
+query (with what highlighting needs), checks `post.can_view(viewer)` once more (so a post whose
+visibility changed a moment ago and is still queued for the index is not shown), and has the
+engine's highlighter build safe snippets from them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import re
-from collections.abc import Callable
+import socket
+import threading
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from math import ceil
+from pathlib import Path
 
-from flask import current_app, has_request_context, url_for
+from flask import Flask, current_app, has_request_context, url_for
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from learncom import vocab
 from learncom.extensions import db
 from learncom.posts.models import Neighbourhood, Post
-from learncom.search import documents
-from learncom.search.analysis import Matcher, highlight, highlight_all, plain_text
+from learncom.search import documents, tracking
+from learncom.search.analysis import plain_text
 from learncom.search.backend import (
+    ENGINES,
     FACETS,
     SORTS,
     CheckReport,
     EngineResults,
     Filters,
+    HitText,
+    SearchBackend,
     Visibility,
 )
 from learncom.search.query import clean, normalise_value, parse, parse_date
-from learncom.search.whoosh_backend import WhooshBackend
 
 PER_PAGE = 10
 MAX_PAGE = 1_000
 
 
-def get_backend() -> WhooshBackend:
+class EngineMisconfigured(RuntimeError):
+    """SEARCH_BACKEND names an engine this deployment cannot run."""
+
+
+def engine_name(app: Flask) -> str:
+    name = (app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+    if name not in ENGINES:
+        raise EngineMisconfigured(f"LEARNCOM_SEARCH_BACKEND={name!r}: choose one of "
+                                  f"{', '.join(ENGINES)}")
+    return name
+
+
+def check_engine(app: Flask) -> str:
+    """The configured engine's name; refuses one this database cannot run."""
+    from sqlalchemy.engine import make_url
+
+    name = engine_name(app)
+    database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    if name == "postgres" and database != "postgresql":
+        raise EngineMisconfigured("LEARNCOM_SEARCH_BACKEND=postgres needs a PostgreSQL database "
+                                  "(LEARNCOM_DATABASE_URL=postgresql+psycopg://...)")
+    return name
+
+
+def get_backend(app: Flask | None = None) -> SearchBackend:
     """The app's engine, created once per app."""
-    state = current_app.extensions.setdefault("learncom_search_backend", {})
+    app = app or current_app._get_current_object()  # noqa: SLF001
+    state = app.extensions.setdefault("learncom_search_backend", {})
     backend = state.get("backend")
     if backend is None:
-        backend = state["backend"] = WhooshBackend(
-            current_app.config["SEARCH_INDEX_DIR"],
-            time_limit=float(current_app.config.get("SEARCH_TIME_LIMIT", 2.0)))
+        if engine_name(app) == "postgres":
+            from learncom.search.postgres.backend import PostgresBackend
+
+            backend = PostgresBackend(app)
+        else:
+            from learncom.search.whoosh.backend import WhooshBackend
+
+            backend = WhooshBackend(app.config["SEARCH_INDEX_DIR"],
+                                    time_limit=float(app.config.get("SEARCH_TIME_LIMIT", 2.0)))
+        state["backend"] = backend
     return backend
 
 
@@ -166,16 +207,20 @@ def _hits(engine: EngineResults, viewer) -> list[Hit]:
     if not engine.hits:
         return []
     posts = _load(ids=[h.id for h in engine.hits])
-    matcher = Matcher(engine.terms, engine.prefixes)
+    shown = [(hit, posts[hit.id]) for hit in engine.hits
+             if hit.id in posts and posts[hit.id].can_view(viewer)]
+    texts = [HitText(title=post.title, body=documents.body_text(post),
+                     comments=documents.comment_texts(post)) for _hit, post in shown]
+    excerpts = engine.highlighter.excerpts(texts) if engine.highlighter and texts else []
     hits = []
-    for engine_hit in engine.hits:
-        post = posts.get(engine_hit.id)
-        if post is None or not post.can_view(viewer):
-            continue
-        highlights = snippets(post, matcher)
+    for (engine_hit, post), excerpt in zip(shown, excerpts, strict=True):
+        highlights = [excerpt.body] if excerpt.body is not None else []
+        if excerpt.comment is not None:
+            highlights.append(Markup('<span class="snippet-comment">') + excerpt.comment
+                              + Markup("</span>"))
         hits.append(Hit(id=post.id, kind=post.kind, title=post.title, url=post_url(post.id),
                         score=engine_hit.score, highlights=highlights,
-                        title_html=highlight_all(post.title, matcher), post=post,
+                        title_html=excerpt.title, post=post,
                         summary="" if highlights else _summary(post.body)))
     return hits
 
@@ -194,21 +239,6 @@ def _load(ids: list[int]) -> dict[int, Post]:
     posts = db.session.scalars(select(Post).where(Post.id.in_(ids)).options(
         *card_options(), selectinload(Post.log_entries), selectinload(Post.comments)))
     return {post.id: post for post in posts}
-
-
-def snippets(post: Post, matcher: Matcher) -> list[Markup]:
-    """Up to two snippets: where the body (or its fields and log) matches, and the first
-    matching comment. A post found only through a comment shows that comment."""
-    found: list[Markup] = []
-    body = highlight(documents.body_text(post), matcher)
-    if body is not None:
-        found.append(body)
-    for text in documents.comment_texts(post):
-        snippet = highlight(text, matcher)
-        if snippet is not None:
-            found.append(Markup('<span class="snippet-comment">') + snippet + Markup("</span>"))
-            break
-    return found
 
 
 def _suggestion(text: str, corrections: dict[str, str]) -> str | None:
@@ -309,53 +339,106 @@ def _similar(text: str, viewer, *, exclude: int | None, limit: int) -> list[Post
 # -- maintenance -----------------------------------------------------------------------------
 
 def rebuild(progress: Callable[[int], None] | None = None, *, procs: int = 1) -> int:
-    """Index every post into a fresh index, swap it in, then drain what queued meanwhile.
-    With `procs` > 1 the posts are split into that many id ranges, each indexed by a process
-    of its own (not for an in-memory database, which other processes cannot open)."""
-    from learncom.search import queue
-
-    backend = get_backend()
-    url = db.engine.url
-    shared = not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
-    with queue.read_session() as session:
-        covered = queue.visible_ids(session)  # first: the snapshot the posts are read in
-        total = documents.count_posts(session)
-        parts = (documents.parts(session, url.render_as_string(hide_password=False), procs)
-                 if procs > 1 and shared else [])
-        backend.rebuild(documents.iter_documents(session), total, progress, parts=parts)
-    queue.forget(covered)  # the new index has them; a bulk import is not indexed twice
-    queue.sync(backend)
-    return total
+    """Index every post afresh and swap that in (`flask search rebuild`). `procs`: indexing
+    processes, for engines that can use them."""
+    return get_backend().rebuild(progress, procs=procs)
 
 
-def purge_deleted() -> bool:
-    """After personal data was erased (learncom/privacy/erasure.py): index the queued changes,
-    then rewrite whatever in the index files still holds deleted documents (their terms,
-    stored fields and spelling words stay on disk until their segment is merged). True when
-    nothing deleted is left on disk."""
-    from functools import partial
-
-    from learncom.search import queue
-
-    backend = get_backend()
-    queue.sync(backend)
-    return backend.purge(partial(queue._load, db.engine))
+def purge_deleted(texts: Collection[str] = ()) -> bool:
+    """After personal data was erased (learncom/privacy/erasure.py, `texts`: what was erased):
+    nothing of it may stay in the engine's storage. True when nothing deleted is left."""
+    return get_backend().purge(texts)
 
 
 def check() -> CheckReport:
     """Posts missing from the index, stale in it (indexed content differs from the database),
     and index entries whose post is gone."""
-    from learncom.search import queue
+    return get_backend().check()
 
-    indexed = get_backend().fingerprints()
-    report = CheckReport(queued=queue.pending())
-    seen: set[int] = set()
-    with queue.read_session() as session:
-        for doc in documents.iter_documents(session):
-            seen.add(doc.id)
-            if doc.id not in indexed:
-                report.missing.append(doc.id)
-            elif indexed[doc.id] != doc.fingerprint:
-                report.stale.append(doc.id)
-    report.orphans = sorted(set(indexed) - seen)
+
+def heal(*, pause: float = 0.0) -> CheckReport:
+    """Re-index every post whose index entry differs from the database (missing, stale or
+    orphaned), in one transaction; returns what was found. A crash at any point between a
+    change and its indexing is repaired by this (`flask search sync`, and at start)."""
+    report = get_backend().check(pause=pause)
+    if report.differing:
+        tracking.reindex(report.differing)
+        db.session.commit()
     return report
+
+
+HEAL_PAUSE = 1.0  # seconds between batches of 500 posts (~0.3 s of work each): the check at
+# start takes about a quarter of one core, for ~5 minutes at 100,000 posts
+
+
+def heal_on_start(app: Flask) -> None:
+    """Heal in a background thread, once per process (from its first request): the request
+    never waits; of the processes starting together only one checks (`_only_one`), and workers
+    a server restarts later (same parent process) do not check again (`_started_here`)."""
+    state = app.extensions["learncom_search"]
+    if state.healing_pid == os.getpid():
+        return
+    state.healing_pid = os.getpid()
+    threading.Thread(target=_heal_quietly, args=(app,), name="search-heal",
+                     daemon=True).start()
+
+
+def _heal_quietly(app: Flask) -> None:
+    with app.app_context():
+        try:
+            with _only_one(app) as mine:
+                marker = Path(app.config["SEARCH_INDEX_DIR"]) / ".healed"
+                started_here = f"{socket.gethostname()} {os.getppid()}"
+                if mine and _read(marker) != started_here:
+                    report = heal(pause=HEAL_PAUSE)
+                    if report.differing:
+                        app.logger.warning("search: re-indexed %d posts whose index entry "
+                                           "differed from the database",
+                                           len(report.differing))
+                    marker.parent.mkdir(parents=True, exist_ok=True)
+                    marker.write_text(started_here)
+        except Exception:
+            app.logger.exception("search: checking the index at start failed")
+        finally:
+            db.session.remove()
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def _only_one(app: Flask):
+    """One heal at a time: a PostgreSQL advisory lock (several machines), else a file lock
+    beside the index (the processes of one machine)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            mine = conn.execute(text("SELECT pg_try_advisory_lock(4209, 0)")).scalar()
+            try:
+                yield mine
+            finally:
+                if mine:
+                    conn.execute(text("SELECT pg_advisory_unlock(4209, 0)"))
+        return
+    root = Path(app.config["SEARCH_INDEX_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".heal.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sync(wait: float = 120.0) -> tuple[CheckReport, bool]:
+    """Heal, then wait until every change is searchable (`flask search sync`, e.g. from
+    cron). Returns what the check found and whether it was all done within `wait` seconds."""
+    report = heal()
+    return report, get_backend().wait(wait)

@@ -31,7 +31,7 @@ def world(create_user, create_post, create_comment):
     from learncom.frictions import services as frictions
     from learncom.moderation import services as moderation
     from learncom.posts import services as posts
-    from learncom.search import queue
+    from learncom.search.whoosh import queue
 
     admin = create_user("Anke Siegers", role="admin", email="anke@example.org",
                         organisation="Buurtteams Utrecht", function="adviseur")

@@ -1,7 +1,9 @@
-"""Keeping the index true: `enqueue` in the writer's transaction, `drain` after commit.
+"""Keeping the Whoosh index true: queue rows in the writer's transaction, `drain` after commit.
 
-    service changes a post  ->  enqueue(post.id)        (same transaction: both or neither)
-    view commits            ->  after_commit hook       (only if this session enqueued rows)
+    service changes a post  ->  the session listener (tracking.py), before commit:
+                                WhooshBackend.index -> add(session, post_ids)
+                                                        (same transaction: both or neither)
+    view commits            ->  after_commit hook       (only if this session queued rows)
                             ->  drain in the background  (web requests never wait on the index)
 
 `drain()` takes Whoosh's writer lock without waiting. If another process holds it, that process
@@ -36,11 +38,10 @@ from dataclasses import dataclass
 from functools import partial
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from learncom.extensions import db
-from learncom.search.backend import Busy
 from learncom.search.documents import documents_for
 from learncom.search.models import OPS, IndexQueue
 
@@ -52,15 +53,20 @@ MAX_PER_COMMIT = 5_000
 MAX_ROUNDS = 1_000
 
 
-def enqueue(post_id: int, op: str = "upsert", session: Session | None = None) -> None:
-    """Queue a post for (re)indexing in the current transaction. Call it whenever a post, its
-    comments, tags, log or visibility change (op "delete" before deleting the post)."""
+class Busy(Exception):  # noqa: N818 - reads as "the index is busy"
+    """Another process holds the index writer; it drains the queue, so this one need not."""
+
+
+def add(session: Session, post_ids, op: str = "upsert") -> None:
+    """Queue posts for (re)indexing in the session's transaction, and drain after its commit."""
     if op not in OPS:
         raise ValueError(f"unknown index operation {op!r}")
-    target = session if session is not None else db.session
-    target.add(IndexQueue(post_id=post_id, op=op))
+    rows = [{"post_id": post_id, "op": op} for post_id in post_ids]
+    if not rows:
+        return
+    session.execute(insert(IndexQueue), rows)
     app = current_app._get_current_object() if has_app_context() else None  # noqa: SLF001
-    target.info[_FLAG] = app
+    session.info[_FLAG] = app
 
 
 @dataclass

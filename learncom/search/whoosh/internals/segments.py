@@ -105,7 +105,8 @@ def rewrite_deleted(store, load: Callable[[list[int]], dict],
 
 
 def _rewrite(store, load, fields, choose, *, wait: float = 0.0) -> int:
-    from learncom.search.bulk import BulkSegmentWriter
+    from learncom.search.whoosh.internals import retry_vanished
+    from learncom.search.whoosh.internals.bulk import BulkSegmentWriter
 
     with _merging(store.root, wait) as mine:
         if not mine:
@@ -114,13 +115,17 @@ def _rewrite(store, load, fields, choose, *, wait: float = 0.0) -> int:
             shutil.rmtree(stale, ignore_errors=True)
         path = store.live_path()
         ix = store.open(path)
-        segments = ix._segments()
+        # Outside the writer lock a drain may commit at any moment and remove the table of
+        # contents just listed (FileNotFoundError on `_MAIN_<n>.toc`): read it once, again if
+        # it vanished, and take the schema from it too (`ix.schema` reads the file again).
+        toc = retry_vanished(ix._read_toc)
+        segments, schema = toc.segments, toc.schema
         chosen = choose(segments)
         if not chosen:
             return 0
         live: dict[str, dict[int, int]] = {}  # segment id -> docnum -> post id
         for segment in chosen:
-            reader = SegmentReader(ix.storage, ix.schema, segment)
+            reader = SegmentReader(ix.storage, schema, segment)
             try:
                 live[segment.segment_id()] = {n: int(stored["id"])
                                               for n, stored in reader.iter_docs()}
@@ -132,7 +137,7 @@ def _rewrite(store, load, fields, choose, *, wait: float = 0.0) -> int:
         work = store.root / f".merge-{uuid.uuid4().hex[:8]}"
         work.mkdir()
         try:
-            writer = BulkSegmentWriter(whoosh_index.create_in(str(work), ix.schema))
+            writer = BulkSegmentWriter(whoosh_index.create_in(str(work), schema))
             docnums: dict[int, int] = {}
             for pid in post_ids:
                 if pid in documents:
@@ -179,7 +184,7 @@ def _swap_in(store, path, ix, chosen, live, docnums, merged, work: Path,
         if merged is not None:
             kept.append(merged)
         generation = toc.generation + 1
-        TOC(ix.schema, kept, generation).write(ix.storage, ix.indexname)
+        TOC(toc.schema, kept, generation).write(ix.storage, ix.indexname)
         clean_files(ix.storage, ix.indexname, generation, kept)
         return len(chosen)
     finally:

@@ -204,7 +204,7 @@ def _work(path: str, part, counter, results) -> None:
     `path` and hand the segment to the parent."""
     try:
         import learncom.models  # noqa: F401  (every mapper, for the relationships)
-        from learncom.search.whoosh_backend import whoosh_fields
+        from learncom.search.whoosh.backend import whoosh_fields
 
         writer = BulkSegmentWriter(whoosh_index.open_dir(path))
         pending = 0

@@ -11,19 +11,24 @@ Layout on disk (`SEARCH_INDEX_DIR`)::
 an atomic rename, so searches never see a half-built index.
 
 What is stored: only the post id and its fingerprint (for `check`). Results pages load the ten
-hits from the database (one query) and highlight from there (`services.py`), so the index never
-holds whole bodies (the main memory and speed cost measured for untuned Whoosh).
+hits from the database (one query) and highlight from there (`services.py` with this engine's
+`Highlighter`), so the index never holds whole bodies (the main memory and speed cost measured
+for untuned Whoosh).
 
 Indexing: the Dutch text fields get ready-made term lists from `analysis.analyse` (one regex
 pass, a dict lookup per word) instead of Whoosh's analyzer chain, without positions; phrases
-are looked up in a `pairs` field of consecutive terms. Searching: `evaluate.py` evaluates the
-query a posting list at a time (same scores as Whoosh) with a per-searcher term cache.
+are looked up in a `pairs` field of consecutive terms. Searching: `internals/evaluate.py`
+evaluates the query a posting list at a time (same scores as Whoosh) with a per-searcher term
+cache.
 
-Writers: `ix.writer()` takes Whoosh's lock without waiting and raises `LockError` when another
-process (or thread) is writing; we turn that into `Busy` and the caller leaves the queue to the
-holder (see `queue.py`). A drain commits a new segment without merging; `segments.py` merges
-small segments outside the lock. A rebuild writes its segments with `bulk.py`, one process per
-range of posts.
+Keeping it true: the session listener hands changed posts to `index()`, which writes a row per
+post to the `index_queue` table in the same transaction; after commit `queue.py` drains the
+queue into the index. `ix.writer()` takes Whoosh's lock without waiting and raises `LockError`
+when another process (or thread) is writing; we turn that into `Busy` and the caller leaves the
+queue to the holder. A drain commits a new segment without merging; `internals/segments.py`
+merges small segments outside the lock. A rebuild writes its segments with `internals/bulk.py`,
+one process per range of posts. Everything that touches Whoosh's private names is behind
+`internals/` (see its docstring): when it cannot run, this engine runs on stock Whoosh.
 
 Searchers: one per process and index, shared by threads with a lease count, replaced by a fresh
 `ix.searcher()` when the index has a newer generation (or the live directory was swapped). We do
@@ -50,34 +55,26 @@ from datetime import time as dtime
 from itertools import chain
 from pathlib import Path
 
+from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.collectors import TimeLimit
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 
-from learncom.search import bulk, segments
-from learncom.search.analysis import (
-    MAX_EXPANSIONS,
-    MIN_COMPOUND_LENGTH,
-    analyse,
-    dutch_analyzer,
-    folded_words,
-    name_analyzer,
-    pairs,
-    stems,
-)
+from learncom.search import documents
+from learncom.search.analysis import MIN_COMPOUND_LENGTH
 from learncom.search.backend import (
-    Busy,
+    CheckReport,
     EngineHit,
     EngineResults,
+    Excerpt,
     Filters,
+    HitText,
     PostDocument,
     SearchBackend,
     Visibility,
 )
-from learncom.search.evaluate import Evaluator, SegmentLengths, TermCache
 from learncom.search.query import (
     MIN_PREFIX_LENGTH,
     FieldFilter,
@@ -86,6 +83,20 @@ from learncom.search.query import (
     Word,
     normalise_value,
 )
+from learncom.search.whoosh import internals, queue
+from learncom.search.whoosh.analysis import (
+    MAX_EXPANSIONS,
+    Matcher,
+    analyse,
+    dutch_analyzer,
+    folded_words,
+    highlight,
+    highlight_all,
+    name_analyzer,
+    pairs,
+    stems,
+)
+from learncom.search.whoosh.queue import Busy
 from learncom.text import slugify
 
 TEXT_FIELDS = ("title", "body", "comments", "tagtext")
@@ -96,21 +107,6 @@ COMPOUND_BOOST = 0.5
 COMPOUND_EXPANSIONS = 10
 LIVE = "current"
 SORT_COLUMNS = ("created_at", "applied")
-
-
-def _cached_reader(self, fieldname, column):
-    """`W3PerDocReader._cached_reader`, remembering a missing column too. The original only
-    caches columns that exist, so every posting of a field without lengths (ids, keywords)
-    asked the file system whether the column file exists: 150,000 `stat` calls per 1,000
-    posts when an index is committed (half the commit time measured at 10,000 posts)."""
-    readers = self._readers
-    if fieldname not in readers:
-        readers[fieldname] = (self.column_reader(fieldname, column)
-                              if self.has_column(fieldname) else None)
-    return readers[fieldname]
-
-
-W3PerDocReader._cached_reader = _cached_reader  # segments are immutable: safe to cache
 
 
 def make_schema() -> Schema:
@@ -154,7 +150,7 @@ def _naive_utc(value: datetime | None) -> datetime:
 
 def whoosh_fields(doc: PostDocument) -> dict:
     title, title_words = analyse(doc.title)
-    body, body_words = analyse(doc.body)
+    body, body_words = analyse("\n".join(part for part in (doc.body, doc.fields) if part))
     comments = analyse(doc.comments)[0]
     tagtext = analyse(" ".join(tag.replace("-", " ") for tag in doc.tags))[0]
     fields = {
@@ -238,14 +234,8 @@ class IndexStore:
     def open(self, path: Path | None = None):
         """Open the index. A writer committing at the same moment deletes the TOC file that
         `open_dir` just chose as the latest (`FileNotFoundError`): then read it again."""
-        for attempt in range(20):
-            try:
-                return whoosh_index.open_dir(str(path or self.live_path()))
-            except FileNotFoundError:
-                if attempt == 19:
-                    raise
-                time.sleep(0.005 * (attempt + 1))
-        raise AssertionError("unreachable")
+        return internals.retry_vanished(
+            lambda: whoosh_index.open_dir(str(path or self.live_path())))
 
 
 # -- searchers -------------------------------------------------------------------------------
@@ -257,11 +247,13 @@ class _Lease:
         # Read before opening: if the index changes in between, the next search refreshes.
         # (Searcher.up_to_date() never holds for an empty index: its reader has no generation.)
         self.generation = ix.latest_generation()
-        self.searcher = ix.searcher()
+        # Opening the reader reads the table of contents again: a commit meanwhile may have
+        # removed the one `open_dir` read.
+        self.searcher = internals.retry_vanished(ix.searcher)
         # Keys the per-process result cache: a new generation never sees an old page.
         self.searcher.learncom_generation = (str(path), self.generation, id(self))
         # What the set-at-a-time evaluator caches for this searcher (see evaluate.py).
-        self.searcher.learncom_terms = TermCache()
+        self.searcher.learncom_terms = internals.new_term_cache()
         self.users = 0
         self.retired = False
         self.pid = os.getpid()
@@ -372,8 +364,28 @@ def clear_suggestion_cache() -> None:
 def _copy(results: EngineResults) -> EngineResults:
     return dataclasses.replace(
         results, hits=list(results.hits),
-        facets={name: dict(values) for name, values in results.facets.items()},
-        terms=set(results.terms), prefixes=set(results.prefixes))
+        facets={name: dict(values) for name, values in results.facets.items()})
+
+
+class WhooshHighlighter:
+    """Marks the words of a text that match the query's terms (by stem) or its prefixes
+    (prefix queries and compound expansions), with the same analysis as the index."""
+
+    def __init__(self, terms: set[str], prefixes: set[str]):
+        self.terms, self.prefixes = terms, prefixes
+        self.matcher = Matcher(terms, prefixes)
+
+    def excerpts(self, texts: list[HitText]) -> list[Excerpt]:
+        found = []
+        for text in texts:
+            comment = None
+            for candidate in text.comments:
+                comment = highlight(candidate, self.matcher)
+                if comment is not None:
+                    break
+            found.append(Excerpt(title=highlight_all(text.title, self.matcher),
+                                 body=highlight(text.body, self.matcher), comment=comment))
+        return found
 
 
 # -- facets ----------------------------------------------------------------------------------
@@ -456,9 +468,35 @@ class _Writer:
 
 
 class WhooshBackend(SearchBackend):
+    name = "whoosh"
+
     def __init__(self, root: str | os.PathLike, *, time_limit: float = 2.0):
         self.store = IndexStore(root)
         self.time_limit = time_limit
+
+    # -- keeping it true -------------------------------------------------------------------
+    def index(self, session: Session, post_ids) -> None:
+        """Queue the posts in the transaction; the after-commit drain indexes them."""
+        queue.add(session, post_ids, "upsert")
+
+    def delete(self, session: Session, post_ids) -> None:
+        queue.add(session, post_ids, "delete")
+
+    def ping(self) -> None:
+        """The process searcher opens (the index is there and readable)."""
+        with POOL.searcher(self.store) as searcher:
+            searcher.doc_count()
+
+    def wait(self, timeout: float) -> bool:
+        """Drain the queue until it is empty, waiting for another writer if needed."""
+        return not queue.sync(self, wait=timeout).busy
+
+    def check(self, *, pause: float = 0.0) -> CheckReport:
+        indexed = self.fingerprints()
+        with queue.read_session() as session:
+            report = documents.compare(indexed, session, pause=pause)
+        report.queued = queue.pending()
+        return report
 
     # -- writing ---------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -485,31 +523,56 @@ class WhooshBackend(SearchBackend):
             writer.cancel()
             raise
         if wrapped.changes:
-            writer.commit(merge=False)
+            writer.commit(merge=internals.merge_on_commit())
         else:
             writer.cancel()
 
     def tidy(self, load: Callable[[list[int]], dict[int, PostDocument]]) -> int:
-        """Merge small segments (see `segments.py`); returns how many were merged."""
-        return segments.merge_small(self.store, load, whoosh_fields)
+        """Merge small segments (see `internals/segments.py`); returns how many were merged."""
+        return internals.merge_small(self.store, load, whoosh_fields)
 
-    def purge(self, load: Callable[[list[int]], dict[int, PostDocument]]) -> bool:
-        """Leave no trace on disk of deleted documents: rewrite every segment that still holds
-        some, and remove older index directories. True when no segment holds a deleted
-        document any more (the caller drains the queue first)."""
+    def purge(self, texts=()) -> bool:
+        """Leave no trace on disk of deleted documents: index what is queued, then rewrite
+        every segment that still holds deleted documents (their terms, stored fields and
+        spelling words stay in the segment files until it is merged) and remove older index
+        directories. True when no segment holds a deleted document any more. The spelling
+        words are in the segments too, so `texts` needs no handling of its own."""
+        from functools import partial
+
+        from learncom.extensions import db
+
+        queue.sync(self)
+        load = partial(queue._load, db.engine)
         for _attempt in range(5):
-            segments.rewrite_deleted(self.store, load, whoosh_fields)
+            internals.rewrite_deleted(self.store, load, whoosh_fields)
             if not any(s.has_deletions() for s in self.store.open()._segments()):
                 self.store.remove_stale()
                 return True
         return False
 
-    def rebuild(self, documents, total: int, progress: Callable[[int], None] | None = None,
-                *, parts=(), wait: float = 120.0) -> None:
-        """Build a fresh index beside the live one and swap it in. The live index's writer lock
-        is held throughout, so drains leave the queue alone; what they would have written is
-        drained into the new index right after the swap (by the caller). With several `parts`
-        each is indexed by a process of its own into a segment of the new index (`bulk.py`)."""
+    def rebuild(self, progress: Callable[[int], None] | None = None, *, procs: int = 1,
+                wait: float = 120.0) -> int:
+        """Build a fresh index beside the live one, swap it in, then drain what queued
+        meanwhile. The live index's writer lock is held throughout, so drains leave the queue
+        alone. With `procs` > 1 the posts are split into that many id ranges, each indexed by a
+        process of its own into a segment of the new index (not for an in-memory database,
+        which other processes cannot open)."""
+        from learncom.extensions import db
+
+        url = db.engine.url
+        shared = not (url.get_backend_name() == "sqlite"
+                      and url.database in (None, "", ":memory:"))
+        with queue.read_session() as session:
+            covered = queue.visible_ids(session)  # first: the snapshot the posts are read in
+            total = documents.count_posts(session)
+            parts = (documents.parts(session, url.render_as_string(hide_password=False), procs)
+                     if procs > 1 and shared else [])
+            self._rebuild(documents.iter_documents(session), progress, parts, wait)
+        queue.forget(covered)  # the new index has them; a bulk import is not indexed twice
+        queue.sync(self)
+        return total
+
+    def _rebuild(self, docs, progress, parts, wait: float) -> None:
         old = self.store.open()
         try:
             hold = old.writer(timeout=wait, delay=0.25)
@@ -519,19 +582,8 @@ class WhooshBackend(SearchBackend):
             path = self.store.new_path()
             fresh = whoosh_index.create_in(str(path), self.store.schema)
             try:
-                if len(parts) > 1:
-                    bulk.build(str(path), list(parts), progress)
-                else:
-                    writer = bulk.BulkSegmentWriter(fresh)
-                    try:
-                        for doc in documents:
-                            writer.add_document(**whoosh_fields(doc))
-                            if progress is not None:
-                                progress(1)
-                    except BaseException:
-                        writer.cancel()
-                        raise
-                    writer.commit()
+                if not (len(parts) > 1 and internals.build_parts(str(path), parts, progress)):
+                    internals.write_fresh(fresh, docs, whoosh_fields, progress)
             except BaseException:
                 shutil.rmtree(path, ignore_errors=True)
                 raise
@@ -553,7 +605,8 @@ class WhooshBackend(SearchBackend):
                page: int = 1, per_page: int = 10, sort: str = "relevance") -> EngineResults:
         with POOL.searcher(self.store) as searcher:
             key = (getattr(searcher, "learncom_generation", None), repr(query),
-                   tuple(sorted(vars(filters).items())), visibility, page, per_page, sort)
+                   tuple(sorted(vars(filters).items())), visibility, page, per_page, sort,
+                   internals.ENABLED)
             cached = RESULTS.get(key) if key[0] is not None else None
             if cached is not None:
                 return _copy(cached)
@@ -572,7 +625,7 @@ class WhooshBackend(SearchBackend):
                                                               visibility),
                                     page, per_page, sort)
                 results.fallback = True
-            results.terms, results.prefixes = builder.terms, builder.prefixes
+            results.highlighter = WhooshHighlighter(builder.terms, builder.prefixes)
             if key[0] is not None and not results.timed_out:
                 RESULTS.put(key, _copy(results))
             return results
@@ -583,8 +636,7 @@ class WhooshBackend(SearchBackend):
         facet counts from the per-segment arrays, and the page of hits in the requested order.
         The time limit is checked between steps; when it strikes, what was evaluated so far
         (whole segments) is returned with `timed_out`."""
-        evaluator = Evaluator(searcher, _term_cache(searcher), _lengths(searcher),
-                              time_limit=self.time_limit)
+        evaluator = internals.evaluator(searcher, self.time_limit)
         path = self.store.live_path()
         counts = {name: Counter() for name in ("kind", "tag", "neighbourhood", "status")}
         total = 0
@@ -690,18 +742,6 @@ def similar_query(searcher, text: str, visibility: Visibility, exclude: int | No
 def _facet_dicts(counts: dict[str, Counter]) -> dict[str, dict[str, int]]:
     return {name: {value: n for value, n in counter.most_common() if value}
             for name, counter in counts.items()}
-
-
-def _term_cache(searcher) -> TermCache:
-    cache = getattr(searcher, "learncom_terms", None)
-    return cache if cache is not None else TermCache()
-
-
-LENGTHS = SegmentLengths()
-
-
-def _lengths(searcher) -> SegmentLengths:
-    return LENGTHS
 
 
 FACET_NAMES = ("kind", "neighbourhood", "status", "tag")

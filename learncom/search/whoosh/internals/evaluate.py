@@ -126,6 +126,8 @@ class SegmentLengths:
                 self._items.popitem(last=False)
 
 
+LENGTHS = SegmentLengths()
+
 _LENGTH_OF_BYTE = [byte_to_length(b) if b else 1 for b in range(256)]
 
 

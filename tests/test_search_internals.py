@@ -1,0 +1,142 @@
+"""The Whoosh internals layer behind its one boundary (learncom/search/whoosh/internals): an
+unsupported Whoosh release turns it off with a logged warning instead of a crash, and stock
+Whoosh then gives the same answers; and merges running while posts are created rapidly never
+fail on a table of contents a drain removed meanwhile."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+
+from learncom.extensions import db
+from learncom.search import search
+from learncom.search.services import check, get_backend
+from learncom.search.whoosh import internals
+from tests import search_fixtures
+
+search_app = search_fixtures.search_app
+post_factory = search_fixtures.post_factory
+index = search_fixtures.index
+SEARCH_ENGINES = ("whoosh",)
+
+
+@pytest.fixture
+def layer():
+    """Whatever a test does to the switch, the layer is on again afterwards."""
+    yield internals
+    internals.set_enabled(True)
+    assert internals.ENABLED
+
+
+def test_an_unsupported_release_turns_the_layer_off_with_a_warning(layer, monkeypatch, caplog):
+    assert internals.ENABLED and internals.problem() is None
+    assert "2.8.0 is installed" in internals.problem((2, 8, 0))
+    monkeypatch.setattr(internals, "SUPPORTED", (2, 8, 0))  # as if Whoosh were upgraded
+    with caplog.at_level(logging.WARNING, logger=internals.__name__):
+        internals.set_enabled(True)
+    assert not internals.ENABLED
+    assert "internals layer off" in caplog.text and "using stock Whoosh" in caplog.text
+    monkeypatch.undo()
+
+
+QUERIES = ["buurtkamer", "buurtkamers ouderen", '"vaste contactpersoon"', "buurt*",
+           "buurtkamer -jongeren", "wachtlijst OR mantelzorg", "tag:ontmoeting", "kind:frictie",
+           "schuldhulp", "moestuinploeg"]
+
+
+def answers() -> dict:
+    found = {}
+    for query in QUERIES:
+        for sort in ("relevance", "newest"):
+            results = search(query, None, 1, None, sort=sort)
+            found[(query, sort)] = (
+                results.total, [(h.id, round(h.score, 5)) for h in results.hits],
+                results.facets, [str(x) for hit in results.hits for x in hit.highlights])
+    db.session.commit()
+    return found
+
+
+def test_stock_whoosh_gives_the_same_answers_and_keeps_the_index_true(
+        layer, search_app, create_user, post_factory, create_comment, runner):
+    author = create_user("Anke")
+    posts = [
+        post_factory(author, title="Buurtkamer als vindplaats", tags=["ontmoeting"],
+                     body="Een vaste contactpersoon in de buurtkamer helpt ouderen."),
+        post_factory(author, title="Drie buurtkamers vergeleken", tags=["ontmoeting"],
+                     body="Het buurtkamerproject met jongeren."),
+        post_factory(author, kind="friction", title="Wachtlijst bij de schuldhulpverlening",
+                     tags=["schulden"], body="Bewoners wachten maanden."),
+        post_factory(author, kind="lesson", title="Mantelzorg verlichten",
+                     tags=["mantelzorg"], statement="Vraag het de mantelzorger zelf."),
+    ]
+    create_comment(posts[3], author, "De moestuinploeg hielp enorm.")
+    fast = answers()
+    internals.set_enabled(False, "simulated upgrade")  # the boundary's own switch
+    assert not internals.ENABLED
+    assert answers() == fast
+
+    # Writing on stock Whoosh: drains merge on commit, a rebuild runs in one process.
+    more = [post_factory(author, title=f"Buurtkamer verslag {n}") for n in range(6)]
+    assert search("buurtkamer", None, 1, None, per_page=20).total == 2 + len(more)
+    assert get_backend().tidy(lambda ids: {}) == 0
+    result = runner.invoke(args=["search", "rebuild", "--procs", "2"])
+    assert result.exit_code == 0, result.output
+    assert check().ok
+    stock = answers()
+    internals.set_enabled(True)
+    assert answers() == stock
+
+
+# -- the merge race (issue 11 item 9) ----------------------------------------------------------
+
+def test_merges_while_posts_are_created_rapidly_never_fail(search_app, create_user):
+    """Two threads create posts as fast as they can (each commit drains the queue, and merges
+    when a tier of small segments is full) while a third runs merges the whole time, as the
+    merge thread of a busy web worker does. A merge read the index's table of contents outside
+    the writer lock, and a drain committing at that moment removed the one it had just listed:
+    `search-merge failed` with FileNotFoundError on `_MAIN_<n>.toc`."""
+    from learncom.accounts.models import User
+    from learncom.posts import services as post_services
+    from learncom.search.whoosh.queue import drain, tidy_index
+
+    author_id = create_user("Snelle schrijver").id
+    db.session.commit()
+    get_backend().store.live_path()
+    errors: list[BaseException] = []
+    writing = threading.Event()
+    writing.set()
+
+    def write(name: str) -> None:
+        try:
+            with search_app.app_context():
+                author = db.session.get(User, author_id)
+                for n in range(60):
+                    post_services.create_post(author, post_services.PostInput(
+                        kind="experiment", title=f"Snel {name} {n}", tags=["tempo"]))
+                    db.session.commit()
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    def merge() -> None:
+        with search_app.app_context():
+            while writing.is_set():
+                try:
+                    tidy_index()
+                except BaseException as error:  # what the merge thread logs as failed
+                    errors.append(error)
+
+    merger = threading.Thread(target=merge)
+    merger.start()
+    writers = [threading.Thread(target=write, args=(name,)) for name in "ab"]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join(300)
+    writing.clear()
+    merger.join(60)
+    assert not errors, [repr(error) for error in errors]
+    drain()
+    assert check().ok
+    assert search("snel", None, 1, None).total == 120
