@@ -4,7 +4,8 @@
 PostgreSQL engine too when the suite runs on PostgreSQL (`--postgres`). On SQLite the postgres
 parameter is simply not generated (`conftest.pytest_generate_tests` calls
 `parametrize_engines`), so nothing is skipped. A module about one engine's own machinery (the
-Whoosh queue, bulk writer, segments, evaluator) says so with `SEARCH_ENGINES = ("whoosh",)`.
+Whoosh queue, bulk writer, segments, evaluator) says so with `SEARCH_ENGINES = ("whoosh",)`, a
+single test with `@pytest.mark.search_engines("whoosh")`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def engines(config) -> list[str]:
 def parametrize_engines(metafunc) -> None:
     if "search_engine" in metafunc.fixturenames:
         wanted = getattr(metafunc.module, "SEARCH_ENGINES", ENGINES)
+        marker = metafunc.definition.get_closest_marker("search_engines")
+        if marker is not None:  # @pytest.mark.search_engines("whoosh"): one test, one engine
+            wanted = marker.args
         metafunc.parametrize("search_engine",
                              [name for name in engines(metafunc.config) if name in wanted])
 

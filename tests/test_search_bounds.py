@@ -53,6 +53,7 @@ def test_spelling_pass_skips_words_longer_than_a_real_word(posts):
     assert search("ée" * 200).suggestion is None
 
 
+@pytest.mark.search_engines("whoosh")  # the Whoosh engine's per-process cache of suggestions
 def test_suggestions_are_cached_per_index_generation_and_viewer(posts, create_user,
                                                                  post_factory):
     from learncom.search import search

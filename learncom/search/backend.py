@@ -30,6 +30,9 @@ from learncom.search.query import ParsedQuery
 FACETS = ("kind", "tag", "neighbourhood", "status")
 SORTS = ("relevance", "newest", "applied")
 ENGINES = ("whoosh", "postgres")
+#: Words outside these lengths (in letters, accents folded) get no spelling suggestion on any
+#: engine: no real word is longer, and the longer the word the costlier the fuzzy lookup.
+SUGGEST_MIN, SUGGEST_MAX = 4, 30
 
 
 @dataclass(frozen=True)

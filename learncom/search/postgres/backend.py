@@ -56,6 +56,8 @@ from learncom.extensions import db
 from learncom.search import documents
 from learncom.search.analysis import plain_text
 from learncom.search.backend import (
+    SUGGEST_MAX,
+    SUGGEST_MIN,
     CheckReport,
     EngineHit,
     EngineResults,
@@ -82,7 +84,6 @@ RANK_NEWEST = 100  # beyond: the newest matches ...
 RANK_HEADS = 200  # ... and the best title/tag matches are ranked exactly
 LOCK_SPACE = 4208  # pg_advisory_xact_lock(LOCK_SPACE, post_id) while writing a document
 BATCH = 500
-MIN_SUGGEST, MAX_SUGGEST = 4, 40
 ANALYSER = Analyser()
 
 _WRITE = text("""
@@ -324,7 +325,7 @@ class PostgresBackend:
         for word in words:
             folded = analyses[word].names
             single = folded[1:-1] if folded.count("'") == 2 else ""
-            if not (MIN_SUGGEST <= len(single) <= MAX_SUGGEST) or single.isdigit():
+            if not (SUGGEST_MIN <= len(single) <= SUGGEST_MAX) or single.isdigit():
                 continue
             found = Compiler(analyses).word(Word(word))
             if found and conn.execute(select(literal(1)).where(

@@ -65,6 +65,8 @@ from whoosh.index import LockError
 from learncom.search import documents
 from learncom.search.analysis import MIN_COMPOUND_LENGTH
 from learncom.search.backend import (
+    SUGGEST_MAX,
+    SUGGEST_MIN,
     CheckReport,
     EngineHit,
     EngineResults,
@@ -351,8 +353,6 @@ class _ResultCache:
 RESULTS = _ResultCache()
 #: "Did you mean" corrections per (index generation, words, visibility), the same way.
 SUGGESTIONS = _ResultCache()
-#: Words outside these lengths (in letters, accents folded) get no spelling suggestion.
-SUGGEST_MIN, SUGGEST_MAX = 4, 30
 #: The spelling pass stops looking at further words after this many seconds.
 SUGGEST_TIME_LIMIT = 0.1
 
