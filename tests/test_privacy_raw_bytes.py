@@ -37,16 +37,22 @@ def instance(tmp_path) -> Path:
 
 
 @pytest.fixture
-def app_config(database_url, instance):
-    """learncom as `make run` lays it out: the database and the index under instance/."""
+def app_config(database_url, instance, search_engine):
+    """learncom as `make run` lays it out: the database and the index under instance/ (on
+    PostgreSQL also with the PostgreSQL search engine: its tables are in the database)."""
     postgres = not database_url.startswith("sqlite")
     name = f"learncom_raw_{next(_counter)}"
     url = (fresh_database_url(database_url, name) if postgres
            else f"sqlite:///{instance / 'learncom.db'}")
-    config = make_config(url, instance, SEARCH_INDEX_DIR=str(instance / "search-index"))
+    config = make_config(url, instance, SEARCH_INDEX_DIR=str(instance / "search-index"),
+                         SEARCH_BACKEND=search_engine)
     schema = create_app(config)
     with schema.app_context():
         db.create_all()
+        if search_engine == "postgres":
+            from learncom.search.postgres import schema as search_schema
+
+            search_schema.install(db.engine)
         db.engine.dispose()
     yield config
     if postgres:
@@ -138,12 +144,13 @@ def scan(instance: Path, needles: list[str]) -> tuple[int, dict[str, list[str]]]
 
 @pytest.mark.parametrize("mode", ["anonymise", "remove"])
 def test_nothing_of_a_deleted_account_stays_in_the_raw_files(client, auth, member_world,
-                                                            instance, mode):
+                                                            instance, mode, search_engine):
     world = member_world
     needles = world.needles(content=mode == "remove")
     before_files, before = scan(instance, needles)
     assert set(before) == set(needles), before  # the scan sees the data while it is there
-    assert any("search-index" in path for path in before[world.surname])
+    if search_engine == "whoosh":
+        assert any("search-index" in path for path in before[world.surname])
     assert any("search-index" not in path for path in before[world.email])  # the database
 
     auth.login(world.member)
@@ -153,20 +160,23 @@ def test_nothing_of_a_deleted_account_stays_in_the_raw_files(client, auth, membe
         as_text=True)
 
     files, hits = scan(instance, needles)
-    print(f"\nraw bytes after '{mode}' on {db.engine.dialect.name}: {files} files scanned "
+    print(f"\nraw bytes after '{mode}' on {db.engine.dialect.name} + {search_engine}: "
+          f"{files} files scanned "
           f"({before_files} before), hits: {sum(len(v) for v in hits.values())}")
     assert hits == {}
     if db.engine.dialect.name == "sqlite":
         assert (instance / "learncom.db-wal").stat().st_size == 0  # checkpointed
 
 
-def test_scrub_by_hand_cleans_what_a_deletion_left(app, runner, member_world, instance):
+def test_scrub_by_hand_cleans_what_a_deletion_left(app, runner, member_world, instance,
+                                                  search_engine):
     """`flask learncom scrub` for when the cleaning after a deletion did not finish."""
     world = member_world
     needles = world.needles(content=True)
     erase_member(world.member, "remove", by=world.member)  # without the cleaning afterwards
     db.session.commit()
-    queue.sync()
+    if search_engine == "whoosh":
+        queue.sync()
     _files, hits = scan(instance, needles)
     assert hits  # the index and the log still hold it
     result = runner.invoke(args=["learncom", "scrub"])
