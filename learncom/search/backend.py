@@ -195,9 +195,9 @@ class SearchBackend(Protocol):
         transaction have nothing to wait for). False if that took longer than `timeout`."""
         ...
 
-    def purge(self, texts: Collection[str] = ()) -> bool:
+    def purge(self, texts: Collection[str] | None = None) -> bool:
         """After personal data was erased (learncom/privacy): leave nothing of deleted
         documents in the engine's storage (index files, a vocabulary), `texts` being the
-        erased texts (whose words an engine may keep apart from its documents). True when
-        nothing deleted is left."""
+        erased texts (whose words an engine may keep apart from its documents; None: not
+        known, look at everything). True when nothing deleted is left."""
         ...

@@ -344,9 +344,10 @@ def rebuild(progress: Callable[[int], None] | None = None, *, procs: int = 1) ->
     return get_backend().rebuild(progress, procs=procs)
 
 
-def purge_deleted(texts: Collection[str] = ()) -> bool:
-    """After personal data was erased (learncom/privacy/erasure.py, `texts`: what was erased):
-    nothing of it may stay in the engine's storage. True when nothing deleted is left."""
+def purge_deleted(texts: Collection[str] | None = None) -> bool:
+    """After personal data was erased (learncom/privacy/erasure.py, `texts`: what was erased,
+    None when not known): nothing of it may stay in the engine's storage. True when nothing
+    deleted is left."""
     return get_backend().purge(texts)
 
 

@@ -151,6 +151,15 @@ AND NOT EXISTS (
 )
 """)
 
+# The vocabulary made anew from every post (the words `write` would add, near enough).
+_ALL_WORDS = text("""
+INSERT INTO search_vocabulary (word)
+SELECT DISTINCT t.lexeme FROM posts p,
+       unnest(to_tsvector('search_names', p.title || ' ' || p.body)) AS t
+WHERE length(t.lexeme) BETWEEN 4 AND 40 AND t.lexeme !~ '^[0-9.]+$'
+ON CONFLICT DO NOTHING
+""")
+
 # Highlights: \x02 and \x03 mark a match (they cannot occur in the escaped text).
 _START, _STOP = "\x02", "\x03"
 _SNIPPET = "StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=15, ShortWord=2, MaxFragments=1"
@@ -245,17 +254,21 @@ class PostgresBackend:
             conn.commit()
         return total
 
-    def purge(self, texts=()) -> bool:
+    def purge(self, texts=None) -> bool:
         """After an erasure: the documents of deleted posts are gone with their rows, but the
         "did you mean" vocabulary keeps every word once seen. Drop the erased texts' words that
         no remaining post holds (a document matching the word's stem must also contain the
-        word itself), then rewrite both tables so no dead row keeps them readable on disk."""
-        texts = [t for t in texts if t and t.strip()]
+        word itself); when the texts are not known (`flask learncom scrub`), make the
+        vocabulary anew from the posts. Then rewrite both tables, so no dead row keeps a word
+        readable on disk."""
         engine = db.engine
-        if texts:
-            with Session(engine) as session:
-                session.execute(_FORGET_WORDS, {"texts": texts})
-                session.commit()
+        with Session(engine) as session:
+            if texts is None:
+                session.execute(text("DELETE FROM search_vocabulary"))
+                session.execute(_ALL_WORDS)
+            elif any(t and t.strip() for t in texts):
+                session.execute(_FORGET_WORDS, {"texts": [t for t in texts if t]})
+            session.commit()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM FULL search_documents"))
             conn.execute(text("VACUUM FULL search_vocabulary"))

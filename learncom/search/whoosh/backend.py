@@ -531,7 +531,7 @@ class WhooshBackend(SearchBackend):
         """Merge small segments (see `internals/segments.py`); returns how many were merged."""
         return internals.merge_small(self.store, load, whoosh_fields)
 
-    def purge(self, texts=()) -> bool:
+    def purge(self, texts=None) -> bool:
         """Leave no trace on disk of deleted documents: index what is queued, then rewrite
         every segment that still holds deleted documents (their terms, stored fields and
         spelling words stay in the segment files until it is merged) and remove older index
