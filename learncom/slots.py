@@ -27,6 +27,10 @@ owner importing it.
 - Post-page context: a feature registers a function ``(post, viewer, comments) -> dict`` whose
   keys become template variables of the post page (one or two queries for the whole thread,
   never one per comment).
+
+- Header counts: a feature registers ``(viewer) -> SQL count select, or None`` under a name
+  (drafts, unread notifications, lessons awaiting curation, open reports); the header reads
+  ``nav_count(name)``, and every count of the request comes from one statement.
 """
 
 from __future__ import annotations
@@ -34,9 +38,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+from flask import g
+from sqlalchemy import select
+
 _templates: dict[str, list[str]] = defaultdict(list)
 _post_context: list[Callable[..., dict]] = []
 _card_context: list[Callable[..., dict]] = []
+_counts: dict[str, Callable[..., object]] = {}
 
 
 def add_template(slot: str, template: str) -> None:
@@ -80,6 +88,39 @@ def card_context(posts, viewer=None) -> dict[int, dict]:
     return extras
 
 
+def add_count(name: str, fn: Callable[..., object]) -> None:
+    """`fn(viewer)`: a `select(func.count())…` for this viewer, or None when it does not apply
+    (e.g. a coordinator's count for a member)."""
+    _counts[name] = fn
+
+
+def nav_count(name: str) -> int:
+    """A header count for the logged-in member (0 for visitors): the first call of a request
+    computes every registered count in one statement."""
+    if "slot_counts" not in g:
+        g.slot_counts = _all_counts()
+    return g.slot_counts.get(name, 0)
+
+
+def _all_counts() -> dict[str, int]:
+    from flask_login import current_user
+
+    from learncom.extensions import db
+
+    if not current_user.is_authenticated:
+        return {}
+    columns = []
+    for name, fn in _counts.items():
+        query = fn(current_user)
+        if query is not None:
+            columns.append(query.scalar_subquery().label(name))
+    if not columns:
+        return {}
+    return {name: value or 0 for name, value in
+            db.session.execute(select(*columns)).one()._mapping.items()}
+
+
 def register(app) -> None:
     app.jinja_env.globals["slot_templates"] = slot_templates
     app.jinja_env.globals["card_extras"] = card_context
+    app.jinja_env.globals["nav_count"] = nav_count

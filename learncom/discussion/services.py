@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from learncom import events
 from learncom.accounts.models import User
@@ -99,7 +99,7 @@ def thread_for(post: Post) -> list[ThreadNode]:
     """The post's comments as a tree of ThreadNodes, oldest first at every level (one query)."""
     comments = db.session.scalars(
         select(Comment).where(Comment.post_id == post.id)
-        .options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
+        .options(joinedload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
     nodes = {c.id: ThreadNode(c) for c in comments}
     children: dict[int | None, list[ThreadNode]] = {}
     for node in nodes.values():

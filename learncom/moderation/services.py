@@ -256,12 +256,16 @@ def hidden_elsewhere_count(viewer) -> int:
         Flag.resolved_at.is_(None), unseen)) or 0
 
 
-def open_target_count(viewer) -> int:
-    """How many posts and comments with open flags the viewer can moderate (one query)."""
+def open_target_count_query(viewer):
+    """How many posts and comments with open flags the viewer can moderate, as a query (a
+    header count; None for anyone but coordinators)."""
+    if not (viewer is not None and viewer.is_authenticated and viewer.is_coordinator):
+        return None
     targets = (select(Flag.post_id, Flag.comment_id)
                .where(Flag.resolved_at.is_(None), _visible_targets(viewer))
                .group_by(Flag.post_id, Flag.comment_id)).subquery()
-    return db.session.scalar(select(func.count()).select_from(targets)) or 0
+    return select(func.count()).select_from(targets)
+
 
 
 def open_flag_counts(post: Post, comment_ids: list[int]) -> tuple[int, dict[int, int]]:

@@ -25,6 +25,7 @@ from learncom.privacy import guard as privacy
 from learncom.web import keep_refused_form, page_arg, restore_form
 
 bp = Blueprint("posts", __name__)
+slots.add_count("drafts", services.draft_count_query)
 
 # /posts/nieuw/<kind>: Dutch words in links we make; the English kind names work too.
 NEW_POST_SLUGS = {"experiment": "experiment", "friction": "frictie", "lesson": "les"}
@@ -34,7 +35,7 @@ _NEW_POST_KINDS = {**{kind: kind for kind in KIND_FIELDS},
 
 @bp.app_context_processor
 def _post_helpers():
-    return {"new_post_slugs": NEW_POST_SLUGS, "draft_count": services.draft_count}
+    return {"new_post_slugs": NEW_POST_SLUGS}
 
 
 def _per_page() -> int:
@@ -61,13 +62,13 @@ def _saving_draft() -> bool:
 
 @bp.get("/")
 def home():
-    recent = {kind: services.recent_posts(current_user, kind)
-              for kind in ("experiment", "friction")}
-    lessons = services.newest_lessons(current_user)
-    shown = [p.id for posts in recent.values() for p in posts] + [p.id for p in lessons]
-    return render_template("posts/home.html", recent=recent, lessons=lessons,
+    lists = services.home_lists(current_user)
+    lessons = lists.pop("lesson")
+    shown = [post for posts in (*lists.values(), lessons) for post in posts]
+    return render_template("posts/home.html", recent=lists, lessons=lessons,
                            activity=services.recent_activity(current_user),
-                           counts=services.comment_counts(shown))
+                           counts=services.comment_counts([post.id for post in shown]),
+                           extras=slots.card_context(shown))
 
 
 def _list_filters(kind: str | None) -> dict:
