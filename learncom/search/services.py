@@ -164,7 +164,8 @@ def coerce_filters(raw: Filters | dict | None) -> Filters:
 
     def text(name: str) -> str | None:
         value = raw.get(name)
-        return value.strip()[:80] or None if isinstance(value, str) else None
+        # clean(): no control characters (PostgreSQL text cannot hold NUL), NFC, bounded.
+        return clean(value)[:80] or None if isinstance(value, str) else None
 
     kind = text("kind")
     return Filters(
