@@ -27,9 +27,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from learncom import ROOT
 from learncom.extensions import db
-from tests.conftest import DEFAULT_PASSWORD, make_config
+from tests.conftest import DEFAULT_PASSWORD, RESULTS_DIR, make_config
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM_FLAGS = [
@@ -42,16 +41,6 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 DEFAULT_TIMEOUT_MS = 15_000
-# Screenshots the journeys keep for people to look at (gitignored).
-RESULTS_DIR = Path(os.environ.get("LEARNCOM_TEST_RESULTS") or ROOT / "test-results")
-
-
-def pytest_configure(config):
-    # pytest-playwright empties its --output folder (default: test-results/) at the start of every
-    # session; keep its artefacts (failure screenshots, traces) in a subfolder so what the
-    # journeys save in test-results/ stays until the next browser run.
-    if config.getoption("--output", default=None) == "test-results":
-        config.option.output = str(RESULTS_DIR / "playwright")
 
 
 def chromium_path() -> str:
@@ -269,7 +258,7 @@ def open_menu(page: Page) -> None:
 
 _FOCUS_STATE = """(selector) => {
   const el = document.activeElement;
-  if (!el || el === document.body) return {matches: false, tag: 'body', marked: true};
+  if (!el || el === document.body) return {matches: false, tag: 'body', marked: true, seen: true};
   const style = getComputedStyle(el);
   const box = el.getBoundingClientRect();
   return {
