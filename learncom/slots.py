@@ -8,6 +8,7 @@ owner importing it.
   ``head``             (in ``<head>``: feed links, stylesheets)          request, current_user
   ``nav.main``         (main navigation ``<li>`` items)                  current_user
   ``nav.user``         (header, next to the member's name)               current_user
+  ``nav.toggle``       (in the folded header menu's "Menu" button)       current_user
   ``post.header``      (badges under the post title)                     post, current_user
   ``post.actions``     (buttons beside Edit/History)                     post, current_user
   ``post.after_body``  (panels between the details and the log/links)    post, current_user

@@ -26,6 +26,8 @@ from learncom import ROOT, create_app
 from learncom.extensions import db
 
 DEFAULT_PASSWORD = "correct horse battery"
+# What the browser tests keep for people to look at: screenshots, the axe lists (gitignored).
+RESULTS_DIR = Path(os.environ.get("LEARNCOM_TEST_RESULTS") or ROOT / "test-results")
 
 
 def pytest_addoption(parser):
@@ -49,6 +51,11 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_configure(config):
+    # pytest-playwright empties its --output folder (default: test-results/) at the start of every
+    # session, even one without a browser test; keep its artefacts (failure screenshots, traces)
+    # in a subfolder, so what the browser tests save in test-results/ stays until they run again.
+    if config.getoption("--output", default=None) == "test-results":
+        config.option.output = str(RESULTS_DIR / "playwright")
     if hasattr(config, "workerinput"):
         return  # an xdist worker: the controller compiled the catalogs before starting it
     # Compile the message catalogs the app reads (they are not kept in git).

@@ -69,6 +69,7 @@ def init_app(app) -> None:
     slots.add_post_context(_follow_state)
     slots.add_template("head", "follow/_head.html")
     slots.add_template("nav.user", "follow/_nav_user.html")
+    slots.add_template("nav.toggle", "follow/_menu_badge.html")
     slots.add_template("post.actions", "follow/_post_button.html")
     slots.add_template("tag.actions", "follow/_tag_button.html")
     slots.add_template("welcome.suggestions", "follow/_welcome.html")

@@ -160,7 +160,8 @@ def add_log(post_id: int):
                             target_id=entry.id)
     db.session.commit()
     flash(_("The log entry is added."), "success")
-    return redirect(url_for("posts.show", post_id=post.id, _anchor="log"))
+    # At its #log-N anchor the new entry (tabindex -1) takes the focus, like a new comment.
+    return redirect(url_for("posts.show", post_id=post.id, _anchor=f"log-{entry.id}"))
 
 
 def _changeable_entry(post_id: int, entry_id: int):
