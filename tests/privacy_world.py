@@ -12,6 +12,8 @@ import string
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from learncom.guard.models import PrivacyOverride
+
 from learncom.accounts import services as accounts
 from learncom.accounts.models import User
 from learncom.applications import services as applications
@@ -23,7 +25,6 @@ from learncom.mail import send_mail
 from learncom.moderation import services as moderation
 from learncom.posts import services as posts
 from learncom.posts.models import Post, Tag
-from learncom.privacy.models import PrivacyOverride
 from learncom.reactions import services as reactions
 
 

@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from learncom import slots
 from learncom.accounts import services, sessions
 from learncom.accounts.forms import (
     ChangePasswordForm,
@@ -29,17 +30,12 @@ from learncom.accounts.forms import (
     TeamForm,
     TeamMemberForm,
 )
-from learncom.discussion import services as discussion_services
 from learncom.errors import TooManyAttempts
 from learncom.extensions import db
-from learncom.posts import services as post_services
-from learncom.rendered import excerpt
 from learncom.vocab import MEMBER_KINDS
 from learncom.web import page_arg, safe_next_url
 
 bp = Blueprint("accounts", __name__)
-
-MEMBER_COMMENTS = 20
 
 
 def _per_page() -> int:
@@ -289,14 +285,9 @@ def member(user_id: int):
     user = services.get_user(user_id)
     if user is None or not user.page_visible_to(current_user):
         abort(404)
-    page = db.paginate(post_services.filtered_posts(current_user, author_id=user.id),
-                       page=page_arg(), per_page=_per_page(), error_out=False)
-    comments = [(comment, excerpt(comment, 200)) for comment in
-                discussion_services.comments_by(user, current_user, limit=MEMBER_COMMENTS)]
     show_email = current_user.is_authenticated and current_user.can_see_email_of(user)
-    return render_template("accounts/member.html", member=user, page=page, comments=comments,
-                           counts=post_services.comment_counts([p.id for p in page.items]),
-                           show_email=show_email)
+    return render_template("accounts/member.html", member=user, show_email=show_email,
+                           **slots.page_context("member", member=user, viewer=current_user))
 
 
 @bp.get("/leden")
@@ -345,12 +336,10 @@ def _team_or_404(slug: str):
 
 
 def _team_page(team, member_form: TeamMemberForm | None):
-    page = db.paginate(post_services.filtered_posts(current_user).filter_by(team_id=team.id),
-                       page=page_arg(), per_page=_per_page(), error_out=False)
     members = [user for user in team.members if user.page_visible_to(current_user)]
-    return render_template("accounts/team.html", team=team, page=page, member_form=member_form,
+    return render_template("accounts/team.html", team=team, member_form=member_form,
                            members=members,
-                           counts=post_services.comment_counts([p.id for p in page.items]))
+                           **slots.page_context("team", team=team, viewer=current_user))
 
 
 @bp.get("/teams/<slug>")

@@ -106,6 +106,13 @@ def applied_count_subquery():
             .group_by(LessonApplication.post_id).subquery())
 
 
+def order_by_applied(query):
+    """A list of lessons, most often applied first (the list sort "applied")."""
+    applied = applied_count_subquery()
+    return query.outerjoin(applied, applied.c.post_id == Post.id).order_by(
+        func.coalesce(applied.c.applied, 0).desc(), Post.created_at.desc(), Post.id.desc())
+
+
 def applied_counts(post_ids: list[int]) -> dict[int, int]:
     """How often each of these posts was applied, in one grouped query."""
     if not post_ids:

@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from learncom.applications import services
 from learncom.applications.forms import ApplicationForm
 from learncom.extensions import db
+from learncom.guard import services as privacy
 from learncom.posts import services as post_services
-from learncom.privacy import guard as privacy
 
 bp = Blueprint("applications", __name__)
 

@@ -18,7 +18,9 @@ from werkzeug.routing import BuildError
 from learncom import vocab
 from learncom.accounts.models import Team, User
 from learncom.audit.models import AuditEvent
+from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.posts.models import Post
 
 
 def record(actor, action: str, target, detail: dict | None = None) -> AuditEvent:
@@ -175,9 +177,6 @@ def present(events: list[AuditEvent], viewer) -> list[EventView]:
     """What the log page shows for each event, with every target loaded in a few queries
     (one per target type). A target links only when it still exists and the viewer may see
     it; a post the viewer may not see is shown without its title."""
-    from learncom.discussion.models import Comment
-    from learncom.posts.models import Post
-
     ids: dict[str, set[int]] = {}
     for event in events:
         if event.target_id is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from learncom import events
 from learncom.audit.services import record
+from learncom.discussion.models import Comment
 
 
 @events.subscribe("friction.status_changed")
@@ -19,8 +20,6 @@ def _lesson_curated(post, actor, note=None, **_kw) -> None:
 
 
 def _content_detail(target) -> dict:
-    from learncom.discussion.models import Comment
-
     return {"post_id": target.post_id} if isinstance(target, Comment) else {}
 
 

@@ -64,8 +64,7 @@ def queue():
                        per_page=int(current_app.config.get("PER_PAGE", 20)), error_out=False)
     promoted = [post for post in post_services.drafts_for(current_user)
                 if post.shared_with_coordinators]
-    return render_template("curation/queue.html", page=page, promoted_drafts=promoted,
-                           counts=post_services.comment_counts([p.id for p in page.items]))
+    return render_template("curation/queue.html", page=page, promoted_drafts=promoted)
 
 
 # -- curating one lesson -----------------------------------------------------------------------

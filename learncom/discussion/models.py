@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Text, and_, or_, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from learncom.accounts.models import User
 from learncom.dbtypes import UTCDateTime, utcnow
@@ -36,7 +36,9 @@ class Comment(Rendered, db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    post: Mapped[Post] = relationship(back_populates="comments")
+    # Post.comments comes from here: posts know nothing of the discussion.
+    post: Mapped[Post] = relationship(backref=backref(
+        "comments", cascade="all, delete-orphan", passive_deletes=True, order_by="Comment.id"))
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
 

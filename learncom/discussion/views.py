@@ -11,8 +11,8 @@ from learncom.discussion import services
 from learncom.discussion.forms import CommentForm, EditCommentForm
 from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.guard import services as privacy
 from learncom.posts import services as post_services
-from learncom.privacy import guard as privacy
 
 bp = Blueprint("discussion", __name__)
 

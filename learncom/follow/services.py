@@ -23,7 +23,9 @@ from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.follow.models import Follow, Notification
+from learncom.moderation.services import REASONS
 from learncom.posts.models import Neighbourhood, Post, Tag, post_tags
+from learncom.posts.services import card_options
 
 # Notification kinds, most specific first (for one event a member gets the first that applies).
 REPLY, MENTION, THREAD, STATUS, CURATED, NEW_POST = (
@@ -107,8 +109,6 @@ class Following:
 
 def following_of(user: User) -> Following:
     """What a member follows (active follows; posts only when they can still see them)."""
-    from learncom.posts.services import card_options
-
     active = and_(Follow.user_id == user.id, Follow.active.is_(True))
     posts = db.session.scalars(
         select(Post).join(Follow, Follow.post_id == Post.id)
@@ -308,8 +308,6 @@ def _reason_text(note: str | None) -> str:
     """A hiding reason: the flag reasons it was made of (by their label), or the note."""
     if not note:
         return ""
-    from learncom.moderation.services import REASONS
-
     parts = [part.strip() for part in note.split(",")]
     if all(part in REASONS for part in parts):
         return ", ".join(str(REASONS[part]).lower() for part in parts)

@@ -35,6 +35,7 @@ from learncom.extensions import db
 from learncom.frictions.models import StatusChange
 from learncom.posts import services as post_services
 from learncom.posts.models import Post
+from learncom.reactions.models import Reaction
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "raised": ("on_agenda", "not_resolved"),
@@ -196,8 +197,6 @@ class BoardCard:
 
 def recognise_counts(post_ids: list[int]) -> dict[int, int]:
     """Herkenbaar reactions per post (one grouped query)."""
-    from learncom.reactions.models import Reaction
-
     if not post_ids:
         return {}
     rows = db.session.execute(

@@ -30,11 +30,12 @@ from learncom.accounts.models import User
 from learncom.discussion import services as discussion
 from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.guard import services as privacy
 from learncom.markdown import MAX_NESTING, MarkdownTooComplex, check_markdown
 from learncom.posts import services as posts
 from learncom.posts.kinds import KIND_FIELDS
 from learncom.posts.models import LogEntry, Post, PostLink, PostRevision
-from learncom.privacy import guard as privacy
+from learncom.search.services import get_backend
 
 EXPORT_BATCH = 200
 
@@ -648,8 +649,6 @@ class _Writer:
 def sync_search_index() -> bool:
     """After the import's commit: make the imported posts searchable before the command
     returns (a CLI process may exit before the Whoosh engine's background drain finishes)."""
-    from learncom.search.services import get_backend
-
     return get_backend().wait(120.0)
 
 

@@ -4,7 +4,6 @@ neighbourhoods, typed links, revisions and experiment log entries."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -36,9 +35,6 @@ from learncom.rendered import Rendered, html_and_excerpt
 #: The kind fields written in Markdown (their HTML is kept in Post.fields_html).
 MARKDOWN_FIELDS = tuple(dict.fromkeys(
     spec.name for specs in KIND_FIELDS.values() for spec in specs if spec.type == "text"))
-
-if TYPE_CHECKING:
-    from learncom.discussion.models import Comment
 
 post_tags = Table(
     "post_tags",
@@ -152,10 +148,7 @@ class Post(Rendered, db.Model):
         back_populates="post", cascade="all, delete-orphan", passive_deletes=True,
         order_by="PostRevision.number",
     )
-    comments: Mapped[list[Comment]] = relationship(
-        back_populates="post", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="Comment.id",
-    )
+    # `comments`: added by learncom/discussion/models.py (the discussion sits on top of posts).
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.kind} {self.title!r}>"

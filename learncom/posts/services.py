@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +31,6 @@ from learncom.posts.models import (
     Tag,
     post_tags,
 )
-from learncom.rendered import excerpt
 from learncom.text import slugify
 
 MAX_TAGS = 10
@@ -349,8 +351,8 @@ def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,
                    neighbourhood_id: int | None = None, status: str | None = None,
                    author_id: int | None = None, author_kind: str | None = None,
                    sort: str = "newest") -> Select:
-    """`sort`: "newest" (default) or, for lessons, "applied" (most often applied first; see
-    learncom/applications). Unknown values mean newest."""
+    """`sort`: "newest" (default) or one of the kind's `list_sorts` (e.g. lessons "applied",
+    most often applied first, from learncom/applications). Unknown values mean newest."""
     query = visible_posts(viewer)
     if kind:
         query = query.where(Post.kind == kind)
@@ -366,30 +368,29 @@ def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,
         query = query.where(Post.author_id == author_id)
     if author_kind:
         query = query.where(Post.author_id.in_(select(User.id).where(User.kind == author_kind)))
-    if sort in LIST_SORTS.get(kind or "", ()) and sort == "applied":
-        from learncom.applications.services import applied_count_subquery
-
-        applied = applied_count_subquery()
-        return query.outerjoin(applied, applied.c.post_id == Post.id).order_by(
-            func.coalesce(applied.c.applied, 0).desc(), Post.created_at.desc(), Post.id.desc())
+    order = _LIST_SORTS.get(kind or "", {}).get(sort)
+    if order is not None:
+        return order[1](query)
     return query.order_by(Post.created_at.desc(), Post.id.desc())
 
 
-# The sort orders a kind's list offers (the first is the default).
-LIST_SORTS = {"lesson": ("newest", "applied")}
+#: The orders a kind's list offers beside "newest" (the default): per kind, name -> (label,
+#: `order(query) -> query`). Add-ons add theirs with `add_list_sort` (applications: lessons
+#: "most often applied"), so posts never import them.
+_LIST_SORTS: dict[str, dict[str, tuple[object, Callable[[Select], Select]]]] = {}
 
 
-def comment_counts(post_ids: list[int]) -> dict[int, int]:
-    """Visible (not deleted) comments per post, in one query."""
-    from learncom.discussion.models import Comment
+def add_list_sort(kind: str, name: str, label, order: Callable[[Select], Select]) -> None:
+    _LIST_SORTS.setdefault(kind, {})[name] = (label, order)
 
-    if not post_ids:
+
+def list_sorts(kind: str | None) -> dict[str, object]:
+    """The orders a kind's list offers, name -> label, "newest" first; empty when there is no
+    choice to make."""
+    extra = _LIST_SORTS.get(kind or "", {})
+    if not extra:
         return {}
-    rows = db.session.execute(
-        select(Comment.post_id, func.count()).where(
-            Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None))
-        .group_by(Comment.post_id))
-    return dict(rows.all())
+    return {"newest": _l("Newest first"), **{name: label for name, (label, _o) in extra.items()}}
 
 
 def has_visible_posts(viewer, *, tag: str | None = None,
@@ -499,38 +500,6 @@ def newest_lessons(viewer, limit: int = 6) -> list[Post]:
     query = (visible_posts(viewer).where(Post.kind == "lesson", Post.curated.is_not(True))
              .order_by(Post.created_at.desc(), Post.id.desc()).limit(limit))
     return list(db.session.scalars(query))
-
-
-@dataclass
-class Activity:
-    """One line in "recent activity": a comment or a log entry on a post the viewer can see."""
-
-    type: str  # "comment" | "log"
-    at: datetime
-    post: Post
-    actor: User | None
-    text: str
-
-
-def recent_activity(viewer, limit: int = 10) -> list[Activity]:
-    """The newest comments and log entries on visible posts, newest first (two queries)."""
-    from learncom.discussion.models import Comment
-
-    visible = Post.visible_to(viewer)
-    comments = db.session.scalars(
-        select(Comment).join(Post, Post.id == Comment.post_id)
-        .where(visible, Comment.deleted_at.is_(None), Comment.text_shown_to(viewer))
-        .options(selectinload(Comment.author), selectinload(Comment.post))
-        .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)).all()
-    entries = db.session.scalars(
-        select(LogEntry).join(Post, Post.id == LogEntry.post_id).where(visible)
-        .options(selectinload(LogEntry.author), selectinload(LogEntry.post))
-        .order_by(LogEntry.created_at.desc(), LogEntry.id.desc()).limit(limit)).all()
-    items = [Activity("comment", c.created_at, c.post, c.author, excerpt(c, 140))
-             for c in comments]
-    items += [Activity("log", e.created_at, e.post, e.author, excerpt(e, 140)) for e in entries]
-    items.sort(key=lambda item: item.at, reverse=True)
-    return items[:limit]
 
 
 def was_edited(post: Post) -> bool:
@@ -718,8 +687,6 @@ class Change:
 
 
 def _field_labels(kind: str) -> dict[str, object]:
-    from flask_babel import lazy_gettext as _l
-
     labels: dict[str, object] = {
         "title": _l("Title"), "body": _l("Text"), "tags": _l("Tags"),
         "neighbourhood": _l("Neighbourhood"), "team": _l("Team"), "visibility": _l("Visibility"),
@@ -729,8 +696,6 @@ def _field_labels(kind: str) -> dict[str, object]:
 
 
 def _display(kind: str, key: str, value) -> str:
-    from flask_babel import gettext as _
-
     if value is None or value == "":
         return "—"
     if key == "visibility":

@@ -7,10 +7,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learncom import search, slots, vocab
+from learncom import slots, vocab
 from learncom.accounts.models import Team
-from learncom.discussion import services as discussion_services
 from learncom.extensions import db
+from learncom.guard import services as privacy
 from learncom.posts import history as post_history
 from learncom.posts import services
 from learncom.posts.forms import (
@@ -21,7 +21,6 @@ from learncom.posts.forms import (
     post_form_data,
 )
 from learncom.posts.kinds import KIND_FIELDS
-from learncom.privacy import guard as privacy
 from learncom.web import keep_refused_form, page_arg, restore_form
 
 bp = Blueprint("posts", __name__)
@@ -64,10 +63,8 @@ def home():
     recent = {kind: services.recent_posts(current_user, kind)
               for kind in ("experiment", "friction")}
     lessons = services.newest_lessons(current_user)
-    shown = [p.id for posts in recent.values() for p in posts] + [p.id for p in lessons]
     return render_template("posts/home.html", recent=recent, lessons=lessons,
-                           activity=services.recent_activity(current_user),
-                           counts=services.comment_counts(shown))
+                           **slots.page_context("home", viewer=current_user))
 
 
 def _list_filters(kind: str | None) -> dict:
@@ -94,7 +91,8 @@ def list_kind(slug: str):
     kind = vocab.SLUG_KINDS[slug]
     filters = _list_filters(kind)
     sort = request.args.get("sort", "")
-    if sort not in services.LIST_SORTS.get(kind, ()):
+    sorts = services.list_sorts(kind)
+    if sort not in sorts:
         sort = "newest"
     hood = filters.get("neighbourhood")
     query = services.filtered_posts(
@@ -103,9 +101,8 @@ def list_kind(slug: str):
         author_kind=filters.get("author_kind"), sort=sort)
     page = _paginate(query)
     return render_template("posts/list.html", kind=kind, slug=slug, page=page, filters=filters,
-                           sort=sort, sorts=services.LIST_SORTS.get(kind, ()),
-                           neighbourhoods=services.all_neighbourhoods(),
-                           counts=services.comment_counts([p.id for p in page.items]))
+                           sort=sort, sorts=sorts,
+                           neighbourhoods=services.all_neighbourhoods())
 
 
 # -- the post page -----------------------------------------------------------------------------
@@ -117,18 +114,14 @@ def _render_post(post, *, log_form=None, log_guard=None):
     if log_form is None:
         log_form = restore_form(LogEntryForm, prefix="log") if can_log else None
     link_form = restore_form(LinkForm, prefix="link") if can_edit else None
-    # A draft has no discussion and nothing of the features around it yet.
-    thread = [] if post.is_draft else discussion_services.thread_for(post)
-    comments = [node.comment for node in discussion_services.iter_thread(thread)]
-    extra = {} if post.is_draft else slots.post_context(post, current_user, comments)
+    # The discussion and the features around it (a draft has neither yet): learncom/slots.py.
+    extra = slots.post_context(post, current_user)
     return render_template(
         "posts/show.html", post=post, fields=services.field_rows(post),
-        links=services.links_for(post, current_user),
-        thread=thread, **extra,
+        links=services.links_for(post, current_user), **extra,
         edited=services.was_edited(post),
         can_edit=can_edit, can_log=can_log, log_form=log_form, link_form=link_form,
         log_guard=log_guard,
-        similar_posts=search.similar(post, current_user),
     )
 
 
@@ -412,8 +405,7 @@ def tag(name: str):
             return redirect(url_for("posts.tag", name=normalised), 301)
         abort(404)
     page = _paginate(services.filtered_posts(current_user, tag=found.name))
-    return render_template("posts/tag.html", tag=found.name, page=page,
-                           counts=services.comment_counts([p.id for p in page.items]))
+    return render_template("posts/tag.html", tag=found.name, page=page)
 
 
 @bp.route("/wijken", methods=["GET", "POST"])
@@ -444,5 +436,4 @@ def neighbourhood(slug: str):
     if hood is None:
         abort(404)
     page = _paginate(services.filtered_posts(current_user, neighbourhood_id=hood.id))
-    return render_template("posts/neighbourhood.html", neighbourhood=hood, page=page,
-                           counts=services.comment_counts([p.id for p in page.items]))
+    return render_template("posts/neighbourhood.html", neighbourhood=hood, page=page)

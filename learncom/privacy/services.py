@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from learncom.extensions import db
+from learncom.guard import services as guard
+from learncom.guard.models import PrivacyOverride
 from learncom.posts.models import Post
-from learncom.privacy.models import PrivacyOverride
 
 RECENT = 100
 
@@ -26,6 +27,14 @@ def overrides_on(post: Post, viewer) -> list[PrivacyOverride]:
         select(PrivacyOverride).where(PrivacyOverride.post_id == post.id)
         .options(selectinload(PrivacyOverride.user))
         .order_by(PrivacyOverride.created_at.desc(), PrivacyOverride.id.desc())))
+
+
+def post_context(post, viewer, comments) -> dict:
+    """The post page, for coordinators: where this post's texts were posted despite a
+    warning."""
+    rows = overrides_on(post, viewer)
+    return {"privacy_overrides": rows, "privacy_kind_names": guard.kind_names,
+            "privacy_target_url": target_url} if rows else {}
 
 
 def recent_overrides(viewer, limit: int = RECENT) -> list[tuple[PrivacyOverride, Post]]:

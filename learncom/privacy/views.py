@@ -24,7 +24,8 @@ from flask_login import current_user, login_required, logout_user
 from learncom.accounts import services as account_services
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
-from learncom.privacy import erasure, guard, mydata, services
+from learncom.guard import services as guard
+from learncom.privacy import erasure, mydata, services
 from learncom.privacy.forms import DeleteAccountForm, PublicProfileForm
 
 bp = Blueprint("privacy", __name__)

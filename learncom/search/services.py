@@ -21,6 +21,7 @@ from math import ceil
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
@@ -28,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from learncom import vocab
 from learncom.extensions import db
 from learncom.posts.models import Neighbourhood, Post
+from learncom.posts.services import card_options
 from learncom.search import documents, tracking
 from learncom.search.analysis import plain_text
 from learncom.search.backend import (
@@ -42,6 +44,7 @@ from learncom.search.backend import (
     Visibility,
 )
 from learncom.search.query import clean, normalise_value, parse, parse_date
+from learncom.web import format_when
 
 PER_PAGE = 10
 MAX_PAGE = 1_000
@@ -234,8 +237,6 @@ def _summary(body: str | None, length: int = 200) -> str:
 
 
 def _load(ids: list[int]) -> dict[int, Post]:
-    from learncom.posts.services import card_options
-
     posts = db.session.scalars(select(Post).where(Post.id.in_(ids)).options(
         *card_options(), selectinload(Post.log_entries), selectinload(Post.comments)))
     return {post.id: post for post in posts}
@@ -274,10 +275,6 @@ def filter_chips(filters: Filters, facet_labels: dict[str, dict[str, object]]
                  ) -> list[tuple[str, str]]:
     """The active filters as (query argument, what the person reads): names and labels, never
     stored values ("Ervaringsdeskundige", "Vanaf 1 jan 2026", not "expert_by_experience")."""
-    from flask_babel import gettext as _
-
-    from learncom.web import format_when
-
     all_statuses = {**vocab.EXPERIMENT_STATUSES, **vocab.CHANGE_STATUSES}
     chips = []
     for name, value in vars(filters).items():
@@ -316,6 +313,11 @@ def similar(post: Post, viewer, limit: int = 5) -> list[Post]:
     return _similar(text, viewer, exclude=post.id, limit=limit)
 
 
+def post_context(post: Post, viewer, comments) -> dict:
+    """The post page's similar posts (learncom/slots.py)."""
+    return {"similar_posts": similar(post, viewer)}
+
+
 def similar_text(title: str, body: str, viewer, limit: int = 5) -> list[Post]:
     """For the new-post form: "does this exist already?" from what was typed so far."""
     title = (title or "")[:300] if isinstance(title, str) else ""
@@ -328,8 +330,6 @@ def _similar(text: str, viewer, *, exclude: int | None, limit: int) -> list[Post
                                   limit=limit)
     if not found:
         return []
-    from learncom.posts.services import card_options
-
     posts = {p.id: p for p in db.session.scalars(
         select(Post).where(Post.id.in_([h.id for h in found])).options(*card_options()))}
     return [posts[h.id] for h in found
