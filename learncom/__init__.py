@@ -56,7 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
 
-    from learncom import errors, ratelimit, slots
+    from learncom import errors, permissions, ratelimit, slots
 
     ratelimit.init_app(app)
     if app.config.get("PROXIES"):
@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     web.register(app)
     slots.register(app)
+    permissions.register(app)
 
     from learncom.cli import register_cli
 

@@ -12,8 +12,6 @@ import string
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from learncom.guard.models import PrivacyOverride
-
 from learncom.accounts import services as accounts
 from learncom.accounts.models import User
 from learncom.applications import services as applications
@@ -21,6 +19,7 @@ from learncom.discussion import services as discussion
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.follow import services as follow
+from learncom.guard.models import PrivacyOverride
 from learncom.mail import send_mail
 from learncom.moderation import services as moderation
 from learncom.posts import services as posts

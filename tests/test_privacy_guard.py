@@ -8,12 +8,12 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from learncom.guard.models import PrivacyOverride
 from sqlalchemy import func, select
 
 from learncom.applications.models import LessonApplication
 from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.guard.models import PrivacyOverride
 from learncom.posts.models import LogEntry, Post
 from tests.helpers import elements
 

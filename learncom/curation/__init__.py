@@ -23,6 +23,7 @@ def _post_context(post, viewer, comments) -> dict:
     """What the post page shows of curation and promotion: two queries for the whole thread."""
     from learncom.curation import services
     from learncom.curation.forms import CurateForm, RequestChangesForm
+    from learncom.permissions import can_curate, can_view_post
 
     by_comment: dict[int, list] = {}
     from_thread = []
@@ -33,12 +34,12 @@ def _post_context(post, viewer, comments) -> dict:
             from_thread.append(promoted)
     provenance = services.provenance_of(post)
     source = provenance.source_post if provenance is not None else None
-    allowed = services.can_curate(viewer)
+    allowed = can_curate(viewer)
     context = {
         "curation_by_comment": by_comment,
         "curation_from_thread": from_thread,
         # Shown only when the viewer may see where the post came from.
-        "curation_provenance": (provenance if source is not None and source.can_view(viewer)
+        "curation_provenance": (provenance if source is not None and can_view_post(viewer, source)
                                 else None),
         "curation_allowed": allowed,
     }

@@ -4,7 +4,9 @@ See services.py (the logic) and views.py (the routes)."""
 
 def _post_context(post, viewer, comments) -> dict:
     """For coordinators: the open flags on this post and on each comment (one query)."""
-    if not (viewer is not None and viewer.is_authenticated and viewer.is_coordinator):
+    from learncom.permissions import can_moderate
+
+    if not can_moderate(viewer):
         return {}
     from learncom.moderation.services import open_flag_counts
 
@@ -31,10 +33,7 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     register_detail_labels(("content.hidden", "flags.dismissed"), "reason", REASONS)
     register_detail_labels(("content.hidden", "flags.dismissed"), "reasons", REASONS)
-    from learncom.moderation.services import can_flag
-
     app.jinja_env.globals["moderation_open_count"] = _open_target_count
-    app.jinja_env.globals["can_flag"] = can_flag
     slots.add_template("nav.main", "moderation/_nav.html")
     slots.add_template("post.header", "moderation/_post_header.html")
     slots.add_template("post.actions", "moderation/_post_actions.html")

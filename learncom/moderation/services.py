@@ -49,17 +49,6 @@ def _target_condition(target: Target):
 
 # -- flagging ------------------------------------------------------------------------------------
 
-def can_flag(target: Target, user) -> bool:
-    """A logged-in member may flag what others wrote and they can see. Their own posts and
-    comments they can edit or delete themselves."""
-    if user is None or not user.is_authenticated or target.author_id == user.id:
-        return False
-    if isinstance(target, Comment):
-        return (not target.is_deleted and target.post.can_view(user)
-                and not target.hidden_from(user))
-    return target.can_view(user)
-
-
 def open_flag_of(user: User, target: Target) -> Flag | None:
     return db.session.scalar(select(Flag).where(
         _target_condition(target), Flag.user_id == user.id, Flag.resolved_at.is_(None)).limit(1))
@@ -86,11 +75,6 @@ def flag(user: User, target: Target, reason: str,
 
 
 # -- coordinator actions ---------------------------------------------------------------------------
-
-def can_moderate(target: Target, user) -> bool:
-    return (user is not None and user.is_authenticated and user.is_coordinator
-            and target_post(target).can_view(user))
-
 
 def _resolve_open_flags(target: Target, actor: User | None, resolution: str) -> list[Flag]:
     flags = list(db.session.scalars(select(Flag).where(

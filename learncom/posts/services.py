@@ -21,6 +21,7 @@ from learncom.accounts.models import Team, User
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.markdown import render_markdown
+from learncom.permissions import can_manage_neighbourhoods, can_post_for_team, can_view_post
 from learncom.posts.kinds import KIND_FIELDS, WORKFLOW_FIELDS
 from learncom.posts.models import (
     LogEntry,
@@ -122,8 +123,8 @@ def _apply(post: Post, data: PostInput, editor: User | None) -> None:
         raise PostError("Unknown visibility.")
     if data.visibility == "team" and data.team_id is None:
         raise PostError("A team-only post needs a team.")
-    if (data.team_id is not None and editor is not None and not editor.is_coordinator
-            and data.team_id not in editor.team_ids and data.team_id != post.team_id):
+    if (data.team_id != post.team_id and editor is not None
+            and not can_post_for_team(editor, data.team_id)):
         raise PostError("You can only post for a team you belong to.")
     post.title = data.title.strip()
     post.body = data.body or ""
@@ -408,12 +409,12 @@ def visible_tag(name: str, viewer) -> Tag | None:
 
 
 def visible_neighbourhood(slug: str, viewer) -> Neighbourhood | None:
-    """The neighbourhood, if the viewer can see a post in it. Coordinators keep the list of
-    neighbourhoods, so they see every one."""
+    """The neighbourhood, if the viewer can see a post in it. Those who keep the list of
+    neighbourhoods see every one."""
     hood = get_neighbourhood_by_slug(slug)
     if hood is None:
         return None
-    if viewer is not None and viewer.is_authenticated and viewer.is_coordinator:
+    if can_manage_neighbourhoods(viewer):
         return hood
     return hood if has_visible_posts(viewer, neighbourhood_id=hood.id) else None
 
@@ -454,7 +455,7 @@ def get_visible_post(post_id: int, viewer, *, drafts: bool = False) -> Post | No
     post = db.session.get(Post, post_id)
     if post is None or (post.is_draft and not drafts):
         return None
-    return post if post.can_view(viewer) else None
+    return post if can_view_post(viewer, post) else None
 
 
 def drafts_for(viewer) -> list[Post]:
@@ -487,7 +488,7 @@ def get_post_page(post_id: int, viewer) -> Post | None:
         select(Post).where(Post.id == post_id).options(
             *card_options(), selectinload(Post.owner),
             selectinload(Post.log_entries).selectinload(LogEntry.author)))
-    return post if post is not None and post.can_view(viewer) else None
+    return post if post is not None and can_view_post(viewer, post) else None
 
 
 def recent_posts(viewer, kind: str, limit: int = 6) -> list[Post]:
@@ -578,7 +579,7 @@ def neighbourhoods_by_city(viewer) -> list[tuple[str, list[tuple[Neighbourhood, 
     """The neighbourhoods with posts the viewer can see (coordinators: all of them) and those
     counts, grouped by city (no city last)."""
     groups: dict[str, list[tuple[Neighbourhood, int]]] = {}
-    everything = viewer is not None and viewer.is_authenticated and viewer.is_coordinator
+    everything = can_manage_neighbourhoods(viewer)
     for hood, count in neighbourhood_counts(viewer):
         if not count and not everything:
             continue

@@ -11,6 +11,15 @@ from learncom import slots, vocab
 from learncom.accounts.models import Team
 from learncom.extensions import db
 from learncom.guard import services as privacy
+from learncom.permissions import (
+    can_change_log_entry,
+    can_coordinate_posts,
+    can_edit_post,
+    can_log,
+    can_manage_neighbourhoods,
+    can_redact_revision,
+    require,
+)
 from learncom.posts import history as post_history
 from learncom.posts import services
 from learncom.posts.forms import (
@@ -108,11 +117,11 @@ def list_kind(slug: str):
 # -- the post page -----------------------------------------------------------------------------
 
 def _render_post(post, *, log_form=None, log_guard=None):
-    can_edit = post.can_edit(current_user)
-    can_log = post.can_log(current_user)
+    can_edit = can_edit_post(current_user, post)
+    can_add_log = can_log(current_user, post)
     # A refused log entry or link comes back here (post/redirect/get) with what was typed.
     if log_form is None:
-        log_form = restore_form(LogEntryForm, prefix="log") if can_log else None
+        log_form = restore_form(LogEntryForm, prefix="log") if can_add_log else None
     link_form = restore_form(LinkForm, prefix="link") if can_edit else None
     # The discussion and the features around it (a draft has neither yet): learncom/slots.py.
     extra = slots.post_context(post, current_user)
@@ -120,7 +129,7 @@ def _render_post(post, *, log_form=None, log_guard=None):
         "posts/show.html", post=post, fields=services.field_rows(post),
         links=services.links_for(post, current_user), **extra,
         edited=services.was_edited(post),
-        can_edit=can_edit, can_log=can_log, log_form=log_form, link_form=link_form,
+        can_edit=can_edit, can_log=can_add_log, log_form=log_form, link_form=link_form,
         log_guard=log_guard,
     )
 
@@ -137,8 +146,7 @@ def show(post_id: int):
 @login_required
 def add_log(post_id: int):
     post = _visible_or_404(post_id, drafts=True)
-    if not post.can_log(current_user):
-        abort(403)
+    require(can_log, post)
     form = LogEntryForm(prefix="log")
     if not form.validate_on_submit():
         return _refused(form, post)
@@ -160,8 +168,7 @@ def _changeable_entry(post_id: int, entry_id: int):
     entry = services.get_log_entry(post, entry_id)
     if entry is None:
         abort(404)
-    if not entry.can_change(current_user):
-        abort(403)
+    require(can_change_log_entry, entry)
     return post, entry
 
 
@@ -199,8 +206,7 @@ def delete_log(post_id: int, entry_id: int):
 @login_required
 def add_link(post_id: int):
     post = _visible_or_404(post_id, drafts=True)
-    if not post.can_edit(current_user):
-        abort(403)
+    require(can_edit_post, post)
     form = LinkForm(prefix="link")
     if form.validate_on_submit():
         target = services.get_visible_post(form.target_id, current_user)
@@ -233,8 +239,7 @@ def remove_link(post_id: int, link_id: int):
     link = services.get_link_of(post, link_id)
     if link is None:
         abort(404)
-    if not post.can_edit(current_user):
-        abort(403)
+    require(can_edit_post, post)
     services.remove_link(link)
     db.session.commit()
     flash(_("The link is removed."), "success")
@@ -251,7 +256,7 @@ def _my_teams(post=None) -> list[Team]:
 
 
 def _make_form(kind: str, post=None):
-    form_class = post_form_class(kind, current_user.is_coordinator)
+    form_class = post_form_class(kind, can_coordinate_posts(current_user))
     data = post_form_data(post) if post is not None else None
     return form_class(data=data, neighbourhoods=services.all_neighbourhoods(),
                       teams=_my_teams(post))
@@ -294,8 +299,7 @@ def new(kind: str):
 @login_required
 def edit(post_id: int):
     post = _visible_or_404(post_id, drafts=True)
-    if not post.can_edit(current_user):
-        abort(403)
+    require(can_edit_post, post)
     form = _make_form(post.kind, post)
     guard = None
     if form.validate_on_submit():
@@ -328,8 +332,7 @@ def edit(post_id: int):
 @login_required
 def publish(post_id: int):
     post = _visible_or_404(post_id, drafts=True)
-    if not post.can_edit(current_user):
-        abort(403)
+    require(can_edit_post, post)
     if services.publish_post(post, current_user):
         db.session.commit()
         flash(_("Your post is published."), "success")
@@ -346,8 +349,7 @@ def drafts():
 @login_required
 def delete(post_id: int):
     post = _visible_or_404(post_id, drafts=True)
-    if not post.can_delete(current_user):
-        abort(403)
+    require(can_edit_post, post)
     if request.method == "POST":
         kind, draft = post.kind, post.is_draft
         services.delete_post(post, current_user._get_current_object())
@@ -375,8 +377,7 @@ def redact_revision(post_id: int, number: int):
     revision = post_history.get_revision(post, number)
     if revision is None or revision not in post_history.visible_revisions(post, current_user):
         abort(404)
-    if not post_history.can_redact(post, current_user):
-        abort(403)
+    require(can_redact_revision, post)
     try:
         done = post_history.redact(revision, current_user)
     except post_history.RevisionError as error:
@@ -411,7 +412,7 @@ def tag(name: str):
 @bp.route("/wijken", methods=["GET", "POST"])
 def neighbourhoods():
     form = None
-    if current_user.is_authenticated and current_user.is_coordinator:
+    if can_manage_neighbourhoods(current_user):
         form = NeighbourhoodForm()
     if request.method == "POST":
         if not current_user.is_authenticated:

@@ -10,19 +10,11 @@ events ``member.exporting`` and ``member.erasing`` (learncom/events.py).
 from __future__ import annotations
 
 
-def member_page_visible(user) -> bool:
-    """For templates (also in macros imported without context): link to this member's page?"""
-    from flask_login import current_user
-
-    return user is not None and user.page_visible_to(current_user)
-
-
 def init_app(app) -> None:
     from learncom import slots
     from learncom.privacy import services
     from learncom.privacy.views import bp
 
     app.register_blueprint(bp)
-    app.jinja_env.globals["member_page_visible"] = member_page_visible
     slots.add_post_context(services.post_context)
     slots.add_template("post.sidebar", "privacy/_overrides_panel.html")

@@ -10,18 +10,15 @@ from sqlalchemy.orm import selectinload
 from learncom.extensions import db
 from learncom.guard import services as guard
 from learncom.guard.models import PrivacyOverride
+from learncom.permissions import can_read_privacy_overrides
 from learncom.posts.models import Post
 
 RECENT = 100
 
 
-def can_read_overrides(viewer) -> bool:
-    return viewer is not None and viewer.is_authenticated and viewer.is_coordinator
-
-
 def overrides_on(post: Post, viewer) -> list[PrivacyOverride]:
     """The records on this post and on its comments, log and lesson records (one query)."""
-    if not can_read_overrides(viewer):
+    if not can_read_privacy_overrides(viewer):
         return []
     return list(db.session.scalars(
         select(PrivacyOverride).where(PrivacyOverride.post_id == post.id)
@@ -39,7 +36,7 @@ def post_context(post, viewer, comments) -> dict:
 
 def recent_overrides(viewer, limit: int = RECENT) -> list[tuple[PrivacyOverride, Post]]:
     """The newest records on posts this coordinator can see."""
-    if not can_read_overrides(viewer):
+    if not can_read_privacy_overrides(viewer):
         return []
     rows = db.session.execute(
         select(PrivacyOverride, Post).join(Post, Post.id == PrivacyOverride.post_id)

@@ -2,9 +2,9 @@
 
 The engine (`get_backend`: Whoosh or PostgreSQL, by `SEARCH_BACKEND`) returns ids, scores,
 facet counts and a highlighter; this module loads the page's posts from the database in one
-query (with what highlighting needs), checks `post.can_view(viewer)` once more (so a post whose
-visibility changed a moment ago and is still queued for the index is not shown), and has the
-engine's highlighter build safe snippets from them.
+query (with what highlighting needs), checks `can_view_post(viewer, post)` once more (so a
+post whose visibility changed a moment ago and is still queued for the index is not shown),
+and has the engine's highlighter build safe snippets from them.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from learncom import vocab
 from learncom.extensions import db
+from learncom.permissions import can_view_post
 from learncom.posts.models import Neighbourhood, Post
 from learncom.posts.services import card_options
 from learncom.search import documents, tracking
@@ -211,7 +212,7 @@ def _hits(engine: EngineResults, viewer) -> list[Hit]:
         return []
     posts = _load(ids=[h.id for h in engine.hits])
     shown = [(hit, posts[hit.id]) for hit in engine.hits
-             if hit.id in posts and posts[hit.id].can_view(viewer)]
+             if hit.id in posts and can_view_post(viewer, posts[hit.id])]
     texts = [HitText(title=post.title, body=documents.body_text(post),
                      comments=documents.comment_texts(post)) for _hit, post in shown]
     excerpts = engine.highlighter.excerpts(texts) if engine.highlighter and texts else []
@@ -333,7 +334,7 @@ def _similar(text: str, viewer, *, exclude: int | None, limit: int) -> list[Post
     posts = {p.id: p for p in db.session.scalars(
         select(Post).where(Post.id.in_([h.id for h in found])).options(*card_options()))}
     return [posts[h.id] for h in found
-            if h.id in posts and h.id != exclude and posts[h.id].can_view(viewer)]
+            if h.id in posts and h.id != exclude and can_view_post(viewer, posts[h.id])]
 
 
 # -- maintenance -----------------------------------------------------------------------------

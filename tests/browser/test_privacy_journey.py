@@ -4,11 +4,11 @@ with one click, or post anyway with a reason), and a member deleting their accou
 from __future__ import annotations
 
 import pytest
-from learncom.guard.models import PrivacyOverride
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from learncom.extensions import db
+from learncom.guard.models import PrivacyOverride
 from learncom.posts.models import Post
 from tests.browser.conftest import end_transaction
 from tests.browser.test_journey import log_in, post_id_from
