@@ -1,4 +1,4 @@
-"""The privacy guard's rules (learncom/privacy/detect.py): what is flagged and what is not.
+"""The privacy guard's rules (learncom/guard/detect.py): what is flagged and what is not.
 
 TRUE_POSITIVES and FALSE_POSITIVES hold, per kind, texts that must and must not be flagged as
 that kind; the property tests check the BSN 11-check and the IBAN mod-97 check themselves.
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learncom.privacy.detect import KINDS, REDACTED, bsn_valid, find, iban_valid, redact
+from learncom.guard.detect import KINDS, REDACTED, bsn_valid, find, iban_valid, redact
 
 # (text, the matched text)
 TRUE_POSITIVES = {

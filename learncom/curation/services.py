@@ -27,6 +27,7 @@ from learncom.discussion import services as discussion_services
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.markdown import plain_text, shorten
+from learncom.permissions import can_curate, can_view_post
 from learncom.posts import services as post_services
 from learncom.posts.models import Post
 from learncom.reactions.models import Reaction
@@ -40,11 +41,6 @@ FEATURED_LIMIT = 6
 THREAD_COMMENTS = 5
 TITLE_LENGTH = 200
 STATEMENT_LENGTH = 300
-
-
-def can_curate(user) -> bool:
-    """Curation and promotion are the coordinators' work (admins are coordinators too)."""
-    return bool(user is not None and user.is_authenticated and user.is_coordinator)
 
 
 # -- the queue and the home page ---------------------------------------------------------------
@@ -173,7 +169,7 @@ def usable_comment(comment: Comment | None, viewer) -> bool:
     """A comment that can be promoted by this viewer: it exists, has text, is not hidden by
     moderation and sits on a post the viewer can see."""
     return (comment is not None and not comment.is_deleted and not comment.is_hidden
-            and comment.post.can_view(viewer))
+            and can_view_post(viewer, comment.post))
 
 
 def _base_data(kind: str, source: Post) -> dict:
