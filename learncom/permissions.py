@@ -160,6 +160,18 @@ def can_view_post(viewer, post) -> bool:
                                                and can_curate(viewer))
     if post.hidden_at is not None and not can_see_hidden(viewer, post):
         return False
+    return _sees_post_apart_from_moderation(viewer, post)
+
+
+def hidden_post_notice(viewer, post) -> bool:
+    """Whether the viewer is told that this post is hidden by moderation (instead of a bare
+    "not found"): only someone who could read it were it not hidden, so it is no oracle."""
+    return (not post.is_draft and post.hidden_at is not None
+            and not can_see_hidden(viewer, post)
+            and _sees_post_apart_from_moderation(viewer, post))
+
+
+def _sees_post_apart_from_moderation(viewer, post) -> bool:
     if post.visibility == "public":
         return True
     if not _member(viewer):

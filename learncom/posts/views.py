@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from learncom import slots, vocab
 from learncom.accounts.models import Team
+from learncom.errors import Gone
 from learncom.extensions import db
 from learncom.guard import services as privacy
 from learncom.permissions import (
@@ -18,6 +19,7 @@ from learncom.permissions import (
     can_log,
     can_manage_neighbourhoods,
     can_redact_revision,
+    hidden_post_notice,
     require,
 )
 from learncom.posts import history as post_history
@@ -30,6 +32,7 @@ from learncom.posts.forms import (
     post_form_data,
 )
 from learncom.posts.kinds import KIND_FIELDS
+from learncom.posts.models import Post
 from learncom.web import keep_refused_form, page_arg, restore_form
 
 bp = Blueprint("posts", __name__)
@@ -140,6 +143,10 @@ def _render_post(post, *, log_form=None, log_guard=None):
 def show(post_id: int):
     post = services.get_post_page(post_id, current_user)
     if post is None:
+        hidden = db.session.get(Post, post_id)
+        if hidden is not None and hidden_post_notice(current_user, hidden):
+            # Someone who followed a link to it learns why it is gone, not who wrote it.
+            raise Gone(_("This post is hidden by moderation."))
         abort(404)
     return _render_post(post)
 
