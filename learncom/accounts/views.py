@@ -304,7 +304,10 @@ def cancel_email_change():
 
 
 def _email_link_invalid(*, other_account: bool = False):
-    session.pop("email_change_token", None)
+    """A link that does not work (any more), or one for another member: then the link stays in
+    the session, so after logging in as the member who asked it works."""
+    if not other_account:
+        session.pop("email_change_token", None)
     return render_template("accounts/email_link_invalid.html",
                            other_account=other_account), 403 if other_account else 410
 
