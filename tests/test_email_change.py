@@ -180,6 +180,12 @@ def test_errors_say_in_dutch_what_to_fix(logged_in, email, password, message):
     assert message in ask(logged_in, email, password).get_data(as_text=True)
 
 
+def test_every_mistake_is_named_at_once(logged_in):
+    for email in ("geen-adres", "mira@example.org"):
+        page = ask(logged_in, email, "niet mijn wachtwoord").get_data(as_text=True)
+        assert 'id="email-error"' in page and 'id="email_password-error"' in page
+
+
 def test_an_address_another_member_has_is_not_revealed(logged_in, member, create_user):
     other = create_user("Bestaand Lid", email="bezet@example.org")
 

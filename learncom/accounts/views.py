@@ -276,20 +276,23 @@ def change_email():
     """Ask for a new address: a link goes to it, a notice to the current one; nothing changes
     until the link is followed (confirm_email)."""
     form = ChangeEmailForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        same = services.normalise_email(form.email.data) == user.email
-        if same:
-            form.email.errors.append(_("This is already your e-mail address."))
-        if not services.check_password(user, form.email_password.data):
-            form.email_password.errors.append(_("This is not your current password."))
-        elif not same:
-            services.request_email_change(user, form.email.data)
-            db.session.commit()
-            flash(_("Check the mailbox of %(email)s and follow the link in our message. "
-                    "Your e-mail address changes only after that.",
-                    email=services.normalise_email(form.email.data)), "success")
-            return redirect(url_for("accounts.profile", _anchor="email"))
+    valid = form.validate_on_submit()
+    user = current_user._get_current_object()
+    # The password is checked whatever else is wrong, so one round says everything to fix.
+    if form.email_password.data and not services.check_password(user,
+                                                                form.email_password.data):
+        form.email_password.errors.append(_("This is not your current password."))
+        valid = False
+    if not form.email.errors and services.normalise_email(form.email.data) == user.email:
+        form.email.errors.append(_("This is already your e-mail address."))
+        valid = False
+    if valid:
+        services.request_email_change(user, form.email.data)
+        db.session.commit()
+        flash(_("Check the mailbox of %(email)s and follow the link in our message. "
+                "Your e-mail address changes only after that.",
+                email=services.normalise_email(form.email.data)), "success")
+        return redirect(url_for("accounts.profile", _anchor="email"))
     return _profile_page(email_form=form)
 
 
