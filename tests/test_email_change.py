@@ -77,6 +77,8 @@ def test_the_profile_has_the_form(logged_in):
     assert "E-mailadres wijzigen" in page
     assert 'id="email-form"' in page and 'action="/account/e-mailadres"' in page
     assert 'name="email_password"' in page
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "no id twice on the page (the section once was #email)"
 
 
 def test_change_confirm_and_every_other_session_ends(app, client, member):
@@ -88,7 +90,7 @@ def test_change_confirm_and_every_other_session_ends(app, client, member):
 
     response = ask(client)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/account/profiel#email"
+    assert response.headers["Location"] == "/account/profiel#email-change"
     page = client.get("/account/profiel").get_data(as_text=True)
     assert f"Kijk in de mailbox van {NEW}" in page
     assert 'id="email-change-pending"' in page
@@ -222,7 +224,7 @@ def test_an_address_taken_before_the_link_is_followed(logged_in, member, create_
 def invalid(response) -> bool:
     page = response.get_data(as_text=True)
     return (response.status_code == 410 and "Deze link werkt niet" in page
-            and 'href="/account/profiel#email"' in page)
+            and 'href="/account/profiel#email-change"' in page)
 
 
 def test_a_link_works_once(logged_in, member):

@@ -292,7 +292,7 @@ def change_email():
         flash(_("Check the mailbox of %(email)s and follow the link in our message. "
                 "Your e-mail address changes only after that.",
                 email=services.normalise_email(form.email.data)), "success")
-        return redirect(url_for("accounts.profile", _anchor="email"))
+        return redirect(url_for("accounts.profile", _anchor="email-change"))
     return _profile_page(email_form=form)
 
 
@@ -303,7 +303,7 @@ def cancel_email_change():
         db.session.commit()
         flash(_("The change is cancelled. Your e-mail address stays %(email)s.",
                 email=current_user.email), "info")
-    return redirect(url_for("accounts.profile", _anchor="email"))
+    return redirect(url_for("accounts.profile", _anchor="email-change"))
 
 
 def _email_link_invalid(*, other_account: bool = False):
@@ -343,7 +343,7 @@ def confirm_email(token: str | None):
     except services.AccountError as error:
         db.session.commit()  # the link is used up
         flash(str(error), "error")
-        return redirect(url_for("accounts.profile", _anchor="email"))
+        return redirect(url_for("accounts.profile", _anchor="email-change"))
     log_in(user, remember=_remembered())
     flash(_("Your e-mail address is now %(email)s. Other devices are logged out.",
             email=user.email), "success")
