@@ -138,6 +138,13 @@ def can_see_email(viewer, member) -> bool:
 
 
 @rule
+def can_confirm_email_change(viewer, change) -> bool:
+    """A link to a new e-mail address: only the member who asked for it, logged in (not even
+    an admin: the link proves the new mailbox is the member's own)."""
+    return _is(viewer, change.user_id)
+
+
+@rule
 def can_own_friction(user) -> bool:
     """Who may be named owner of a friction's change."""
     return _coordinator(user)

@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "member.activated": _l("Account reactivated"),
     "member.deactivated": _l("Account deactivated"),
     "member.deleted": _l("Account deleted"),
+    "member.email_changed": _l("E-mail address changed"),
     "bundle.created": _l("Bundle created"),
     "bundle.updated": _l("Bundle changed"),
     "bundle.published": _l("Bundle published"),
