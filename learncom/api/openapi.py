@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from learncom import vocab
 from learncom.api import services
-from learncom.posts.kinds import KIND_FIELDS
+from learncom.posts.kinds import KIND_FIELDS, KINDS
 from learncom.reactions.models import REACTION_KINDS
 from learncom.search.backend import FACETS, SORTS
 
@@ -64,7 +64,7 @@ TIMESTAMP = {"type": "string", "format": "date-time",
 
 POST_ITEM = {
     "id": {"type": "integer", "minimum": 1},
-    "kind": {"type": "string", "enum": list(vocab.POST_KINDS)},
+    "kind": {"type": "string", "enum": list(KINDS)},
     "title": {"type": "string"},
     "url": {"type": "string", "format": "uri", "description": "The post's page (absolute)."},
     "tags": {"type": "array", "items": {"type": "string"}, "description": "Tag names, A-Z."},
@@ -103,9 +103,7 @@ def _schemas() -> dict:
             "page": {"type": "integer", "minimum": 1, "maximum": services.MAX_PAGE},
             "per_page": {"type": "integer", "minimum": 1, "maximum": services.MAX_PER_PAGE},
         }),
-        "ExperimentFields": _kind_fields("experiment"),
-        "FrictionFields": _kind_fields("friction"),
-        "LessonFields": _kind_fields("lesson"),
+        **{kind.schema: _kind_fields(kind.name) for kind in KINDS.values()},
         "Link": _object({
             "relation": {"type": "string", "enum": list(vocab.RELATIONS)},
             "direction": {"type": "string", "enum": ["outgoing", "incoming"],
@@ -169,7 +167,7 @@ def _schemas() -> dict:
             "page": {"type": "integer", "minimum": 1},
             "items": {"type": "array", "items": _object({
                 "id": {"type": "integer", "minimum": 1},
-                "kind": {"type": "string", "enum": list(vocab.POST_KINDS)},
+                "kind": {"type": "string", "enum": list(KINDS)},
                 "title": {"type": "string"},
                 "url": {"type": "string", "description": "The post's page, as a path on this "
                                                          "site (e.g. `/posts/12`)."},
@@ -229,7 +227,7 @@ can read public content; browsers send no cookies with such requests.
 def document(server_url: str) -> dict:
     """The OpenAPI document; `server_url` is this site's absolute URL of /api/v1."""
     list_params = [
-        _query("kind", {"type": "string", "enum": list(vocab.POST_KINDS)}, "Only this kind."),
+        _query("kind", {"type": "string", "enum": list(KINDS)}, "Only this kind."),
         _query("tag", {"type": "string"}, "Only posts with this tag (spelled as on the site: "
                                           "lower case, hyphens; other spellings are "
                                           "normalised). An unknown tag matches nothing."),
@@ -252,8 +250,8 @@ def document(server_url: str) -> dict:
                                         "word), `\"a phrase\"`, `-word`, `word*`, `OR`, and "
                                         "`tag:`, `kind:`, `wijk:`, `status:`, `author:`. "
                                         "Malformed queries never fail."),
-        _query("kind", {"type": "string"}, "experiment, friction or lesson (Dutch names work "
-                                           "too); other values are ignored."),
+        _query("kind", {"type": "string"}, f"{', '.join(KINDS)} (Dutch names work too); other "
+                                           "values are ignored."),
         _query("tag", {"type": "string"}, "Tag name."),
         _query("neighbourhood", {"type": "string"}, "Neighbourhood name or slug."),
         _query("wijk", {"type": "string"}, "Same as `neighbourhood` (used when that is absent)."),

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from learncom import vocab
 from learncom.discussion import services as discussion_services
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.posts import services as post_services
+from learncom.posts.kinds import KINDS
 from learncom.posts.models import Post, PostLink, no_posts
 from learncom.reactions.models import REACTION_KINDS, Reaction
 
@@ -21,8 +21,7 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 
 #: Each status belongs to one kind (the vocabularies do not overlap), so a status implies it.
-STATUS_KINDS = {status: kind for kind, statuses in vocab.STATUSES_BY_KIND.items()
-                for status in statuses}
+STATUS_KINDS = {status: kind.name for kind in KINDS.values() for status in kind.statuses}
 
 
 class BadParameter(ValueError):
@@ -56,7 +55,7 @@ def parse_post_filters(args) -> PostFilters:
     """Filters from the query string. Unknown parameters are ignored; a parameter with a value
     the API does not know raises BadParameter. `per_page` above 100 is capped to 100."""
     kind = args.get("kind") or None
-    if kind is not None and kind not in vocab.POST_KINDS:
+    if kind is not None and kind not in KINDS:
         raise BadParameter("kind")
     status = args.get("status") or None
     if status is not None and status not in STATUS_KINDS:

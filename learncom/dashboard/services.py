@@ -33,6 +33,7 @@ from learncom.accounts.models import User
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.frictions.models import StatusChange
+from learncom.posts import kinds
 from learncom.posts import services as post_services
 from learncom.posts.models import Neighbourhood, Post
 from learncom.reactions.models import Reaction
@@ -47,7 +48,7 @@ DEFAULT_PERIOD = 12
 ACTIVE_DAYS = 90
 TOP = 10
 OPEN_STATUSES = ("raised", "on_agenda", "being_addressed")
-KINDS = tuple(vocab.POST_KINDS)
+KINDS = tuple(kinds.KINDS)
 
 
 @dataclass

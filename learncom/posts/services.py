@@ -22,7 +22,7 @@ from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.markdown import render_markdown
 from learncom.permissions import can_manage_neighbourhoods, can_post_for_team, can_view_post
-from learncom.posts.kinds import KIND_FIELDS, WORKFLOW_FIELDS
+from learncom.posts.kinds import KIND_FIELDS, KINDS, WORKFLOW_FIELDS
 from learncom.posts.models import (
     LogEntry,
     Neighbourhood,
@@ -363,8 +363,8 @@ def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,
             .where(Tag.name == tag)))
     if neighbourhood_id:
         query = query.where(Post.neighbourhood_id == neighbourhood_id)
-    if status and kind in vocab.STATUS_FIELD:
-        query = query.where(getattr(Post, vocab.STATUS_FIELD[kind]) == status)
+    if status and kind in KINDS and KINDS[kind].status_field:
+        query = query.where(getattr(Post, KINDS[kind].status_field) == status)
     if author_id:
         query = query.where(Post.author_id == author_id)
     if author_kind:

@@ -21,7 +21,7 @@ from learncom.permissions import (
     require,
 )
 from learncom.posts import history as post_history
-from learncom.posts import services
+from learncom.posts import kinds, services
 from learncom.posts.forms import (
     LinkForm,
     LogEntryForm,
@@ -29,20 +29,23 @@ from learncom.posts.forms import (
     post_form_class,
     post_form_data,
 )
-from learncom.posts.kinds import KIND_FIELDS
+from learncom.posts.kinds import BY_NEW_SLUG, BY_SLUG, KINDS, SLUG_CONVERTER
 from learncom.web import keep_refused_form, page_arg, restore_form
 
 bp = Blueprint("posts", __name__)
 
-# /posts/nieuw/<kind>: Dutch words in links we make; the English kind names work too.
-NEW_POST_SLUGS = {"experiment": "experiment", "friction": "frictie", "lesson": "les"}
-_NEW_POST_KINDS = {**{kind: kind for kind in KIND_FIELDS},
-                   **{slug: kind for kind, slug in NEW_POST_SLUGS.items()}}
-
-
 @bp.app_context_processor
 def _post_helpers():
-    return {"new_post_slugs": NEW_POST_SLUGS, "draft_count": services.draft_count}
+    return {"kinds": KINDS, "draft_count": services.draft_count}
+
+
+@bp.get("/kinds.css")
+def kinds_css():
+    """Each kind's colour (posts/kinds.py) as CSS: a new kind needs no stylesheet edit."""
+    response = current_app.response_class(kinds.css(), mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 def _per_page() -> int:
@@ -69,8 +72,9 @@ def _saving_draft() -> bool:
 
 @bp.get("/")
 def home():
-    recent = {kind: services.recent_posts(current_user, kind)
-              for kind in ("experiment", "friction")}
+    # Lessons have a section of their own: the newest not yet curated.
+    recent = {kind: services.recent_posts(current_user, kind) for kind in KINDS
+              if kind != "lesson"}
     lessons = services.newest_lessons(current_user)
     return render_template("posts/home.html", recent=recent, lessons=lessons,
                            **slots.page_context("home", viewer=current_user))
@@ -87,7 +91,7 @@ def _list_filters(kind: str | None) -> dict:
     if hood is not None:
         filters["neighbourhood"] = hood
     status = args.get("status", "")
-    if kind in vocab.STATUSES_BY_KIND and status in vocab.STATUSES_BY_KIND[kind]:
+    if kind in KINDS and status in KINDS[kind].statuses:
         filters["status"] = status
     author_kind = args.get("author_kind", "")
     if author_kind in vocab.MEMBER_KINDS:
@@ -95,9 +99,9 @@ def _list_filters(kind: str | None) -> dict:
     return filters
 
 
-@bp.get("/<any(experimenten, fricties, lessen):slug>")
+@bp.get(f"/<{SLUG_CONVERTER}:slug>")
 def list_kind(slug: str):
-    kind = vocab.SLUG_KINDS[slug]
+    kind = BY_SLUG[slug]
     filters = _list_filters(kind)
     sort = request.args.get("sort", "")
     sorts = services.list_sorts(kind)
@@ -271,7 +275,7 @@ def choose_kind():
 @bp.route("/posts/nieuw/<kind>", methods=["GET", "POST"])
 @login_required
 def new(kind: str):
-    kind = _NEW_POST_KINDS.get(kind)
+    kind = BY_NEW_SLUG.get(kind)
     if kind is None:
         abort(404)
     form = _make_form(kind)
@@ -357,7 +361,7 @@ def delete(post_id: int):
         flash(_("The draft is deleted.") if draft else _("The post is deleted."), "success")
         if draft:
             return redirect(url_for("posts.drafts"))
-        return redirect(url_for("posts.list_kind", slug=vocab.KIND_SLUGS[kind]))
+        return redirect(url_for("posts.list_kind", slug=KINDS[kind].slug))
     return render_template("posts/delete.html", post=post)
 
 

@@ -23,6 +23,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from learncom.posts.kinds import KINDS
+
 MAX_QUERY_LENGTH = 400
 MAX_CLAUSES = 24
 MIN_PREFIX_LENGTH = 2
@@ -178,12 +180,8 @@ def _words(word: str):
 
 # -- field values ------------------------------------------------------------------------------
 
-KIND_VALUES = {
-    "experiment": "experiment", "experimenten": "experiment",
-    "friction": "friction", "frictions": "friction", "frictie": "friction",
-    "fricties": "friction",
-    "lesson": "lesson", "lessons": "lesson", "les": "lesson", "lessen": "lesson",
-}
+#: `kind:` takes a kind's name or one of its aliases (posts/kinds.py).
+KIND_VALUES = {alias: kind.name for kind in KINDS.values() for alias in (kind.name, *kind.aliases)}
 STATUS_VALUES = {
     # experiment
     "idea": "idea", "idee": "idea", "running": "running", "lopend": "running",

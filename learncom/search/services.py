@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from learncom import vocab
 from learncom.extensions import db
 from learncom.permissions import can_view_post
+from learncom.posts import kinds
 from learncom.posts.models import Neighbourhood, Post
 from learncom.posts.services import card_options
 from learncom.search import documents, tracking
@@ -256,12 +257,12 @@ def _suggestion(text: str, corrections: dict[str, str]) -> str | None:
 def _facet_labels(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, object]]:
     """Display labels per facet value (lazy strings: translated when the page renders)."""
     labels: dict[str, dict[str, object]] = {
-        "kind": {k: vocab.POST_KINDS.get(k, k) for k in facets.get("kind", {})},
+        "kind": {k: kinds.label(k) for k in facets.get("kind", {})},
         "status": {},
         "tag": {t: t for t in facets.get("tag", {})},
         "neighbourhood": {},
     }
-    all_statuses = {**vocab.EXPERIMENT_STATUSES, **vocab.CHANGE_STATUSES}
+    all_statuses = kinds.status_labels()
     labels["status"] = {s: all_statuses.get(s, s) for s in facets.get("status", {})}
     slugs = list(facets.get("neighbourhood", {}))
     if slugs:
@@ -276,7 +277,7 @@ def filter_chips(filters: Filters, facet_labels: dict[str, dict[str, object]]
                  ) -> list[tuple[str, str]]:
     """The active filters as (query argument, what the person reads): names and labels, never
     stored values ("Ervaringsdeskundige", "Vanaf 1 jan 2026", not "expert_by_experience")."""
-    all_statuses = {**vocab.EXPERIMENT_STATUSES, **vocab.CHANGE_STATUSES}
+    all_statuses = kinds.status_labels()
     chips = []
     for name, value in vars(filters).items():
         if not value:
@@ -287,7 +288,7 @@ def filter_chips(filters: Filters, facet_labels: dict[str, dict[str, object]]
         elif name == "author_kind":
             label = _("Written by: %(kind)s", kind=vocab.MEMBER_KINDS.get(value, value))
         elif name == "kind":
-            label = str(vocab.POST_KINDS.get(value, value))
+            label = kinds.label(value)
         elif name == "status":
             label = str(all_statuses.get(value, value))
         elif name == "neighbourhood":
