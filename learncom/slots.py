@@ -8,6 +8,7 @@ owner importing it.
   ``head``             (in ``<head>``: feed links, stylesheets)          request, current_user
   ``nav.main``         (main navigation ``<li>`` items)                  current_user
   ``nav.user``         (header, next to the member's name)               current_user
+  ``nav.toggle``       (in the folded header menu's "Menu" button)       current_user
   ``post.header``      (badges under the post title)                     post, current_user
   ``post.actions``     (buttons beside Edit/History)                     post, current_user
   ``post.after_body``  (panels between the details and the log/links)    post, current_user
@@ -28,13 +29,18 @@ owner importing it.
   keys become template variables of the post page (one or two queries for the whole thread,
   never one per comment). A draft gets only the contexts registered with ``drafts=True``.
 
+- Header counts: a feature registers ``(viewer) -> SQL count select, or None`` under a name
+  (drafts, unread notifications, lessons awaiting curation, open reports); the header reads
+  ``nav_count(name)``, and every count of the request comes from one statement.
+
 - The thread: the discussion registers ``(post, viewer) -> (dict, comments)`` with
   `set_thread`: the thread's template variables, and its comments in thread order, which every
   post-page context receives.
 
 - Page context: a feature registers ``(**arguments) -> dict`` for a page of another feature
   (``home``: viewer; ``member``: member, viewer; ``team``: team, viewer); the page's view calls
-  `page_context(name, …)` and its template includes the slot of the same name.
+  `page_context(name, …)` and its template includes the slot of the same name. Posts a slot
+  shows as cards go under ``cards``: the page loads their card context with its own.
 
 More template slots, each with the page context or post context its templates read:
 
@@ -51,9 +57,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+from flask import g
+from sqlalchemy import select
+
 _templates: dict[str, list[str]] = defaultdict(list)
 _post_context: list[Callable[..., dict]] = []
 _card_context: list[Callable[..., dict]] = []
+_counts: dict[str, Callable[..., object]] = {}
 _draft_context: list[Callable[..., dict]] = []
 _thread: list[Callable[..., tuple[dict, list]]] = []
 _page_context: dict[str, list[Callable[..., dict]]] = defaultdict(list)
@@ -100,9 +110,14 @@ def add_page_context(page: str, fn: Callable[..., dict]) -> Callable[..., dict]:
 
 
 def page_context(page: str, **arguments) -> dict:
-    extra: dict = {}
+    """Every feature's variables for `page`. A context's ``cards`` (posts its slot shows as
+    cards) are gathered from all of them, so the page loads their card context with its own
+    cards in one go."""
+    extra: dict = {"cards": []}
     for fn in _page_context.get(page, ()):
-        extra.update(fn(**arguments))
+        values = dict(fn(**arguments))
+        extra["cards"] += values.pop("cards", [])
+        extra.update(values)
     return extra
 
 
@@ -125,6 +140,39 @@ def card_context(posts, viewer=None) -> dict[int, dict]:
     return extras
 
 
+def add_count(name: str, fn: Callable[..., object]) -> None:
+    """`fn(viewer)`: a `select(func.count())…` for this viewer, or None when it does not apply
+    (e.g. a coordinator's count for a member)."""
+    _counts[name] = fn
+
+
+def nav_count(name: str) -> int:
+    """A header count for the logged-in member (0 for visitors): the first call of a request
+    computes every registered count in one statement."""
+    if "slot_counts" not in g:
+        g.slot_counts = _all_counts()
+    return g.slot_counts.get(name, 0)
+
+
+def _all_counts() -> dict[str, int]:
+    from flask_login import current_user
+
+    from learncom.extensions import db
+
+    if not current_user.is_authenticated:
+        return {}
+    columns = []
+    for name, fn in _counts.items():
+        query = fn(current_user)
+        if query is not None:
+            columns.append(query.scalar_subquery().label(name))
+    if not columns:
+        return {}
+    return {name: value or 0 for name, value in
+            db.session.execute(select(*columns)).one()._mapping.items()}
+
+
 def register(app) -> None:
     app.jinja_env.globals["slot_templates"] = slot_templates
     app.jinja_env.globals["card_extras"] = card_context
+    app.jinja_env.globals["nav_count"] = nav_count

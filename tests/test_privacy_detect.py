@@ -31,6 +31,7 @@ TRUE_POSITIVES = {
         ("0031 6 12345678", "0031 6 12345678"),
         ("+31612345678", "+31612345678"),
         ("010-1234567", "010-1234567"),
+        ("Mevrouw (06-12345678) wacht", "06-12345678"),  # the sentence's parentheses
     ],
     "email": [
         ("mail fatima.el-idrissi@example.org even", "fatima.el-idrissi@example.org"),

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from learncom import events
 from learncom.curation.models import Promotion
@@ -56,11 +56,12 @@ def queue_query(viewer):
             .order_by(Post.created_at, Post.id))
 
 
-def queue_size(viewer) -> int:
-    """How many lessons await curation (one count query; 0 for anyone but coordinators)."""
+def queue_size_query(viewer):
+    """How many lessons await curation, as a query (a header count; None for anyone but
+    coordinators)."""
     if not can_curate(viewer):
-        return 0
-    return db.session.scalar(select(func.count()).select_from(Post).where(*_awaiting(viewer))) or 0
+        return None
+    return select(func.count()).select_from(Post).where(*_awaiting(viewer))
 
 
 def featured_lessons(viewer, limit: int = FEATURED_LIMIT) -> list[Post]:
@@ -276,8 +277,22 @@ def provenance_of(post: Post) -> Promotion | None:
 def promotions_from(post: Post, viewer) -> list[tuple[Promotion, Post]]:
     """The posts drafted from this post's thread or its comments that the viewer can see,
     oldest first (one query for the whole thread)."""
+    return promotions_around(post, viewer)[0]
+
+
+def promotions_around(post: Post, viewer) -> tuple[list[tuple[Promotion, Post]],
+                                                    Promotion | None]:
+    """For the post page, in one statement: the posts drafted from this post's thread or its
+    comments that the viewer can see (oldest first), and where this post itself was drafted
+    from (`provenance_of`)."""
     rows = db.session.execute(
         select(Promotion, Post).join(Post, Post.id == Promotion.post_id)
-        .where(Promotion.source_post_id == post.id, Post.visible_to(viewer))
-        .order_by(Promotion.created_at, Promotion.id)).all()
-    return [(promotion, promoted) for promotion, promoted in rows]
+        .where(or_(Promotion.source_post_id == post.id, Promotion.post_id == post.id),
+               Post.visible_to(viewer))
+        .options(joinedload(Promotion.source_post),
+                 joinedload(Promotion.source_comment).joinedload(Comment.author))
+        .order_by(Promotion.created_at, Promotion.id)).unique().all()
+    drafted = [(promotion, promoted) for promotion, promoted in rows
+               if promotion.source_post_id == post.id and promotion.post_id != post.id]
+    provenance = next((promotion for promotion, _ in rows if promotion.post_id == post.id), None)
+    return drafted, provenance

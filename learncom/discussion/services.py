@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from learncom import events
 from learncom.accounts.models import User
@@ -100,7 +100,7 @@ def thread_for(post: Post) -> list[ThreadNode]:
     """The post's comments as a tree of ThreadNodes, oldest first at every level (one query)."""
     comments = db.session.scalars(
         select(Comment).where(Comment.post_id == post.id)
-        .options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
+        .options(joinedload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
     nodes = {c.id: ThreadNode(c) for c in comments}
     children: dict[int | None, list[ThreadNode]] = {}
     for node in nodes.values():
@@ -192,16 +192,16 @@ class Activity:
 
 
 def recent_activity(viewer, limit: int = 10) -> list[Activity]:
-    """The newest comments and log entries on visible posts, newest first (two queries)."""
+    """The newest comments and log entries on visible posts, newest first (two statements)."""
     visible = Post.visible_to(viewer)
     comments = db.session.scalars(
         select(Comment).join(Post, Post.id == Comment.post_id)
         .where(visible, Comment.deleted_at.is_(None), Comment.text_shown_to(viewer))
-        .options(selectinload(Comment.author), selectinload(Comment.post))
+        .options(joinedload(Comment.author), contains_eager(Comment.post))
         .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)).all()
     entries = db.session.scalars(
         select(LogEntry).join(Post, Post.id == LogEntry.post_id).where(visible)
-        .options(selectinload(LogEntry.author), selectinload(LogEntry.post))
+        .options(joinedload(LogEntry.author), contains_eager(LogEntry.post))
         .order_by(LogEntry.created_at.desc(), LogEntry.id.desc()).limit(limit)).all()
     items = [Activity("comment", c.created_at, c.post, c.author, excerpt(c, 140))
              for c in comments]

@@ -221,10 +221,11 @@ def notifications_query(user: User):
             .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
-def unread_count(user: User) -> int:
-    """Unread notifications the member can see (one query)."""
+def unread_count_query(user: User):
+    """The count of unread notifications the member can see, as a query (header counts)."""
     query = select(func.count(Notification.id)).select_from(Notification)
-    return db.session.scalar(_shown(query, user).where(Notification.read_at.is_(None))) or 0
+    return _shown(query, user).where(Notification.read_at.is_(None))
+
 
 
 def get_notification(user: User, notification_id: int) -> Notification | None:

@@ -26,7 +26,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from learncom import events, vocab
 from learncom.accounts.models import User
@@ -147,7 +147,7 @@ def status_changes_for(post: Post) -> list[StatusChange]:
     """A friction's status changes, oldest first, with their actors (one query)."""
     return list(db.session.scalars(
         select(StatusChange).where(StatusChange.post_id == post.id)
-        .options(selectinload(StatusChange.actor))
+        .options(joinedload(StatusChange.actor))
         .order_by(StatusChange.created_at, StatusChange.id)))
 
 

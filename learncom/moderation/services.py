@@ -20,6 +20,7 @@ from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.moderation.models import Flag
+from learncom.permissions import can_moderate
 from learncom.posts.models import Post
 from learncom.rendered import excerpt
 
@@ -240,12 +241,16 @@ def hidden_elsewhere_count(viewer) -> int:
         Flag.resolved_at.is_(None), unseen)) or 0
 
 
-def open_target_count(viewer) -> int:
-    """How many posts and comments with open flags the viewer can moderate (one query)."""
+def open_target_count_query(viewer):
+    """How many posts and comments with open flags the viewer can moderate, as a query (a
+    header count; None for anyone but coordinators)."""
+    if not can_moderate(viewer):
+        return None
     targets = (select(Flag.post_id, Flag.comment_id)
                .where(Flag.resolved_at.is_(None), _visible_targets(viewer))
                .group_by(Flag.post_id, Flag.comment_id)).subquery()
-    return db.session.scalar(select(func.count()).select_from(targets)) or 0
+    return select(func.count()).select_from(targets)
+
 
 
 def open_flag_counts(post: Post, comment_ids: list[int]) -> tuple[int, dict[int, int]]:

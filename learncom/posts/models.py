@@ -105,6 +105,9 @@ class Post(Rendered, db.Model):
                                                           index=True)
     shared_with_coordinators: Mapped[bool] = mapped_column(Boolean, default=False,
                                                           server_default=false())
+    # When the post last changed after it was published (the "edited" mark); None: never.
+    # Kept by the services with each revision, so the post page needs no query for it.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The kind fields' columns (hypothesis, status, obstacle_type, statement, …) are declared
     # in kinds.py and added below the class. Curation and the friction's owner:

@@ -12,9 +12,9 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from learncom import events, vocab
 from learncom.accounts.models import Team, User
@@ -262,6 +262,8 @@ def _add_revision(post: Post, editor: User | None) -> PostRevision:
     revision = PostRevision(post_id=post.id, number=number, editor=editor,
                             snapshot=snapshot(post), created_at=post.updated_at)
     db.session.add(revision)
+    if post.published_at is not None and revision.created_at > post.published_at:
+        post.edited_at = revision.created_at  # saves of a draft are no edits
     db.session.flush()
     return revision
 
@@ -324,24 +326,27 @@ def remove_link(link: PostLink) -> None:
 
 def links_for(post: Post, viewer) -> list[tuple[str, Post, PostLink]]:
     """Both directions, each as (label, other post, link), hiding posts the viewer cannot see."""
-    visible = Post.visible_to(viewer)
-    outgoing = db.session.execute(
-        select(PostLink, Post).join(Post, Post.id == PostLink.target_id)
-        .where(PostLink.source_id == post.id, visible)).all()
-    incoming = db.session.execute(
-        select(PostLink, Post).join(Post, Post.id == PostLink.source_id)
-        .where(PostLink.target_id == post.id, visible)).all()
-    result = [(link.relation_label, other, link) for link, other in outgoing]
-    result += [(link.inverse_label, other, link) for link, other in incoming]
-    return result
+    other_end = case((PostLink.source_id == post.id, PostLink.target_id),
+                     else_=PostLink.source_id)
+    rows = db.session.execute(
+        select(PostLink, Post).join(Post, Post.id == other_end)
+        .where(or_(PostLink.source_id == post.id, PostLink.target_id == post.id),
+               Post.visible_to(viewer))
+        .order_by(PostLink.id)).all()  # one statement for both directions
+    outgoing = [(link.relation_label, other, link) for link, other in rows
+                if link.source_id == post.id]
+    incoming = [(link.inverse_label, other, link) for link, other in rows
+                if link.source_id != post.id]
+    return outgoing + incoming
 
 
 # -- queries -----------------------------------------------------------------------------------
 
 def card_options():
-    """Eager loads for everything a post card shows (no query per card)."""
-    return (selectinload(Post.author), selectinload(Post.tags), selectinload(Post.neighbourhood),
-            selectinload(Post.team))
+    """Eager loads for everything a post card shows: author, neighbourhood and team in the
+    posts' own statement (one row each, so a join), the tags in one more."""
+    return (joinedload(Post.author), joinedload(Post.neighbourhood), joinedload(Post.team),
+            selectinload(Post.tags))
 
 
 def visible_posts(viewer) -> Select:
@@ -466,9 +471,9 @@ def drafts_for(viewer) -> list[Post]:
         .order_by(Post.updated_at.desc(), Post.id.desc())))
 
 
-def draft_count(viewer) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Post).where(Post.drafts_of(viewer))) or 0
+def draft_count_query(viewer):
+    """The count of the viewer's drafts, as a query (one of the header counts)."""
+    return select(func.count()).select_from(Post).where(Post.drafts_of(viewer))
 
 
 # -- pages -------------------------------------------------------------------------------------
@@ -486,32 +491,34 @@ def get_post_page(post_id: int, viewer) -> Post | None:
     """Like get_visible_post, with everything the post page shows loaded up front."""
     post = db.session.scalar(
         select(Post).where(Post.id == post_id).options(
-            *card_options(), selectinload(Post.owner),
-            selectinload(Post.log_entries).selectinload(LogEntry.author)))
+            *card_options(), joinedload(Post.owner),
+            selectinload(Post.log_entries).joinedload(LogEntry.author)))
     return post if post is not None and can_view_post(viewer, post) else None
 
 
-def recent_posts(viewer, kind: str, limit: int = 6) -> list[Post]:
-    return list(db.session.scalars(filtered_posts(viewer, kind=kind).limit(limit)))
-
-
-def newest_lessons(viewer, limit: int = 6) -> list[Post]:
-    """The newest lessons not yet curated, for the home page (curated lessons are featured
-    above them, so showing them here would show them twice)."""
-    query = (visible_posts(viewer).where(Post.kind == "lesson", Post.curated.is_not(True))
-             .order_by(Post.created_at.desc(), Post.id.desc()).limit(limit))
-    return list(db.session.scalars(query))
+def home_lists(viewer, limit: int = 6) -> dict[str, list[Post]]:
+    """The home page's lists, newest first: experiments, frictions, and lessons not yet
+    curated (curated lessons are featured above them; showing them here would show them
+    twice). Three statements for all: the ids of every list at once, their posts, their tags."""
+    newest = (Post.created_at.desc(), Post.id.desc())
+    lists = {name: Post.kind == name for name in KINDS}
+    lists["lesson"] = and_(lists["lesson"], Post.curated.is_not(True))
+    parts = [select(literal(name).label("list"), Post.id.label("id"), Post.created_at)
+             .where(Post.visible_to(viewer), condition).order_by(*newest).limit(limit)
+             .subquery() for name, condition in lists.items()]
+    rows = db.session.execute(union_all(*(select(part) for part in parts))).all()
+    posts = {post.id: post for post in db.session.scalars(
+        select(Post).where(Post.id.in_([row.id for row in rows])).options(*card_options()))}
+    found: dict[str, list[Post]] = {name: [] for name in lists}
+    for row in sorted(rows, key=lambda row: (row.created_at, row.id), reverse=True):
+        found[row.list].append(posts[row.id])
+    return found
 
 
 def was_edited(post: Post) -> bool:
     """Whether the post changed after it was published (what the "edited" mark says): saves of
     a draft and a coordinator moving a friction's status are not edits."""
-    if post.is_draft:
-        return False
-    return db.session.scalar(
-        select(PostRevision.id).where(PostRevision.post_id == post.id,
-                                      PostRevision.created_at > post.published_at).limit(1)
-    ) is not None
+    return not post.is_draft and post.edited_at is not None
 
 
 @dataclass

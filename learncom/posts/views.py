@@ -33,10 +33,11 @@ from learncom.posts.kinds import BY_NEW_SLUG, BY_SLUG, KINDS, SLUG_CONVERTER
 from learncom.web import keep_refused_form, page_arg, restore_form
 
 bp = Blueprint("posts", __name__)
+slots.add_count("drafts", services.draft_count_query)
 
 @bp.app_context_processor
 def _post_helpers():
-    return {"kinds": KINDS, "draft_count": services.draft_count}
+    return {"kinds": KINDS}
 
 
 @bp.get("/kinds.css")
@@ -72,12 +73,12 @@ def _saving_draft() -> bool:
 
 @bp.get("/")
 def home():
-    # Lessons have a section of their own: the newest not yet curated.
-    recent = {kind: services.recent_posts(current_user, kind) for kind in KINDS
-              if kind != "lesson"}
-    lessons = services.newest_lessons(current_user)
-    return render_template("posts/home.html", recent=recent, lessons=lessons,
-                           **slots.page_context("home", viewer=current_user))
+    lists = services.home_lists(current_user)
+    lessons = lists.pop("lesson")
+    context = slots.page_context("home", viewer=current_user)
+    shown = [post for posts in (*lists.values(), lessons, context["cards"]) for post in posts]
+    return render_template("posts/home.html", recent=lists, lessons=lessons,
+                           extras=slots.card_context(shown), **context)
 
 
 def _list_filters(kind: str | None) -> dict:
@@ -164,7 +165,8 @@ def add_log(post_id: int):
                             target_id=entry.id)
     db.session.commit()
     flash(_("The log entry is added."), "success")
-    return redirect(url_for("posts.show", post_id=post.id, _anchor="log"))
+    # At its #log-N anchor the new entry (tabindex -1) takes the focus, like a new comment.
+    return redirect(url_for("posts.show", post_id=post.id, _anchor=f"log-{entry.id}"))
 
 
 def _changeable_entry(post_id: int, entry_id: int):

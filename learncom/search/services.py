@@ -169,7 +169,8 @@ def coerce_filters(raw: Filters | dict | None) -> Filters:
 
     def text(name: str) -> str | None:
         value = raw.get(name)
-        return value.strip()[:80] or None if isinstance(value, str) else None
+        # clean(): no control characters (PostgreSQL text cannot hold NUL), NFC, bounded.
+        return clean(value)[:80] or None if isinstance(value, str) else None
 
     kind = text("kind")
     return Filters(
@@ -312,7 +313,7 @@ def post_url(post_id: int) -> str:
 def similar(post: Post, viewer, limit: int = 5) -> list[Post]:
     """Posts like this one that the viewer may see (never the post itself)."""
     text = f"{post.title}\n{post.title}\n{plain_text(post.body)}"
-    return _similar(text, viewer, exclude=post.id, limit=limit)
+    return _similar(text, viewer, exclude=post.id, limit=limit, cards=False)
 
 
 def post_context(post: Post, viewer, comments) -> dict:
@@ -327,13 +328,16 @@ def similar_text(title: str, body: str, viewer, limit: int = 5) -> list[Post]:
     return _similar(f"{title}\n{title}\n{plain_text(body)}", viewer, exclude=None, limit=limit)
 
 
-def _similar(text: str, viewer, *, exclude: int | None, limit: int) -> list[Post]:
+def _similar(text: str, viewer, *, exclude: int | None, limit: int,
+             cards: bool = True) -> list[Post]:
+    """`cards`: load what a post card shows; without, only the posts (a list of titles)."""
     found = get_backend().similar(text, Visibility.for_viewer(viewer), exclude=exclude,
                                   limit=limit)
     if not found:
         return []
     posts = {p.id: p for p in db.session.scalars(
-        select(Post).where(Post.id.in_([h.id for h in found])).options(*card_options()))}
+        select(Post).where(Post.id.in_([h.id for h in found]))
+        .options(*(card_options() if cards else ())))}
     return [posts[h.id] for h in found
             if h.id in posts and h.id != exclude and can_view_post(viewer, posts[h.id])]
 

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from learncom.extensions import db
 from learncom.guard.models import PrivacyOverride
 from learncom.posts.models import Post
-from tests.browser.conftest import end_transaction
-from tests.browser.test_journey import log_in, post_id_from
+from tests.browser.conftest import end_transaction, log_in, post_id_from
 from tests.conftest import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.browser
