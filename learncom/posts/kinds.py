@@ -132,23 +132,41 @@ _KINDS = (
 )
 
 #: Every kind by name, in the order lists, menus and charts show them.
-KINDS: dict[str, Kind] = {kind.name: kind for kind in _KINDS}
-KIND_FIELDS: dict[str, tuple[KindField, ...]] = {kind.name: kind.fields for kind in _KINDS}
+KINDS: dict[str, Kind] = {}
+KIND_FIELDS: dict[str, tuple[KindField, ...]] = {}
 #: The kind of a list URL (/experimenten) and of a new-post URL (/posts/nieuw/experiment; the
 #: English names work too).
-BY_SLUG = {kind.slug: kind.name for kind in _KINDS}
-BY_NEW_SLUG = {**{kind.name: kind.name for kind in _KINDS},
-               **{kind.new_slug: kind.name for kind in _KINDS}}
-#: For routes: ``/<any(experimenten, fricties, lessen):slug>``.
-SLUG_CONVERTER = f"any({', '.join(BY_SLUG)})"
+BY_SLUG: dict[str, str] = {}
+BY_NEW_SLUG: dict[str, str] = {}
+#: Every kind field once (fields of the same name in two kinds share a column).
+ALL_FIELDS: list[KindField] = []
+#: For routes: ``/<any(experimenten, fricties, lessen):slug>`` (set by `declare`).
+SLUG_CONVERTER = ""
+
+
+def declare(*kinds: Kind) -> None:
+    """Add kinds to the tables above. Only before learncom.posts.models is imported (its
+    columns and CHECK are made from them), so: here, or first thing in a test's process."""
+    global SLUG_CONVERTER
+    for kind in kinds:
+        if kind.name in KINDS or kind.slug in BY_SLUG:
+            raise ValueError(f"kind {kind.name!r} or its slug is declared twice")
+        KINDS[kind.name] = kind
+        KIND_FIELDS[kind.name] = kind.fields
+        BY_SLUG[kind.slug] = kind.name
+        BY_NEW_SLUG.update({kind.name: kind.name, kind.new_slug: kind.name})
+        known = {spec.name for spec in ALL_FIELDS}
+        ALL_FIELDS.extend(spec for spec in kind.fields if spec.name not in known)
+    SLUG_CONVERTER = f"any({', '.join(BY_SLUG)})"
+
+
+declare(*_KINDS)
 
 # Fields only a coordinator sets: the change process and curation decide these.
 COORDINATOR_FIELDS = frozenset({"change_status", "resolution_note", "curated"})
 # Fields no post form sets, not even a coordinator's: a workflow moves them (the change status
 # goes through frictions.services.change_status, which records why). New posts get the default.
 WORKFLOW_FIELDS = frozenset({"change_status"})
-#: Every kind field once (fields of the same name in two kinds share a column).
-ALL_FIELDS = tuple({spec.name: spec for kind in _KINDS for spec in kind.fields}.values())
 
 
 def label(kind: str) -> str:
@@ -158,13 +176,13 @@ def label(kind: str) -> str:
 
 def status_labels() -> dict:
     """Every status value of every kind, with its label (search facets and filter chips)."""
-    return {value: text for kind in _KINDS for value, text in kind.statuses.items()}
+    return {value: text for kind in KINDS.values() for value, text in kind.statuses.items()}
 
 
 def css() -> str:
     """The kinds' colours as CSS (served at /kinds.css): ``--<kind>`` on the root, and
     ``--kind-colour`` on the cards and labels of each kind."""
-    lines = [":root { " + " ".join(f"--{k.name}: {k.colour};" for k in _KINDS) + " }"]
+    lines = [":root { " + " ".join(f"--{k.name}: {k.colour};" for k in KINDS.values()) + " }"]
     lines += [f".card-{k.name}, .kind-{k.name} {{ --kind-colour: var(--{k.name}); }}"
-              for k in _KINDS]
+              for k in KINDS.values()]
     return "\n".join(lines) + "\n"

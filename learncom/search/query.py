@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from learncom.posts.kinds import KINDS
+from learncom.posts.kinds import KINDS, status_labels
 
 MAX_QUERY_LENGTH = 400
 MAX_CLAUSES = 24
@@ -182,7 +182,9 @@ def _words(word: str):
 
 #: `kind:` takes a kind's name or one of its aliases (posts/kinds.py).
 KIND_VALUES = {alias: kind.name for kind in KINDS.values() for alias in (kind.name, *kind.aliases)}
+#: `status:` takes every kind's status values (posts/kinds.py), and Dutch words for them.
 STATUS_VALUES = {
+    **{value: value for value in status_labels()},
     # experiment
     "idea": "idea", "idee": "idea", "running": "running", "lopend": "running",
     "loopt": "running", "concluded": "concluded", "afgerond": "concluded",
