@@ -12,6 +12,7 @@ from learncom.api import services
 from learncom.posts.kinds import KIND_FIELDS, KINDS
 from learncom.reactions.models import REACTION_KINDS
 from learncom.search.backend import FACETS, SORTS
+from learncom.search.services import MAX_PAGE as SEARCH_MAX_PAGE
 
 JSON = "application/json"
 ALL_STATUSES = list(services.STATUS_KINDS)
@@ -215,8 +216,9 @@ member sees: also posts for members and their team's posts. Content hidden by mo
 left out (its author and coordinators still see it). No answer ever contains an e-mail address.
 
 **Errors** are JSON: `{"error": {"code": "...", "message": "..."}}` with status 400 (a parameter
-value the API does not accept), 404 (unknown path, or a post that does not exist or that you
-cannot see), 405 (any method other than GET, HEAD or OPTIONS) or 500.
+value the API does not accept: the message names it and says why), 404 (unknown path, or
+a post that does not exist or that you cannot see), 405 (any method other than GET, HEAD or
+OPTIONS) or 500.
 
 **Browsers.** Every answer carries `Access-Control-Allow-Origin: *`, so a page on another site
 can read public content; browsers send no cookies with such requests.
@@ -249,23 +251,21 @@ def document(server_url: str) -> dict:
                                         "word), `\"a phrase\"`, `-word`, `word*`, `OR`, and "
                                         "`tag:`, `kind:`, `wijk:`, `status:`, `author:`. "
                                         "Malformed queries never fail."),
-        _query("kind", {"type": "string"}, f"{', '.join(KINDS)} (Dutch names work too); other "
-                                           "values are ignored."),
-        _query("tag", {"type": "string"}, "Tag name."),
+        _query("kind", {"type": "string"}, f"{', '.join(KINDS)} (Dutch names work too)."),
+        _query("tag", {"type": "string"}, "Tag name (at most 80 characters)."),
         _query("neighbourhood", {"type": "string"}, "Neighbourhood name or slug."),
         _query("wijk", {"type": "string"}, "Same as `neighbourhood` (used when that is absent)."),
-        _query("status", {"type": "string"}, "An experiment or change status; other values are "
-                                             "ignored."),
-        _query("author_kind", {"type": "string"}, "The author's member kind; other values are "
-                                                  "ignored."),
-        _query("after", {"type": "string"}, "Posts created on or after this date (YYYY-MM-DD); "
-                                            "other values are ignored."),
+        _query("status", {"type": "string"}, "An experiment or change status (Dutch names "
+                                             "work too)."),
+        _query("author_kind", {"type": "string"}, "The author's member kind."),
+        _query("after", {"type": "string"}, "Posts created on or after this date "
+                                            "(YYYY-MM-DD, YYYY-MM or YYYY)."),
         _query("before", {"type": "string"}, "Posts created on or before this date "
-                                             "(YYYY-MM-DD); other values are ignored."),
+                                             "(YYYY-MM-DD, YYYY-MM or YYYY)."),
         _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
                "Order of the hits."),
-        _query("page", {"type": "integer", "minimum": 1, "default": 1},
-               "Page number (10 hits per page); invalid values mean page 1."),
+        _query("page", {"type": "integer", "minimum": 1, "maximum": SEARCH_MAX_PAGE,
+                        "default": 1}, "Page number (10 hits per page)."),
     ]
 
     def get(summary: str, operation_id: str, responses: dict, parameters=(),
@@ -300,7 +300,9 @@ def document(server_url: str) -> dict:
                            "NeighbourhoodList")}),
             "/search": get("Search", "search", {
                 "200": _ok("Hits the requester can see, 10 per page. Without `q` and "
-                           "filters: no hits.", "SearchResults")}, search_params),
+                           "filters: no hits.", "SearchResults"),
+                "400": _error("A parameter has a value the API does not accept.")},
+                search_params),
             "/openapi.json": get("This document", "getOpenApi", {
                 "200": {"description": "The OpenAPI 3.1 document.",
                         "content": {JSON: {"schema": {"type": "object"}}}}}),

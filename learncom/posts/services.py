@@ -22,6 +22,8 @@ from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.markdown import render_markdown
 from learncom.permissions import can_manage_neighbourhoods, can_post_for_team, can_view_post
+from learncom.posts import filters
+from learncom.posts.filters import MAX_TAG_LENGTH, normalise_tag
 from learncom.posts.kinds import KIND_FIELDS, KINDS, WORKFLOW_FIELDS
 from learncom.posts.models import (
     LogEntry,
@@ -35,7 +37,6 @@ from learncom.posts.models import (
 from learncom.text import slugify
 
 MAX_TAGS = 10
-MAX_TAG_LENGTH = 40
 #: The longest Markdown text a post, a kind field or a log entry may hold (forms and import).
 MAX_TEXT = 50_000
 
@@ -45,13 +46,6 @@ class PostError(ValueError):
 
 
 # -- tags and neighbourhoods -------------------------------------------------------------------
-
-def normalise_tag(raw: str) -> str:
-    """Trimmed, lower case, runs of spaces to one hyphen, at most 40 characters."""
-    tag = re.sub(r"\s+", "-", (raw or "").strip().lower())
-    tag = re.sub(r"-{2,}", "-", tag).strip("-#,")
-    return tag[:MAX_TAG_LENGTH].strip("-")
-
 
 def parse_tags(raw: str | list[str]) -> list[str]:
     """Tags from a comma-separated string (or a list), normalised, unique, in the given order."""
@@ -422,6 +416,20 @@ def visible_neighbourhood(slug: str, viewer) -> Neighbourhood | None:
     if can_manage_neighbourhoods(viewer):
         return hood
     return hood if has_visible_posts(viewer, neighbourhood_id=hood.id) else None
+
+
+def visible_hood_filter(parsed: filters.Parsed, viewer) -> None:
+    """Turn a parsed `neighbourhood` filter (a slug) into the neighbourhood, if the viewer may
+    filter on it; otherwise the filter is left out and named (the same for an unknown one)."""
+    slug = parsed.values.pop("neighbourhood", None)
+    if slug is None:
+        return
+    hood = visible_neighbourhood(slug, viewer)
+    if hood is None:
+        parsed.errors["neighbourhood"] = (filters.NEIGHBOURHOOD.label,
+                                          _("This neighbourhood is unknown here."))
+    else:
+        parsed.values["neighbourhood"] = hood
 
 
 def tag_counts(viewer) -> list[tuple[str, int]]:

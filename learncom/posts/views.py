@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learncom import slots, vocab
+from learncom import slots
 from learncom.accounts.models import Team
 from learncom.extensions import db
 from learncom.guard import services as privacy
@@ -20,8 +20,8 @@ from learncom.permissions import (
     can_redact_revision,
     require,
 )
+from learncom.posts import filters, kinds, services
 from learncom.posts import history as post_history
-from learncom.posts import kinds, services
 from learncom.posts.forms import (
     LinkForm,
     LogEntryForm,
@@ -81,41 +81,26 @@ def home():
                            extras=slots.card_context(shown), **context)
 
 
-def _list_filters(kind: str | None) -> dict:
-    """The filters in the query string that make sense; anything else is ignored."""
-    args = request.args
-    filters: dict = {}
-    tag = services.normalise_tag(services.clean_arg(args.get("tag")))
-    if tag:
-        filters["tag"] = tag
-    hood = services.visible_neighbourhood(args.get("neighbourhood", ""), current_user)
-    if hood is not None:
-        filters["neighbourhood"] = hood
-    status = args.get("status", "")
-    if kind in KINDS and status in KINDS[kind].statuses:
-        filters["status"] = status
-    author_kind = args.get("author_kind", "")
-    if author_kind in vocab.MEMBER_KINDS:
-        filters["author_kind"] = author_kind
-    return filters
-
-
 @bp.get(f"/<{SLUG_CONVERTER}:slug>")
 def list_kind(slug: str):
     kind = BY_SLUG[slug]
-    filters = _list_filters(kind)
-    sort = request.args.get("sort", "")
     sorts = services.list_sorts(kind)
-    if sort not in sorts:
-        sort = "newest"
-    hood = filters.get("neighbourhood")
+    parsed = filters.parse(request.args, filters.TAG, filters.NEIGHBOURHOOD,
+                           filters.status_of(kind), filters.AUTHOR_KIND, filters.PAGE,
+                           filters.one_of("sort", _("Order"), sorts))
+    services.visible_hood_filter(parsed, current_user)
+    active = {name: value for name, value in parsed.values.items()
+              if name not in ("page", "sort")}
+    sort = parsed.get("sort", "newest")
+    hood = active.get("neighbourhood")
     query = services.filtered_posts(
-        current_user, kind=kind, tag=filters.get("tag"),
-        neighbourhood_id=hood.id if hood else None, status=filters.get("status"),
-        author_kind=filters.get("author_kind"), sort=sort)
-    page = _paginate(query)
-    return render_template("posts/list.html", kind=kind, slug=slug, page=page, filters=filters,
-                           sort=sort, sorts=sorts,
+        current_user, kind=kind, tag=active.get("tag"),
+        neighbourhood_id=hood.id if hood else None, status=active.get("status"),
+        author_kind=active.get("author_kind"), sort=sort)
+    page = db.paginate(query, page=parsed.get("page", 1), per_page=_per_page(),
+                       error_out=False)
+    return render_template("posts/list.html", kind=kind, slug=slug, page=page, filters=active,
+                           filter_errors=parsed.errors, sort=sort, sorts=sorts,
                            neighbourhoods=services.all_neighbourhoods())
 
 

@@ -47,7 +47,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.sql import func
 
 from learncom.dbtypes import UTCDateTime
-from learncom.posts.services import normalise_tag
+from learncom.posts.filters import normalise_tag, parse_date
 from learncom.search.analysis import MIN_COMPOUND_LENGTH
 from learncom.search.backend import Filters
 from learncom.search.query import (
@@ -57,7 +57,6 @@ from learncom.search.query import (
     Phrase,
     Word,
     normalise_value,
-    parse_date,
 )
 from learncom.text import slugify
 

@@ -62,7 +62,7 @@ from whoosh.collectors import TimeLimit
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 
-from learncom.posts.services import normalise_tag
+from learncom.posts.filters import normalise_tag, parse_date
 from learncom.search import documents
 from learncom.search.analysis import MIN_COMPOUND_LENGTH
 from learncom.search.backend import (
@@ -1022,8 +1022,6 @@ class _QueryBuilder:
                          if clause.prefix else wq.Term("people", last))
             return parts[0] if len(parts) == 1 else wq.And(parts)
         if name in ("after", "before"):
-            from learncom.search.query import parse_date
-
             day = parse_date(value)
             if day is None:
                 return None
