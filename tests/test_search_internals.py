@@ -140,3 +140,19 @@ def test_merges_while_posts_are_created_rapidly_never_fail(search_app, create_us
     drain()
     assert check().ok
     assert search("snel", None, 1, None).total == 120
+
+
+def test_the_shared_caches_drop_the_least_recently_used_and_never_hold_too_much():
+    from learncom.search.caches import SharedCache
+
+    cache = SharedCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "b" is now the least recently used
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+    sized = SharedCache(10, getsizeof=len)
+    sized.put("big", [0] * 11)  # larger than the whole cache: not kept
+    sized.put("x", [0] * 6)
+    sized.put("y", [0] * 6)  # pushes "x" out: 12 > 10
+    assert (sized.get("big"), sized.get("x"), len(sized), sized.held) == (None, None, 1, 6)

@@ -78,6 +78,7 @@ from learncom.search.backend import (
     SearchBackend,
     Visibility,
 )
+from learncom.search.caches import SharedCache
 from learncom.search.query import (
     MIN_PREFIX_LENGTH,
     FieldFilter,
@@ -321,39 +322,13 @@ class SearcherPool:
 POOL = SearcherPool()
 
 
-class _ResultCache:
-    """The engine's answer to the last few hundred (query, filters, visibility, page, sort)
-    per process, keyed by the searcher's index generation: people page back and forth, share
-    links and repeat popular searches, and any change to the index starts a new generation.
-    Timed-out (partial) answers are not kept."""
-
-    def __init__(self, size: int = 512):
-        self._lock = threading.Lock()
-        self._items: OrderedDict[tuple, EngineResults] = OrderedDict()
-        self._size = size
-
-    def get(self, key: tuple) -> EngineResults | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, results: EngineResults) -> None:
-        with self._lock:
-            self._items[key] = results
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-RESULTS = _ResultCache()
+#: The engine's answer to the last few hundred (index generation, query, filters, visibility,
+#: page, sort) per process: people page back and forth, share links and repeat popular
+#: searches, and any change to the index starts a new generation. Timed-out (partial) answers
+#: are not kept.
+RESULTS = SharedCache(512)
 #: "Did you mean" corrections per (index generation, words, visibility), the same way.
-SUGGESTIONS = _ResultCache()
+SUGGESTIONS = SharedCache(512)
 #: The spelling pass stops looking at further words after this many seconds.
 SUGGEST_TIME_LIMIT = 0.1
 
@@ -397,24 +372,16 @@ class _FacetCache:
     over its docnums, instead of Whoosh's per-search un-inverting of the tags field."""
 
     def __init__(self, size: int = 256):
-        self._lock = threading.Lock()
-        self._arrays: OrderedDict[tuple, dict] = OrderedDict()
-        self._size = size
+        self._arrays = SharedCache(size)
 
     def arrays(self, path: Path, reader) -> dict:
         segment = reader.segment()
         key = (str(path), segment.segment_id() if segment is not None else id(reader))
-        with self._lock:
-            found = self._arrays.get(key)
-            if found is not None:
-                self._arrays.move_to_end(key)
-                return found
-        built = self._build(reader)
-        with self._lock:
-            self._arrays[key] = built
-            while len(self._arrays) > self._size:
-                self._arrays.popitem(last=False)
-        return built
+        found = self._arrays.get(key)
+        if found is None:
+            found = self._build(reader)
+            self._arrays.put(key, found)
+        return found
 
     @staticmethod
     def _build(reader) -> dict:
