@@ -30,7 +30,6 @@ NOT_COUNTS = {
     "This text is nested too deeply. Use at most %(max)d levels of square brackets [ ] or of "
     "quotes (>).": "a limit set in code, never 1",
     "applied %(num)d×": "a tally mark, no noun",
-    "Use a whole number from %(low)d to %(high)d.": "bounds of a range, no noun",
     "%(num)d × recognisable": "a tally mark, no noun",
     "Use at least %(num)d characters.": "a limit set in code, never 1",
     "At least %(num)d characters. A sentence is easy to remember.": "a limit set in code",

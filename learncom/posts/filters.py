@@ -16,10 +16,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from learncom import vocab
 from learncom.posts.kinds import KINDS, status_labels
+from learncom.web import format_count
 
 MAX_PAGE = 10_000
 MAX_PER_PAGE = 100
@@ -96,13 +98,12 @@ def integer(low: int, high: int, *, cap: bool = False) -> Callable[[str], int]:
     """A whole number from `low` to `high`; with `cap`, a larger one counts as `high`."""
 
     def parse(text: str) -> int:
-        if not re.fullmatch(r"[+-]?\d{1,12}", text):
-            raise Invalid(_l("Use a whole number from %(low)d to %(high)d.", low=low, high=high))
-        value = int(text)
-        if cap and value > high:
+        value = int(text) if re.fullmatch(r"[+-]?\d{1,12}", text) else None
+        if cap and value is not None and value > high:
             return high
-        if not low <= value <= high:
-            raise Invalid(_l("Use a whole number from %(low)d to %(high)d.", low=low, high=high))
+        if value is None or not low <= value <= high:
+            raise Invalid(_("Use a whole number from %(low)s to %(high)s.",
+                            low=format_count(low), high=format_count(high)))
         return value
 
     return parse
