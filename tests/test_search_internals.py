@@ -156,3 +156,21 @@ def test_the_shared_caches_drop_the_least_recently_used_and_never_hold_too_much(
     sized.put("x", [0] * 6)
     sized.put("y", [0] * 6)  # pushes "x" out: 12 > 10
     assert (sized.get("big"), sized.get("x"), len(sized), sized.held) == (None, None, 1, 6)
+
+
+def test_the_searcher_pool_closes_the_least_recently_used_index_but_not_while_in_use(tmp_path):
+    from learncom.search.whoosh.backend import IndexStore, SearcherPool
+
+    pool = SearcherPool(max_indexes=2)
+    stores = [IndexStore(tmp_path / name) for name in "abc"]
+    with pool.searcher(stores[0]) as first:
+        with pool.searcher(stores[1]) as second:
+            pass
+        with pool.searcher(stores[2]):
+            pass  # "a" is the least recently used: retired, but still in use here
+        assert not first.is_closed
+    assert first.is_closed and not second.is_closed
+    with pool.searcher(stores[1]) as again:
+        assert again is second  # kept, and reused
+    pool.close()
+    assert second.is_closed

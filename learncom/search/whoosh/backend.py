@@ -48,13 +48,14 @@ import shutil
 import threading
 import time
 import uuid
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from datetime import time as dtime
 from itertools import chain
 from pathlib import Path
 
+from cachetools import LRUCache
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -263,15 +264,29 @@ class _Lease:
         self.pid = os.getpid()
 
 
+def _retire(lease: _Lease) -> None:
+    lease.retired = True
+    if lease.users == 0:
+        lease.searcher.close()
+
+
+class _Leases(LRUCache):
+    """The open searchers by index; the least recently used is retired when one too many."""
+
+    def popitem(self):
+        key, lease = super().popitem()
+        _retire(lease)
+        return key, lease
+
+
 class SearcherPool:
     """One open searcher per index per process, replaced when the index changed; a searcher in
     use by another thread is closed only when that thread is done with it."""
 
     def __init__(self, max_indexes: int = 8):
         self._lock = threading.Lock()
-        self._leases: OrderedDict[str, _Lease] = OrderedDict()
         # A deployment has one index; test runs make one per test. Bound the open files.
-        self._max = max_indexes
+        self._leases = _Leases(maxsize=max_indexes)
 
     @contextlib.contextmanager
     def searcher(self, store: IndexStore):
@@ -290,14 +305,11 @@ class SearcherPool:
                 lease = None  # inherited through fork (gunicorn --preload): the parent's files
             if lease is not None and (lease.path != path
                                       or lease.ix.latest_generation() != lease.generation):
-                self._retire(lease)
+                _retire(lease)
                 lease = None
             if lease is None:
                 lease = _Lease(path, store.open(path))
                 self._leases[key] = lease
-                while len(self._leases) > self._max:
-                    self._retire(self._leases.popitem(last=False)[1])
-            self._leases.move_to_end(key)
             lease.users += 1
             return lease
 
@@ -307,16 +319,11 @@ class SearcherPool:
             if lease.retired and lease.users == 0:
                 lease.searcher.close()
 
-    def _retire(self, lease: _Lease) -> None:
-        lease.retired = True
-        if lease.users == 0:
-            lease.searcher.close()
-
     def close(self, root: str | os.PathLike | None = None) -> None:
         """Close the searchers of one index (or all): tests and `rebuild` use this."""
         with self._lock:
             for key in [k for k in self._leases if root is None or k == str(Path(root))]:
-                self._retire(self._leases.pop(key))
+                _retire(self._leases.pop(key))
 
 
 POOL = SearcherPool()
