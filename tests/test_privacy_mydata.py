@@ -4,6 +4,9 @@ themself, never with anyone else's e-mail address (shape: docs/my-data.md)."""
 from __future__ import annotations
 
 import json
+import re
+
+from learncom import ROOT
 
 SECTIONS = {"format", "version", "exported_at", "profile", "teams", "posts", "log_entries",
             "comments", "reactions", "follows", "notifications", "applied_lessons", "flags",
@@ -76,3 +79,28 @@ def test_each_member_downloads_only_their_own_data(client, auth, member_world):
     assert member_world.email not in text and member_world.word not in text
     assert {p["id"] for p in data["posts"]} == {member_world.other_post.id,
                                                 member_world.lesson.id}
+
+
+def _documented_example() -> dict:
+    text = (ROOT / "docs" / "my-data.md").read_text(encoding="utf-8")
+    return json.loads(re.search(r"```json\n(.*?)```", text, re.S).group(1))
+
+
+def test_the_download_has_the_documented_shape(client, auth, member_world):
+    """docs/my-data.md promises a shape: every section and every key of its entries (and of a
+    post's revisions) is there in a real download, and nothing undocumented is."""
+    auth.login(member_world.member)
+    data = json.loads(client.get("/account/gegevens.json").get_data(as_text=True))
+    documented = _documented_example()
+    assert set(data) == set(documented)
+    for section, example in documented.items():
+        if isinstance(example, list) and example:
+            assert data[section], f"the world has no {section} to compare"
+            for entry in data[section]:
+                assert set(entry) == set(example[0]), section
+        elif isinstance(example, dict) and data[section] is not None:  # email_change: null
+            assert set(data[section]) == set(example), section
+    revision = documented["posts"][0]["revisions"][0]
+    for post in data["posts"]:
+        for entry in post["revisions"]:
+            assert set(entry) == set(revision)
