@@ -195,6 +195,9 @@ def check_a11y(axe_log):
     source = AXE_SCRIPT.read_text(encoding="utf-8")
 
     def check(page, label: str = "") -> list[dict]:
+        # A step may follow a click whose page is on screen before its style sheets have
+        # loaded: unstyled links are small, and axe would judge them so (target-size).
+        page.wait_for_load_state("load")
         if not page.evaluate("() => typeof window.axe === 'object'"):
             page.evaluate(source)
         result = page.evaluate(
