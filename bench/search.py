@@ -157,7 +157,8 @@ def postgres_url(workdir: Path, given: str | None, cleanup: list, *,
 
     from tests.postgres import drop_database, fresh_database_url, start_postgres
 
-    if given is None:
+    own = given is None
+    if own:
         server = start_postgres(workdir / "pg", tuning=PG_SETTINGS,
                                 keep=workdir / "pg" if keep else None)
         cleanup.append(server.stop)
@@ -166,7 +167,7 @@ def postgres_url(workdir: Path, given: str | None, cleanup: list, *,
         return make_url(given).set(database="learncom_bench").render_as_string(
             hide_password=False)
     url = fresh_database_url(given, "learncom_bench")
-    if not keep:
+    if not (keep and own):  # a database on someone else's server never stays
         cleanup.append(lambda: drop_database(given, "learncom_bench"))
     return url
 
