@@ -13,8 +13,12 @@ from learncom.web import App
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Feature packages that plug into the shared pages (learncom/slots.py) and domain events
-# (learncom/events.py); each has an `init_app(app)`.
+# The core, in layers: each package imports only those before it (tests/test_architecture.py).
+# "core" holds the site-wide pages (health check, language) and sits on top.
+CORE = ("accounts", "guard", "posts", "discussion", "search", "privacy", "core")
+# The add-ons: they import the core, never the other way round, and plug into its pages
+# (learncom/slots.py), events (learncom/events.py) and contribution hooks. Each package has an
+# `init_app(app)`.
 FEATURES = ("frictions", "reactions", "curation", "bundles", "applications", "dashboard",
             "moderation", "audit", "follow", "feeds", "api")
 
@@ -52,7 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
 
-    from learncom import errors, ratelimit, slots
+    from learncom import errors, permissions, ratelimit, slots
 
     ratelimit.init_app(app)
     if app.config.get("PROXIES"):
@@ -66,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     web.register(app)
     slots.register(app)
+    permissions.register(app)
 
     from learncom.cli import register_cli
 
@@ -102,23 +107,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from learncom.accounts.views import bp as accounts_bp
-    from learncom.core.views import bp as core_bp
-    from learncom.discussion.views import bp as discussion_bp
-    from learncom.posts.views import bp as posts_bp
-
-    for bp in (core_bp, accounts_bp, posts_bp, discussion_bp):
-        app.register_blueprint(bp)
-
-    from learncom import privacy
-
-    privacy.init_app(app)
-
     import importlib
 
-    for feature in FEATURES:
+    for feature in (*CORE, *FEATURES):
         importlib.import_module(f"learncom.{feature}").init_app(app)
-
-    from learncom import search
-
-    search.init_app(app)

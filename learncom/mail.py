@@ -24,18 +24,17 @@ runs synchronously in the hook.
 
 from __future__ import annotations
 
-import os
 import smtplib
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
-from flask import Flask, current_app, has_app_context, has_request_context
-from sqlalchemy import Integer, String, Text, event, func, or_, select, update
+from flask import Flask, current_app, has_request_context
+from sqlalchemy import Integer, String, Text, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from learncom import aftercommit
 from learncom.dbtypes import UTCDateTime, utcnow
 from learncom.extensions import db
 
@@ -46,7 +45,6 @@ CLAIM_TIME = timedelta(minutes=10)
 RETRY_POLL = 60
 BATCH = 50
 
-_FLAG = "learncom_mail_queued"
 
 
 class OutboxMessage(db.Model):
@@ -134,7 +132,7 @@ def send_mail(to: str, subject: str, body: str) -> OutboxMessage:
     row = OutboxMessage(to=to, subject=subject[:200], body=body)
     db.session.add(row)
     db.session.flush()
-    db.session.info[_FLAG] = current_app._get_current_object() if has_app_context() else None  # noqa: SLF001
+    aftercommit.request("mail")
     return row
 
 
@@ -223,37 +221,15 @@ def waiting_for_retry() -> int:
 
 # -- after commit ----------------------------------------------------------------------------
 
-class _Sender:
-    """One daemon thread per process and app: delivers when woken after a commit, and every
-    RETRY_POLL seconds while failed mail waits for its retry."""
-
-    def __init__(self, app: Flask):
-        self.app = app
-        self.event = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.lock = threading.Lock()
-        self.pid: int | None = None
-
-    def wake(self) -> None:
-        with self.lock:
-            if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
-                self.pid = os.getpid()  # a forked worker starts its own thread
-                self.thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
-                self.thread.start()
-        self.event.set()
-
-    def _run(self) -> None:
-        timeout = None
-        while True:
-            self.event.wait(timeout)
-            self.event.clear()
-            try:
-                with self.app.app_context():
-                    deliver_due()
-                    timeout = RETRY_POLL if waiting_for_retry() else None
-            except Exception:
-                self.app.logger.exception("mail: delivering the outbox failed")
-                timeout = RETRY_POLL
+def _deliver_in_background() -> float | None:
+    """The sender thread's job; when failed mail waits for its retry, run again in
+    RETRY_POLL seconds."""
+    try:
+        deliver_due()
+    except Exception:
+        current_app.logger.exception("mail: delivering the outbox failed")
+        return RETRY_POLL
+    return RETRY_POLL if waiting_for_retry() else None
 
 
 def deliver_after_commit(app: Flask) -> None:
@@ -270,30 +246,14 @@ def deliver_after_commit(app: Flask) -> None:
             app.logger.exception("mail: delivering the outbox failed")
         return
     # One sender per app; in a forked gunicorn worker `wake` starts the worker's own thread.
-    app.extensions.setdefault("learncom_mail", _Sender(app)).wake()
+    sender = app.extensions.setdefault(
+        "learncom_mail", aftercommit.Worker(app, "mail-sender", _deliver_in_background))
+    sender.wake()
 
 
-def _after_commit(session) -> None:
-    app = session.info.pop(_FLAG, False)
-    if app is False:
-        return
-    app = app or (current_app._get_current_object() if has_app_context() else None)  # noqa: SLF001
-    if app is not None:
-        deliver_after_commit(app)
-
-
-def _after_rollback(session) -> None:
-    session.info.pop(_FLAG, None)
-
-
-_installed = False
 
 
 def init_app(app: Flask) -> None:
-    """The after-commit delivery (on every SQLAlchemy session, once per process)."""
-    global _installed
+    """Mail is delivered after the commit of the transaction that queued it."""
     app.config.setdefault("MAIL_SYNC_SEND", app.testing)
-    if not _installed:
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
-        _installed = True
+    aftercommit.register("mail", deliver_after_commit)

@@ -15,6 +15,7 @@ from learncom.curation.models import Promotion  # noqa: F401
 from learncom.discussion.models import Comment  # noqa: F401
 from learncom.follow.models import Follow, Notification  # noqa: F401
 from learncom.frictions.models import StatusChange  # noqa: F401
+from learncom.guard.models import PrivacyOverride  # noqa: F401
 from learncom.mail import OutboxMessage  # noqa: F401
 from learncom.moderation.models import Flag  # noqa: F401
 from learncom.posts.models import (  # noqa: F401
@@ -26,6 +27,5 @@ from learncom.posts.models import (  # noqa: F401
     Tag,
     post_tags,
 )
-from learncom.privacy.models import PrivacyOverride  # noqa: F401
 from learncom.reactions.models import Reaction  # noqa: F401
 from learncom.search.models import IndexQueue  # noqa: F401

@@ -26,6 +26,8 @@ from learncom import ROOT, create_app
 from learncom.extensions import db
 
 DEFAULT_PASSWORD = "correct horse battery"
+# What the browser tests keep for people to look at: screenshots, the axe lists (gitignored).
+RESULTS_DIR = Path(os.environ.get("LEARNCOM_TEST_RESULTS") or ROOT / "test-results")
 
 
 def pytest_addoption(parser):
@@ -49,6 +51,11 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_configure(config):
+    # pytest-playwright empties its --output folder (default: test-results/) at the start of every
+    # session, even one without a browser test; keep its artefacts (failure screenshots, traces)
+    # in a subfolder, so what the browser tests save in test-results/ stays until they run again.
+    if config.getoption("--output", default=None) == "test-results":
+        config.option.output = str(RESULTS_DIR / "playwright")
     if hasattr(config, "workerinput"):
         return  # an xdist worker: the controller compiled the catalogs before starting it
     # Compile the message catalogs the app reads (they are not kept in git).
@@ -57,17 +64,24 @@ def pytest_configure(config):
                    capture_output=True)
 
 
+def pytest_ignore_collect(collection_path, config):
+    # Modules that only mean something on PostgreSQL are not collected on SQLite.
+    from tests.search_fixtures import ignore_postgres_only
+
+    return True if ignore_postgres_only(collection_path, config) else None
+
+
 def pytest_collection_modifyitems(config, items):
     """The search tests (`tests/test_search_*.py`, or tests using the search fixtures) are
-    marked `search`: only they keep the index up to date after every commit. Tests of the
-    PostgreSQL search engine's own machinery are not run on SQLite."""
-    from tests.search_fixtures import deselect_postgres_only
+    marked `search`: only they keep the index up to date after every commit. (A PostgreSQL-only
+    module named on the command line of a SQLite run is collected anyway: drop its tests.)"""
+    from tests.search_fixtures import ignore_postgres_only
 
+    items[:] = [item for item in items if not ignore_postgres_only(item.path, config)]
     for item in items:
         if (item.path.name.startswith("test_search_")
                 or SEARCH_FIXTURES & set(getattr(item, "fixturenames", ()))):
             item.add_marker(pytest.mark.search)
-    deselect_postgres_only(config, items)
 
 
 class IsolatedClient(FlaskClient):

@@ -19,11 +19,11 @@ from learncom.discussion import services as discussion
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.follow import services as follow
+from learncom.guard.models import PrivacyOverride
 from learncom.mail import send_mail
 from learncom.moderation import services as moderation
 from learncom.posts import services as posts
 from learncom.posts.models import Post, Tag
-from learncom.privacy.models import PrivacyOverride
 from learncom.reactions import services as reactions
 
 

@@ -24,18 +24,15 @@ def on_postgres(config) -> bool:
     return bool(config.getoption("--postgres") or os.environ.get("LEARNCOM_TEST_POSTGRES"))
 
 
-POSTGRES_ONLY = ("test_search_postgres.py",)  # the PostgreSQL engine's own machinery
+# Modules that only mean something on PostgreSQL: the PostgreSQL search engine's own machinery,
+# and learncom deployed on several machines sharing one PostgreSQL.
+POSTGRES_ONLY = ("test_search_postgres.py", "test_deploy.py")
 
 
-def deselect_postgres_only(config, items: list) -> None:
-    """A module that only means something on PostgreSQL is deselected on SQLite (not
-    skipped: there is nothing to run there)."""
-    if on_postgres(config):
-        return
-    dropped = [item for item in items if item.path.name in POSTGRES_ONLY]
-    if dropped:
-        items[:] = [item for item in items if item.path.name not in POSTGRES_ONLY]
-        config.hook.pytest_deselected(items=dropped)
+def ignore_postgres_only(path, config) -> bool:
+    """On SQLite such a module is not collected at all (not skipped, not deselected: there is
+    nothing to run there, and the PostgreSQL run runs it)."""
+    return path.name in POSTGRES_ONLY and not on_postgres(config)
 
 
 def engines(config) -> list[str]:

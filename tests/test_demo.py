@@ -90,7 +90,7 @@ def test_demo_loads_once_and_its_accounts_log_in(runner, client, auth):
     # Once on the agenda, a friction has an owner (the board shows who; issue 13 item 15).
     moved = db.session.scalars(select(Post).where(Post.kind == "friction",
                                                   Post.change_status != "raised")).all()
-    assert moved and all(p.owner is not None and p.owner.is_coordinator for p in moved)
+    assert moved and all(p.owner is not None and p.owner.has_role("coordinator") for p in moved)
 
     # A demo resident logs in with the demo password through the login form.
     resident = printed[list(MEMBER_KINDS).index("resident")]

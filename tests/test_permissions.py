@@ -1,6 +1,14 @@
-"""The permission matrix: every state-changing route × anonymous / author / other member /
-coordinator / admin. Refused requests answer 302-to-login, 403 or 404 and change nothing;
-allowed ones make the change."""
+"""The permission matrices.
+
+1. Every rule of learncom/permissions.py × the cast (anonymous, a member, an author, a member of
+   the author's team, a member of another team, a coordinator, an admin) × the objects it is
+   about: the rule's answer is what RULE_MATRIX says. A rule the matrix does not cover fails
+   `test_every_rule_is_in_the_matrix`. The SQL forms of the visibility rules
+   (`Post.visible_to`, `Post.drafts_of`, `Comment.text_shown_to`) find exactly what the rules
+   allow.
+2. Every state-changing route × anonymous / author / other member / coordinator / admin.
+   Refused requests answer 302-to-login, 403 or 404 and change nothing; allowed ones make the
+   change."""
 
 from __future__ import annotations
 
@@ -9,12 +17,197 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select
 
+from learncom import permissions
 from learncom.accounts.models import Team, User
+from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.posts.models import LogEntry, Neighbourhood, Post, PostLink
+
+# -- 1. the rules ----------------------------------------------------------------------------------
+
+CAST = ("anonymous", "member", "author", "teammate", "outsider", "coordinator", "admin")
+EVERYONE = frozenset(CAST)
+MEMBERS = EVERYONE - {"anonymous"}
+COORDINATORS = frozenset({"coordinator", "admin"})
+ADMINS = frozenset({"admin"})
+NOBODY = frozenset()
+AUTHOR = frozenset({"author"})
+TEAM = frozenset({"author", "teammate"})  # Team Noord
+
+#: rule -> the object it is asked about (None: a rule about the viewer alone) -> who passes.
+#: The objects (see `things`): posts by the author (public, members-only, Team Noord, hidden
+#: by moderation, a draft, a draft shared with coordinators, a lesson, a friction), comments by
+#: the member (visible, hidden, deleted) and the teammate's comment on the team post, log
+#: entries, the member's record of applying the lesson, bundles, teams, and member pages.
+RULE_MATRIX: dict[str, dict[str | None, frozenset]] = {
+    "moderate": {None: COORDINATORS},
+    "curate": {None: COORDINATORS},
+    "coordinate_posts": {None: COORDINATORS},
+    "manage_neighbourhoods": {None: COORDINATORS},
+    "manage_teams": {None: COORDINATORS},
+    "manage_bundles": {None: COORDINATORS},
+    "view_dashboard": {None: COORDINATORS},
+    "read_privacy_overrides": {None: COORDINATORS},
+    "manage_accounts": {None: ADMINS},
+    "read_audit_log": {None: ADMINS},
+    "read_outbox": {None: ADMINS},
+    "own_friction": {None: COORDINATORS},
+    "view_member": {"active member": MEMBERS, "public member": EVERYONE,
+                    "deactivated member": ADMINS, "deleted member": NOBODY},
+    "see_email": {"active member": {"member"} | COORDINATORS},
+    "see_hidden": {"hidden post": AUTHOR | COORDINATORS,
+                   "hidden comment": {"member"} | COORDINATORS},
+    "view_post": {"public post": EVERYONE, "members post": MEMBERS, "team post": TEAM,
+                  "hidden post": AUTHOR | COORDINATORS, "draft": AUTHOR,
+                  "shared draft": AUTHOR | COORDINATORS, "lesson": EVERYONE,
+                  "friction": EVERYONE},
+    "edit_post": {"public post": AUTHOR | COORDINATORS, "members post": AUTHOR | COORDINATORS,
+                  "team post": AUTHOR, "hidden post": AUTHOR | COORDINATORS, "draft": AUTHOR,
+                  "shared draft": AUTHOR | COORDINATORS},
+    "post_for_team": {"no team": EVERYONE, "Team Noord": TEAM | COORDINATORS,
+                      "Team Zuid": {"outsider"} | COORDINATORS},
+    "log": {"public post": AUTHOR | COORDINATORS, "team post": TEAM,
+            "hidden post": AUTHOR | COORDINATORS, "draft": AUTHOR, "lesson": NOBODY},
+    "change_log_entry": {"log entry": AUTHOR | COORDINATORS,
+                         "team log entry": {"teammate"}},
+    "view_history": {"public post": MEMBERS, "team post": TEAM, "draft": AUTHOR,
+                     "hidden post": AUTHOR | COORDINATORS},
+    "redact_revision": {"public post": AUTHOR | COORDINATORS, "team post": AUTHOR,
+                        "draft": AUTHOR},
+    "comment": {"public post": MEMBERS, "members post": MEMBERS, "team post": TEAM,
+                "hidden post": AUTHOR | COORDINATORS, "draft": NOBODY},
+    "read_comment": {"comment": EVERYONE, "hidden comment": {"member"} | COORDINATORS,
+                     "deleted comment": NOBODY, "team comment": TEAM},
+    "edit_comment": {"comment": {"member"} | COORDINATORS,
+                     "hidden comment": {"member"} | COORDINATORS, "deleted comment": NOBODY,
+                     "team comment": {"teammate"}},
+    "react": {"public post": MEMBERS - AUTHOR, "team post": {"teammate"},
+              "comment": MEMBERS - {"member"}, "hidden comment": COORDINATORS,
+              "deleted comment": NOBODY, "team comment": AUTHOR},
+    "flag": {"public post": MEMBERS - AUTHOR, "team post": {"teammate"},
+             "comment": MEMBERS - {"member"}, "hidden comment": COORDINATORS,
+             "deleted comment": NOBODY, "team comment": AUTHOR},
+    "moderate_content": {"public post": COORDINATORS, "hidden post": COORDINATORS,
+                         "team post": NOBODY, "comment": COORDINATORS,
+                         "team comment": NOBODY},
+    "change_friction_status": {"friction": COORDINATORS, "public post": NOBODY},
+    "record_application": {"lesson": MEMBERS, "public post": NOBODY},
+    "delete_application": {"application": {"member"} | COORDINATORS},
+    "view_bundle": {"published bundle": EVERYONE, "unpublished bundle": COORDINATORS},
+}
+
+
+@pytest.fixture
+def things(people, create_user, create_post, create_comment):
+    """The cast (people) and the objects of RULE_MATRIX."""
+    from learncom.applications.services import ApplicationInput, record_application
+    from learncom.bundles.models import Bundle
+    from learncom.discussion.services import delete_comment
+    from learncom.posts import services
+
+    author, member, teammate = people["author"], people["member"], people["teammate"]
+    for who in CAST[1:]:
+        people[who]  # noqa: B018  (created now, in the cast's teams)
+    post = {name: create_post(author, title=name, visibility=visibility, team=team)
+            for name, visibility, team in (("public post", "public", None),
+                                           ("members post", "members", None),
+                                           ("team post", "team", "Team Noord"),
+                                           ("hidden post", "public", None))}
+    post["hidden post"].hidden_at = utcnow()
+    post["lesson"] = create_post(author, kind="lesson", title="Les")
+    post["friction"] = create_post(author, kind="friction", title="Frictie")
+    for name, shared in (("draft", False), ("shared draft", True)):
+        post[name] = services.create_post(author, services.PostInput(
+            kind="experiment", title=name, tags=["concept"]), draft=True,
+            shared_with_coordinators=shared)
+    comments = {name: create_comment(post["public post"], member, name)
+                for name in ("comment", "hidden comment", "deleted comment")}
+    comments["hidden comment"].hidden_at = utcnow()
+    delete_comment(comments["deleted comment"])
+    comments["team comment"] = create_comment(post["team post"], teammate, "In het team")
+    entries = {"log entry": services.add_log_entry(post["public post"], author, "Week 1"),
+               "team log entry": services.add_log_entry(post["team post"], teammate, "Week 2")}
+    application = record_application(post["lesson"], member, ApplicationInput(
+        applied_on=date(2026, 1, 5), what_happened="Het werkte.", place="Buurthuis"))
+    members = {"active member": member}
+    for name, changes in (("public member", {"public_profile": True}),
+                          ("deactivated member", {"active": False}),
+                          ("deleted member", {"deleted_at": utcnow()})):
+        members[name] = create_user(name.capitalize())
+        for key, value in changes.items():
+            setattr(members[name], key, value)
+    teams = {name: db.session.scalar(select(Team.id).where(Team.name == name))
+             for name in ("Team Noord", "Team Zuid")}
+    db.session.commit()
+    objects = {**post, **comments, **entries, **members, "application": application,
+               "published bundle": Bundle(title="Bundel", slug="b", published_at=utcnow()),
+               "unpublished bundle": Bundle(title="Concept", slug="c"),
+               "no team": None, **teams}
+    viewers = {"anonymous": AnonymousUserMixin(), **{who: people[who] for who in CAST[1:]}}
+    return viewers, objects
+
+
+def test_every_rule_is_in_the_matrix():
+    assert set(RULE_MATRIX) == set(permissions.RULES)
+    assert all(rule.__name__ == f"can_{name}" for name, rule in permissions.RULES.items())
+
+
+def test_each_rule_answers_as_the_matrix_says(things):
+    viewers, objects = things
+    wrong, cases = [], 0
+    for name, expected in RULE_MATRIX.items():
+        rule = permissions.RULES[name]
+        for thing, allowed in expected.items():
+            arguments = () if thing is None else (objects[thing],)
+            for who, viewer in viewers.items():
+                cases += 1
+                if rule(viewer, *arguments) != (who in allowed):
+                    wrong.append(f"can_{name}({who}, {thing}) should be {who in allowed}")
+    print(f"{len(RULE_MATRIX)} rules, {cases} cases")
+    assert wrong == []
+    assert cases > 500
+
+
+def test_the_sql_forms_find_what_the_rules_allow(things):
+    viewers, objects = things
+    posts = [thing for thing in objects.values() if isinstance(thing, Post)]
+    comments = [thing for thing in objects.values() if isinstance(thing, Comment)]
+    for who, viewer in viewers.items():
+        visible = set(db.session.scalars(select(Post.id).where(Post.visible_to(viewer))))
+        assert visible == {p.id for p in posts if not p.is_draft
+                           and permissions.can_view_post(viewer, p)}, who
+        drafts = set(db.session.scalars(select(Post.id).where(Post.drafts_of(viewer))))
+        assert drafts == {p.id for p in posts if p.is_draft
+                          and permissions.can_view_post(viewer, p)}, who
+        readable = set(db.session.scalars(
+            select(Comment.id).join(Post, Post.id == Comment.post_id).where(
+                Post.visible_to(viewer), Comment.text_shown_to(viewer),
+                Comment.deleted_at.is_(None))))
+        assert readable == {c.id for c in comments
+                            if permissions.can_read_comment(viewer, c)}, who
+
+
+def test_require_answers_403_or_404_and_can_reads_the_viewer(app, things):
+    from flask_login import login_user
+    from werkzeug.exceptions import Forbidden, NotFound
+
+    viewers, objects = things
+    with app.test_request_context():
+        login_user(viewers["member"])
+        permissions.require(permissions.can_view_post, objects["public post"])
+        with pytest.raises(Forbidden):
+            permissions.require(permissions.can_edit_post, objects["public post"])
+        with pytest.raises(NotFound):
+            permissions.require(permissions.can_view_post, objects["team post"], hide=True)
+        assert permissions.can("react", objects["public post"])
+        assert not permissions.can("moderate")
+
+
+# -- 2. the routes ---------------------------------------------------------------------------------
 
 ACTORS = ("anonymous", "author", "other", "coordinator", "admin")
 

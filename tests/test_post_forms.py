@@ -325,6 +325,9 @@ def test_log_entries_by_author_and_team_member_not_others(client, auth, create_u
     assert 'id="log-form"' in html and f'value="{date.today().isoformat()}"' in html
     response = client.post(url, data={"log-date": "2025-02-01", "log-text": "Week **1**"})
     assert response.status_code == 302
+    # To the new entry, which takes the focus there (tabindex -1), as a new comment does.
+    first_id = db.session.scalars(select(LogEntry.id).where(LogEntry.post_id == post.id)).one()
+    assert response.headers["Location"] == f"/posts/{post.id}#log-{first_id}"
     auth.logout()
     auth.login(teammate)
     response = client.post(url, data={"log-date": "2025-02-08", "log-text": "Week 2"})

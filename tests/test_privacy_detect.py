@@ -1,4 +1,4 @@
-"""The privacy guard's rules (learncom/privacy/detect.py): what is flagged and what is not.
+"""The privacy guard's rules (learncom/guard/detect.py): what is flagged and what is not.
 
 TRUE_POSITIVES and FALSE_POSITIVES hold, per kind, texts that must and must not be flagged as
 that kind; the property tests check the BSN 11-check and the IBAN mod-97 check themselves.
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learncom.privacy.detect import KINDS, REDACTED, bsn_valid, find, iban_valid, redact
+from learncom.guard.detect import KINDS, REDACTED, bsn_valid, find, iban_valid, redact
 
 # (text, the matched text)
 TRUE_POSITIVES = {
@@ -31,6 +31,7 @@ TRUE_POSITIVES = {
         ("0031 6 12345678", "0031 6 12345678"),
         ("+31612345678", "+31612345678"),
         ("010-1234567", "010-1234567"),
+        ("Mevrouw (06-12345678) wacht", "06-12345678"),  # the sentence's parentheses
     ],
     "email": [
         ("mail fatima.el-idrissi@example.org even", "fatima.el-idrissi@example.org"),

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from learncom.applications.models import LessonApplication
 from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.guard.models import PrivacyOverride
 from learncom.posts.models import LogEntry, Post
-from learncom.privacy.models import PrivacyOverride
 from tests.helpers import elements
 
 BSN = "123456782"

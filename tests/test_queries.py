@@ -73,3 +73,47 @@ def test_post_page_does_not_grow_with_the_number_of_comments(client, auth, creat
     print(f"queries post page: {few} with 5 comments, {many} with 50 comments "
           f"(anonymous-visible friction page: {anonymous_view})")
     assert many == few
+
+
+# The load benchmark's goal (issue 14): no page runs more than this many SQL statements.
+MAX_STATEMENTS = 15
+
+
+def test_no_page_runs_more_than_fifteen_statements(client, auth, people, create_user,
+                                                   create_post, create_comment):
+    """Every main page, for a visitor, a member and a coordinator, on a world with every
+    kind, a friction with a status history, threads, links, reactions, flags and drafts."""
+    from learncom.frictions import services as frictions
+    from learncom.moderation import services as moderation
+    from learncom.reactions import services as reactions
+
+    authors = [create_user(f"Auteur {k}", kind=k, teams=["Team A"]) for k in MEMBER_KINDS]
+    authors[0].public_profile = True  # a member page visitors may open
+    add_posts(authors, create_post, create_comment, 0, 12)
+    friction = create_post(authors[1], kind="friction", title="Wachtlijst",
+                           tags=["gedeeld", "wmo"], neighbourhood="Wijk 1")
+    frictions.change_status(friction, people["coordinator"], "on_agenda", "Besproken")
+    comment = create_comment(friction, authors[2], "Herkenbaar")
+    create_comment(friction, authors[3], "Bij ons ook", parent=comment)
+    services.add_link(friction, db.session.get(type(friction), 1), "related", authors[1])
+    reactions.toggle(people["member"], "recognise", post=friction)
+    moderation.flag(people["member"], comment, "other", "Noemt een straat.")
+    services.create_post(people["member"], services.PostInput(
+        kind="experiment", title="Mijn concept", tags=["concept"]), draft=True)
+    db.session.commit()
+    pages = ["/", "/experimenten", "/fricties?status=on_agenda", "/lessen", "/tags",
+             "/tags/gedeeld", "/wijken", "/wijken/wijk-1", f"/posts/{friction.id}", "/posts/4",
+             "/leden", f"/leden/{authors[0].id}", "/teams", "/bundels", "/zoeken?q=wachtlijst"]
+    member_pages = ["/verandering", "/meldingen", "/mijn/concepten", "/account/profiel"]
+    coordinator_pages = ["/curatie", "/dashboard", "/beheer/moderatie"]
+    found = {}
+    for who, extra in (("anonymous", []), ("member", member_pages),
+                       ("coordinator", member_pages + coordinator_pages)):
+        if who != "anonymous":
+            auth.login(people[who])
+        for url in pages + extra:
+            found[(who, url)] = queries_for(client, url)
+        auth.logout()
+    over = {key: n for key, n in found.items() if n > MAX_STATEMENTS}
+    print("statements per page:", found)
+    assert not over, over

@@ -133,3 +133,13 @@ def indexed(search_app, create_user, post_factory):
                  tags=["ontmoeting"], neighbourhood="Overvecht")
     post_factory(member, title="Teamgeheim buurtkamer", visibility="team", team="Wijkteam Noord")
     return author
+
+
+@pytest.mark.parametrize("tag", ["\x00", "ontmoeting\x00", "\x00\x01"])
+def test_control_characters_in_a_filter_are_dropped(indexed, tag):
+    """A NUL in a filter reached PostgreSQL as text and failed there (hypothesis found it)."""
+    from learncom.search import search
+
+    results = search("buurtkamer", {"tag": tag, "kind": "\x00"}, 1, None)
+    assert results.total == 1
+    assert [hit.post.title for hit in results.hits] == ["Buurtkamer in Overvecht"]

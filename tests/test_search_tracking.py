@@ -219,7 +219,7 @@ def _other_value(column, row, attribute: str, rows: list, session):
 
 
 def test_the_document_reads_only_what_sources_declare(world):
-    """Every column of a source model that `documents.SOURCES` does not declare can change
+    """Every column of a source model that `documents.sources()` does not declare can change
     without changing any document: so declaring an attribute is all it takes to have it
     watched, and a field added to the document without declaring it fails here."""
     from learncom.search import documents
@@ -233,7 +233,7 @@ def test_the_document_reads_only_what_sources_declare(world):
 
     before = fingerprints()
     checked = []
-    for source in documents.SOURCES:
+    for source in documents.sources():
         rows = list(db.session.scalars(db.select(source.model)))
         declared = set(source.attributes)
         for column in source.model.__table__.columns:
@@ -252,7 +252,7 @@ def test_the_document_reads_only_what_sources_declare(world):
 def test_every_declared_attribute_exists(search_app):
     from learncom.search import documents
 
-    for source in documents.SOURCES:
+    for source in documents.sources():
         names = set(inspect(source.model).attrs.keys())
         assert set(source.attributes) <= names, source.model
 

@@ -63,7 +63,7 @@ def test_hidden_posts_never_show_outside_their_audience(client, auth, create_use
         pages = list(team_pages)
         if viewer is not None:  # anonymous visitors see no history at all
             pages.append(f"/posts/{public.id}/geschiedenis")
-        if viewer is not None and viewer.is_coordinator:
+        if viewer is not None and viewer.has_role("coordinator"):
             pages.append("/wijken/verborgenwijk")  # coordinators keep the list: empty to them
         else:
             assert client.get("/wijken/verborgenwijk").status_code == 404

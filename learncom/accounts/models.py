@@ -85,15 +85,9 @@ class User(UserMixin, db.Model):
         return self.deleted_at is not None
 
     def has_role(self, role: str) -> bool:
+        """At least this role (member < coordinator < admin). What a role allows is decided in
+        learncom/permissions.py, the only place that asks."""
         return ROLE_RANK.get(self.role, 0) >= ROLE_RANK[role]
-
-    @property
-    def is_coordinator(self) -> bool:
-        return self.has_role("coordinator")
-
-    @property
-    def is_admin(self) -> bool:
-        return self.has_role("admin")
 
     @property
     def kind_label(self) -> str:
@@ -114,30 +108,6 @@ class User(UserMixin, db.Model):
         if viewer is not None and viewer.is_authenticated:
             return cls.active.is_(True)
         return and_(cls.active.is_(True), cls.public_profile.is_(True))
-
-    def page_visible_to(self, viewer) -> bool:
-        """The member page: to members while the account is active (admins also see a
-        deactivated one), to anonymous visitors only with a public profile; never after the
-        account was deleted."""
-        if self.is_deleted:
-            return False
-        if viewer is not None and viewer.is_authenticated:
-            return viewer.id == self.id or self.active or viewer.is_admin
-        return self.active and self.public_profile
-
-    def can_see_email_of(self, other: User) -> bool:
-        """An e-mail address is shown only to its owner, coordinators and admins."""
-        return self.id == other.id or self.is_coordinator
-
-    @property
-    def can_manage_teams(self) -> bool:
-        """Coordinators (and admins) create teams and choose their members."""
-        return self.is_coordinator
-
-    @property
-    def can_manage_accounts(self) -> bool:
-        """Only admins change roles and (de)activate accounts."""
-        return self.is_admin
 
 
 class Team(db.Model):

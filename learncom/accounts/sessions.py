@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from learncom.accounts.models import FailedLogin, LoginSession, User
 from learncom.dbtypes import utcnow
@@ -56,10 +57,13 @@ def load_user(token: str) -> User | None:
     """Flask-Login's loader: the active member whose unexpired login session has this token."""
     if not token or len(token) > 200:
         return None
-    user = db.session.scalar(
+    # The member's teams come in the same statement: nearly every page asks what the member
+    # may see, and team-only posts depend on them.
+    user = db.session.scalars(
         select(User).join(LoginSession, LoginSession.user_id == User.id)
         .where(LoginSession.token_hash == _digest(token), LoginSession.expires_at > utcnow(),
-               User.active.is_(True)))
+               User.active.is_(True))
+        .options(joinedload(User.teams))).unique().first()
     if user is not None:
         user.login_token = token
     return user

@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from learncom import slots
 from learncom.accounts import services, sessions
 from learncom.accounts.forms import (
     ChangePasswordForm,
@@ -29,26 +30,23 @@ from learncom.accounts.forms import (
     TeamForm,
     TeamMemberForm,
 )
-from learncom.discussion import services as discussion_services
 from learncom.errors import TooManyAttempts
 from learncom.extensions import db
-from learncom.posts import services as post_services
-from learncom.rendered import excerpt
+from learncom.permissions import (
+    can_manage_accounts,
+    can_manage_teams,
+    can_see_email,
+    can_view_member,
+    require,
+)
 from learncom.vocab import MEMBER_KINDS
 from learncom.web import page_arg, safe_next_url
 
 bp = Blueprint("accounts", __name__)
 
-MEMBER_COMMENTS = 20
-
 
 def _per_page() -> int:
     return int(current_app.config.get("PER_PAGE", 20))
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
 
 
 # -- registration --------------------------------------------------------------------------------
@@ -287,16 +285,11 @@ def profile():
 @bp.get("/leden/<int:user_id>")
 def member(user_id: int):
     user = services.get_user(user_id)
-    if user is None or not user.page_visible_to(current_user):
+    if user is None or not can_view_member(current_user, user):
         abort(404)
-    page = db.paginate(post_services.filtered_posts(current_user, author_id=user.id),
-                       page=page_arg(), per_page=_per_page(), error_out=False)
-    comments = [(comment, excerpt(comment, 200)) for comment in
-                discussion_services.comments_by(user, current_user, limit=MEMBER_COMMENTS)]
-    show_email = current_user.is_authenticated and current_user.can_see_email_of(user)
-    return render_template("accounts/member.html", member=user, page=page, comments=comments,
-                           counts=post_services.comment_counts([p.id for p in page.items]),
-                           show_email=show_email)
+    show_email = can_see_email(current_user, user)
+    return render_template("accounts/member.html", member=user, show_email=show_email,
+                           **slots.page_context("member", member=user, viewer=current_user))
 
 
 @bp.get("/leden")
@@ -319,14 +312,14 @@ def _teams_page(form: TeamForm | None):
 
 @bp.get("/teams")
 def teams():
-    can_manage = current_user.is_authenticated and current_user.can_manage_teams
+    can_manage = can_manage_teams(current_user)
     return _teams_page(TeamForm(formdata=None) if can_manage else None)
 
 
 @bp.post("/teams")
 @login_required
 def create_team():
-    _require(current_user.can_manage_teams)
+    require(can_manage_teams)
     form = TeamForm()
     if form.validate_on_submit():
         team = services.create_team(form.name.data, form.description.data,
@@ -345,25 +338,23 @@ def _team_or_404(slug: str):
 
 
 def _team_page(team, member_form: TeamMemberForm | None):
-    page = db.paginate(post_services.filtered_posts(current_user).filter_by(team_id=team.id),
-                       page=page_arg(), per_page=_per_page(), error_out=False)
-    members = [user for user in team.members if user.page_visible_to(current_user)]
-    return render_template("accounts/team.html", team=team, page=page, member_form=member_form,
+    members = [user for user in team.members if can_view_member(current_user, user)]
+    return render_template("accounts/team.html", team=team, member_form=member_form,
                            members=members,
-                           counts=post_services.comment_counts([p.id for p in page.items]))
+                           **slots.page_context("team", team=team, viewer=current_user))
 
 
 @bp.get("/teams/<slug>")
 def team(slug: str):
     team = _team_or_404(slug)
-    can_manage = current_user.is_authenticated and current_user.can_manage_teams
+    can_manage = can_manage_teams(current_user)
     return _team_page(team, TeamMemberForm(formdata=None) if can_manage else None)
 
 
 @bp.post("/teams/<slug>/leden")
 @login_required
 def add_team_member(slug: str):
-    _require(current_user.can_manage_teams)
+    require(can_manage_teams)
     team = _team_or_404(slug)
     form = TeamMemberForm()
     if form.validate_on_submit():
@@ -386,7 +377,7 @@ def add_team_member(slug: str):
 @bp.post("/teams/<slug>/leden/<int:user_id>/verwijderen")
 @login_required
 def remove_team_member(slug: str, user_id: int):
-    _require(current_user.can_manage_teams)
+    require(can_manage_teams)
     team = _team_or_404(slug)
     user = services.get_user(user_id)
     if user is None:
@@ -406,7 +397,7 @@ ACCOUNT_STATUSES = ("active", "inactive")
 @bp.get("/beheer/leden")
 @login_required
 def admin_members():
-    _require(current_user.can_manage_accounts)
+    require(can_manage_accounts)
     query = (request.args.get("q") or "").strip()[:80]
     status = request.args.get("status")
     status = status if status in ACCOUNT_STATUSES else None
@@ -423,7 +414,7 @@ def _back_to_admin_list():
 
 
 def _managed_user(user_id: int):
-    _require(current_user.can_manage_accounts)
+    require(can_manage_accounts)
     user = services.get_user(user_id)
     if user is None:
         abort(404)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from learncom import vocab
 from learncom.discussion import services as discussion_services
@@ -124,13 +124,8 @@ def reaction_counts(post: Post) -> dict[str, int]:
 
 def _readable_comments(viewer):
     """Comments whose text this viewer may read: not deleted, and not hidden by moderation
-    (except to their author and coordinators)."""
-    condition = Comment.deleted_at.is_(None)
-    if viewer is not None and viewer.is_authenticated:
-        if viewer.is_coordinator:
-            return condition
-        return condition & or_(Comment.hidden_at.is_(None), Comment.author_id == viewer.id)
-    return condition & Comment.hidden_at.is_(None)
+    (except to their author and moderators)."""
+    return Comment.deleted_at.is_(None) & Comment.text_shown_to(viewer)
 
 
 def comment_count(post: Post, viewer) -> int:

@@ -15,6 +15,7 @@ from learncom.applications.services import (
     local_today,
 )
 from learncom.posts.forms import renders
+from learncom.posts.services import all_neighbourhoods
 
 FRICTION_RETURNED_LABELS = {
     "unknown": _l("I don't know (yet)"),
@@ -60,8 +61,6 @@ class ApplicationForm(FlaskForm):
 
     @classmethod
     def for_member(cls, user, **kwargs) -> ApplicationForm:
-        from learncom.posts.services import all_neighbourhoods
-
         return cls(neighbourhoods=all_neighbourhoods(), teams=list(user.teams), **kwargs)
 
     def validate_applied_on(self, field):

@@ -49,11 +49,6 @@ class LessonApplication(Rendered, db.Model):
     def render(self) -> None:
         self.what_happened_html = str(render_markdown(self.what_happened))
 
-    def can_delete(self, user) -> bool:
-        """The member who recorded it, or a coordinator."""
-        return (user is not None and user.is_authenticated
-                and (user.id == self.user_id or user.is_coordinator))
-
     @property
     def where(self) -> str:
         """The neighbourhood, the free-text place, or both."""

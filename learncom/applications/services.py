@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from learncom.applications.models import FRICTION_RETURNED, LessonApplication
 from learncom.extensions import db
+from learncom.permissions import can_record_application
 from learncom.posts.models import Neighbourhood, Post
 
 MAX_TEXT = 20_000
@@ -42,12 +43,6 @@ def local_today() -> date:
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
     return datetime.now(zone).date()
-
-
-def can_record(post: Post, user) -> bool:
-    """Any logged-in member who can see a lesson may record that it was applied."""
-    return (user is not None and user.is_authenticated and post.kind == "lesson"
-            and post.can_view(user))
 
 
 def record_application(post: Post, user, data: ApplicationInput) -> LessonApplication:
@@ -106,6 +101,13 @@ def applied_count_subquery():
             .group_by(LessonApplication.post_id).subquery())
 
 
+def order_by_applied(query):
+    """A list of lessons, most often applied first (the list sort "applied")."""
+    applied = applied_count_subquery()
+    return query.outerjoin(applied, applied.c.post_id == Post.id).order_by(
+        func.coalesce(applied.c.applied, 0).desc(), Post.created_at.desc(), Post.id.desc())
+
+
 def applied_counts(post_ids: list[int]) -> dict[int, int]:
     """How often each of these posts was applied, in one grouped query."""
     if not post_ids:
@@ -131,6 +133,6 @@ def post_context(post, viewer, comments) -> dict:
     from learncom.applications.forms import ApplicationForm
 
     form = None
-    if can_record(post, viewer):
+    if can_record_application(viewer, post):
         form = ApplicationForm.for_member(viewer, formdata=None)
     return {"lesson_applications": applications_for(post), "application_form": form}

@@ -10,8 +10,9 @@ from flask_login import current_user, login_required
 from learncom.applications import services
 from learncom.applications.forms import ApplicationForm
 from learncom.extensions import db
+from learncom.guard import services as privacy
+from learncom.permissions import can_delete_application, can_record_application, require
 from learncom.posts import services as post_services
-from learncom.privacy import guard as privacy
 
 bp = Blueprint("applications", __name__)
 
@@ -27,8 +28,7 @@ def _lesson_or_404(post_id: int):
 @login_required
 def record(post_id: int):
     post = _lesson_or_404(post_id)
-    if not services.can_record(post, current_user):
-        abort(403)
+    require(can_record_application, post)
     form = ApplicationForm.for_member(current_user)
     guard = None
     if request.method == "POST" and form.validate_on_submit():
@@ -57,8 +57,7 @@ def delete(post_id: int, application_id: int):
     application = services.get_application_of(post, application_id)
     if application is None:
         abort(404)
-    if not application.can_delete(current_user):
-        abort(403)
+    require(can_delete_application, application)
     services.delete_application(application)
     db.session.commit()
     flash(_("The record is deleted."), "success")

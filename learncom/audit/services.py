@@ -18,7 +18,10 @@ from werkzeug.routing import BuildError
 from learncom import vocab
 from learncom.accounts.models import Team, User
 from learncom.audit.models import AuditEvent
+from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.permissions import can_view_post
+from learncom.posts.models import Post
 
 
 def record(actor, action: str, target, detail: dict | None = None) -> AuditEvent:
@@ -175,9 +178,6 @@ def present(events: list[AuditEvent], viewer) -> list[EventView]:
     """What the log page shows for each event, with every target loaded in a few queries
     (one per target type). A target links only when it still exists and the viewer may see
     it; a post the viewer may not see is shown without its title."""
-    from learncom.discussion.models import Comment
-    from learncom.posts.models import Post
-
     ids: dict[str, set[int]] = {}
     for event in events:
         if event.target_id is not None:
@@ -202,7 +202,7 @@ def present(events: list[AuditEvent], viewer) -> list[EventView]:
         fallback = f"{TARGET_TYPES['posts']} #{post_id}"
         if post is None:
             return TargetView(fallback, kind="posts")
-        if not post.can_view(viewer):
+        if not can_view_post(viewer, post):
             return TargetView(fallback, kind="posts")
         return TargetView(post.title, url_for("posts.show", post_id=post.id), kind="posts")
 
@@ -218,7 +218,7 @@ def present(events: list[AuditEvent], viewer) -> list[EventView]:
             return TargetView(fallback, kind=kind)
         if kind == "comments":
             post = loaded["posts"].get(row.post_id)
-            if post is None or not post.can_view(viewer) or row.is_deleted:
+            if post is None or not can_view_post(viewer, post) or row.is_deleted:
                 return TargetView(fallback, kind=kind)
             return TargetView(str(_l("Comment on %(title)s", title=post.title)),
                               url_for("posts.show", post_id=post.id, _anchor=f"reactie-{row.id}"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from learncom import events
 from learncom.audit.services import record
+from learncom.discussion.models import Comment
+from learncom.permissions import can_coordinate_posts
 
 
 @events.subscribe("friction.status_changed")
@@ -19,8 +21,6 @@ def _lesson_curated(post, actor, note=None, **_kw) -> None:
 
 
 def _content_detail(target) -> dict:
-    from learncom.discussion.models import Comment
-
     return {"post_id": target.post_id} if isinstance(target, Comment) else {}
 
 
@@ -51,8 +51,7 @@ def _activation_changed(user, actor, active, **_kw) -> None:
 def _post_updated(post, actor, **_kw) -> None:
     """A coordinator changing someone else's post is a coordinator action; authors editing
     their own posts are not logged here (the revision history has them)."""
-    if (actor is not None and getattr(actor, "is_coordinator", False)
-            and post.author_id != actor.id):
+    if actor is not None and can_coordinate_posts(actor) and post.author_id != actor.id:
         record(actor, "post.edited", post)
 
 
@@ -63,7 +62,7 @@ def _revision_redacted(post, revision, actor, **_kw) -> None:
 def _post_deleted(post, actor, **_kw) -> None:
     """A coordinator deleting a post: nothing of it is left but this line. A member deleting
     their own post (or draft) is no coordinator action."""
-    if actor is None or not getattr(actor, "is_coordinator", False):
+    if actor is None or not can_coordinate_posts(actor):
         return
     if post.is_draft and not post.shared_with_coordinators:
         return

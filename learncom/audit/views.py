@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from learncom.audit import services
 from learncom.extensions import db
+from learncom.permissions import can_read_audit_log, require
 from learncom.web import page_arg
 
 bp = Blueprint("audit", __name__)
@@ -20,8 +21,7 @@ def _actor_arg() -> int | None:
 @bp.get("/beheer/auditlog")
 @login_required
 def log():
-    if not current_user.is_admin:
-        abort(403)
+    require(can_read_audit_log)
     actions = services.action_choices()
     action = request.args.get("action", "")
     action = action if action in dict(actions) else None

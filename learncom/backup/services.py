@@ -35,6 +35,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import URL
 
 from learncom.extensions import db
+from learncom.search import services as search_services
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -229,9 +230,7 @@ def install_secret_key(directory: Path) -> str:
 
 
 def rebuild_search_index() -> int:
-    from learncom.search import services
-
-    return services.rebuild()
+    return search_services.rebuild()
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from learncom import events
 from learncom.bundles.models import Bundle, BundleItem
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
+from learncom.permissions import can_manage_bundles, can_view_bundle
 from learncom.posts import services as post_services
 from learncom.posts.kinds import KIND_FIELDS
 from learncom.posts.models import Post, PostLink
@@ -40,20 +41,12 @@ class BundleError(ValueError):
     """A change that breaks a rule; the message is shown to the user."""
 
 
-def can_manage(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_coordinator)
-
-
-def can_view(bundle: Bundle, user) -> bool:
-    return bundle.is_published or can_manage(user)
-
-
 # -- reading -----------------------------------------------------------------------------------
 
 def bundles_for(viewer) -> list[Bundle]:
     """Published bundles, newest first; coordinators also see drafts (first)."""
     query = select(Bundle).options(selectinload(Bundle.created_by))
-    if not can_manage(viewer):
+    if not can_manage_bundles(viewer):
         query = query.where(Bundle.published_at.is_not(None))
     query = query.order_by(Bundle.published_at.is_not(None), Bundle.published_at.desc(),
                            Bundle.updated_at.desc(), Bundle.id.desc())
@@ -78,7 +71,7 @@ def get_bundle(slug: str, viewer) -> Bundle | None:
     if not _SLUG.fullmatch(slug or ""):
         return None
     bundle = db.session.scalar(select(Bundle).where(Bundle.slug == slug))
-    return bundle if bundle is not None and can_view(bundle, viewer) else None
+    return bundle if bundle is not None and can_view_bundle(viewer, bundle) else None
 
 
 def visible_items(bundle: Bundle, viewer) -> list[BundleItem]:

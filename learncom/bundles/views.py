@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from learncom.bundles import services
 from learncom.bundles.forms import AddItemForm, BundleForm
 from learncom.extensions import db
+from learncom.permissions import can_manage_bundles, require
 from learncom.posts import services as post_services
 from learncom.web import keep_refused_form, restore_form
 
@@ -20,11 +21,6 @@ bp = Blueprint("bundles", __name__)
 def _me():
     """The signed-in member itself (not the proxy), for services and the audit log."""
     return current_user._get_current_object()
-
-
-def _require_manager() -> None:
-    if not services.can_manage(current_user):
-        abort(403)
 
 
 def _bundle_or_404(slug: str):
@@ -38,7 +34,7 @@ def _managed(slug: str):
     """A bundle the coordinator changes: 404 when the viewer cannot see it, else 403 for
     anyone but coordinators."""
     bundle = _bundle_or_404(slug)
-    _require_manager()
+    require(can_manage_bundles)
     return bundle
 
 
@@ -60,7 +56,7 @@ def index():
     bundles = services.bundles_for(current_user)
     return render_template("bundles/index.html", bundles=bundles,
                            counts=services.item_counts(bundles, current_user),
-                           can_manage=services.can_manage(current_user))
+                           can_manage=can_manage_bundles(current_user))
 
 
 @bp.get("/bundels/<slug>")
@@ -68,7 +64,7 @@ def show(slug: str):
     bundle = _bundle_or_404(slug)
     items = services.visible_items(bundle, current_user)
     return render_template("bundles/show.html", bundle=bundle, items=items,
-                           can_manage=services.can_manage(current_user))
+                           can_manage=can_manage_bundles(current_user))
 
 
 @bp.get("/bundels/<slug>/afdrukken")
@@ -94,7 +90,7 @@ def export(slug: str):
 @bp.route("/bundels/nieuw", methods=["GET", "POST"])
 @login_required
 def new():
-    _require_manager()
+    require(can_manage_bundles)
     form = BundleForm()
     if form.validate_on_submit():
         bundle = services.create_bundle(_me(), form.title.data, form.intro.data)

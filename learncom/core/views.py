@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from learncom.config import SUPPORTED_LOCALES
 from learncom.extensions import db
+from learncom.search.services import engine_name, get_backend
 from learncom.web import safe_next_url
 
 bp = Blueprint("core", __name__)
@@ -15,8 +16,6 @@ bp = Blueprint("core", __name__)
 def healthz():
     """What runs, and whether it answers: 200 only when the database and the search engine
     both do. Names the engines, never a URL, path or error text."""
-    from learncom.search.services import engine_name, get_backend
-
     found = {"status": "ok", "database": db.engine.dialect.name,
              "search": engine_name(current_app)}
     failed = []

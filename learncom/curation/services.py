@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from learncom import events
 from learncom.curation.models import Promotion
@@ -27,6 +27,7 @@ from learncom.discussion import services as discussion_services
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.markdown import plain_text, shorten
+from learncom.permissions import can_curate, can_view_post
 from learncom.posts import services as post_services
 from learncom.posts.models import Post
 from learncom.reactions.models import Reaction
@@ -42,11 +43,6 @@ TITLE_LENGTH = 200
 STATEMENT_LENGTH = 300
 
 
-def can_curate(user) -> bool:
-    """Curation and promotion are the coordinators' work (admins are coordinators too)."""
-    return bool(user is not None and user.is_authenticated and user.is_coordinator)
-
-
 # -- the queue and the home page ---------------------------------------------------------------
 
 def _awaiting(viewer):
@@ -60,11 +56,12 @@ def queue_query(viewer):
             .order_by(Post.created_at, Post.id))
 
 
-def queue_size(viewer) -> int:
-    """How many lessons await curation (one count query; 0 for anyone but coordinators)."""
+def queue_size_query(viewer):
+    """How many lessons await curation, as a query (a header count; None for anyone but
+    coordinators)."""
     if not can_curate(viewer):
-        return 0
-    return db.session.scalar(select(func.count()).select_from(Post).where(*_awaiting(viewer))) or 0
+        return None
+    return select(func.count()).select_from(Post).where(*_awaiting(viewer))
 
 
 def featured_lessons(viewer, limit: int = FEATURED_LIMIT) -> list[Post]:
@@ -172,7 +169,7 @@ def usable_comment(comment: Comment | None, viewer) -> bool:
     """A comment that can be promoted by this viewer: it exists, has text, is not hidden by
     moderation and sits on a post the viewer can see."""
     return (comment is not None and not comment.is_deleted and not comment.is_hidden
-            and comment.post.can_view(viewer))
+            and can_view_post(viewer, comment.post))
 
 
 def _base_data(kind: str, source: Post) -> dict:
@@ -280,8 +277,22 @@ def provenance_of(post: Post) -> Promotion | None:
 def promotions_from(post: Post, viewer) -> list[tuple[Promotion, Post]]:
     """The posts drafted from this post's thread or its comments that the viewer can see,
     oldest first (one query for the whole thread)."""
+    return promotions_around(post, viewer)[0]
+
+
+def promotions_around(post: Post, viewer) -> tuple[list[tuple[Promotion, Post]],
+                                                    Promotion | None]:
+    """For the post page, in one statement: the posts drafted from this post's thread or its
+    comments that the viewer can see (oldest first), and where this post itself was drafted
+    from (`provenance_of`)."""
     rows = db.session.execute(
         select(Promotion, Post).join(Post, Post.id == Promotion.post_id)
-        .where(Promotion.source_post_id == post.id, Post.visible_to(viewer))
-        .order_by(Promotion.created_at, Promotion.id)).all()
-    return [(promotion, promoted) for promotion, promoted in rows]
+        .where(or_(Promotion.source_post_id == post.id, Promotion.post_id == post.id),
+               Post.visible_to(viewer))
+        .options(joinedload(Promotion.source_post),
+                 joinedload(Promotion.source_comment).joinedload(Comment.author))
+        .order_by(Promotion.created_at, Promotion.id)).unique().all()
+    drafted = [(promotion, promoted) for promotion, promoted in rows
+               if promotion.source_post_id == post.id and promotion.post_id != post.id]
+    provenance = next((promotion for promotion, _ in rows if promotion.post_id == post.id), None)
+    return drafted, provenance

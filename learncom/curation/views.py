@@ -11,6 +11,7 @@ from learncom.curation import services
 from learncom.curation.forms import CurateForm, RequestChangesForm
 from learncom.discussion.services import get_comment
 from learncom.extensions import db
+from learncom.permissions import can_coordinate_posts, can_curate, require
 from learncom.posts import services as post_services
 from learncom.posts.forms import post_form_class
 from learncom.web import page_arg, safe_next_url
@@ -33,17 +34,12 @@ def _me():
     return current_user._get_current_object()
 
 
-def _require_coordinator() -> None:
-    if not services.can_curate(current_user):
-        abort(403)
-
-
 def _lesson_or_404(post_id: int):
     """A lesson the coordinator may curate: 404 when invisible, 403 for non-coordinators."""
     post = post_services.get_visible_post(post_id, current_user)
     if post is None:
         abort(404)
-    _require_coordinator()
+    require(can_curate)
     if post.kind != "lesson":
         abort(404)
     return post
@@ -59,13 +55,12 @@ def _back(post) -> str:
 @bp.get("/curatie")
 @login_required
 def queue():
-    _require_coordinator()
+    require(can_curate)
     page = db.paginate(services.queue_query(current_user), page=page_arg(),
                        per_page=int(current_app.config.get("PER_PAGE", 20)), error_out=False)
     promoted = [post for post in post_services.drafts_for(current_user)
                 if post.shared_with_coordinators]
-    return render_template("curation/queue.html", page=page, promoted_drafts=promoted,
-                           counts=post_services.comment_counts([p.id for p in page.items]))
+    return render_template("curation/queue.html", page=page, promoted_drafts=promoted)
 
 
 # -- curating one lesson -----------------------------------------------------------------------
@@ -136,7 +131,7 @@ def _promote(draft, action: str):
     if source.team is not None and source.team not in teams:
         teams.append(source.team)
     # A draft is curated once it is published, not before.
-    form_class = post_form_class(draft.kind, current_user.is_coordinator,
+    form_class = post_form_class(draft.kind, can_coordinate_posts(current_user),
                                  without=frozenset({"curated"}))
     form = form_class(data=draft.data, neighbourhoods=post_services.all_neighbourhoods(),
                       teams=teams)
@@ -161,7 +156,7 @@ def promote_comment(comment_id: int, kind: str):
     comment = get_comment(comment_id)
     if comment is None or not services.usable_comment(comment, current_user):
         abort(404)
-    _require_coordinator()
+    require(can_curate)
     kind = _promote_kind(kind)
     return _promote(services.comment_draft(comment, kind), request.path)
 
@@ -172,6 +167,6 @@ def promote_thread(post_id: int, kind: str):
     post = post_services.get_visible_post(post_id, current_user)
     if post is None:
         abort(404)
-    _require_coordinator()
+    require(can_curate)
     kind = _promote_kind(kind)
     return _promote(services.thread_draft(post, kind), request.path)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from learncom.dashboard import charts, services
+from learncom.permissions import can_view_dashboard, require
 from learncom.posts import services as post_services
 
 bp = Blueprint("dashboard", __name__)
@@ -14,8 +15,7 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/dashboard")
 @login_required
 def index():
-    if not services.can_view_dashboard(current_user):
-        abort(403)
+    require(can_view_dashboard)
     filters = services.parse_filters(request.args)
     data = services.dashboard(current_user, filters)
     return render_template(

@@ -17,6 +17,7 @@ from learncom.bundles.models import Bundle, BundleItem
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.frictions.models import StatusChange
+from learncom.permissions import can_own_friction, can_view_post
 from learncom.posts.models import Post, PostLink
 from learncom.reactions.models import Reaction
 
@@ -64,7 +65,7 @@ def enrich(now: datetime | None = None) -> None:
     rng = random.Random(SEED)
     now = now or datetime.now(UTC)
     users = list(db.session.scalars(select(User).order_by(User.id)))
-    coordinators = [u for u in users if u.is_coordinator] or users[:1]
+    coordinators = [u for u in users if can_own_friction(u)] or users[:1]
     posts = list(db.session.scalars(select(Post).order_by(Post.id)))
     _status_histories(rng, posts, coordinators, now)
     _reactions(rng, posts, users)
@@ -114,7 +115,7 @@ def _status_histories(rng, posts, coordinators, now) -> None:
 def _reactions(rng, posts, users) -> None:
     comments = list(db.session.scalars(select(Comment).where(Comment.deleted_at.is_(None))))
     for post in posts:
-        others = [u for u in users if u.id != post.author_id and post.can_view(u)]
+        others = [u for u in users if u.id != post.author_id and can_view_post(u, post)]
         if post.kind == "friction":
             # How widely felt: a few frictions many people recognise, most a handful.
             felt = min(len(others), int(rng.paretovariate(1.3) * 2))
@@ -142,7 +143,7 @@ def _curation(rng, posts, coordinators, now) -> list[Post]:
 def _applications(rng, lessons, users, now) -> None:
     for post in lessons:
         for _ in range(rng.randint(0, 4)):
-            user = rng.choice([u for u in users if post.can_view(u)])
+            user = rng.choice([u for u in users if can_view_post(u, post)])
             applied = _between(rng, post.created_at, now).date()
             db.session.add(LessonApplication(
                 post_id=post.id, user_id=user.id, neighbourhood_id=post.neighbourhood_id,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Text, and_, or_, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from learncom import permissions
 from learncom.accounts.models import User
 from learncom.dbtypes import UTCDateTime, utcnow
 from learncom.extensions import db
@@ -36,7 +37,9 @@ class Comment(Rendered, db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    post: Mapped[Post] = relationship(back_populates="comments")
+    # Post.comments comes from here: posts know nothing of the discussion.
+    post: Mapped[Post] = relationship(backref=backref(
+        "comments", cascade="all, delete-orphan", passive_deletes=True, order_by="Comment.id"))
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
 
@@ -61,25 +64,13 @@ class Comment(Rendered, db.Model):
     @classmethod
     def text_shown_to(cls, user) -> object:
         """SQL condition: the comments whose text this viewer may read (a comment hidden by
-        moderation only by its author and coordinators). For lists outside the thread."""
+        moderation only by its author and moderators). For lists outside the thread."""
         if user is None or not user.is_authenticated:
             return cls.hidden_at.is_(None)
-        if user.is_coordinator:
+        if permissions.can_moderate(user):
             return true()
         return or_(cls.hidden_at.is_(None), cls.author_id == user.id)
 
     def hidden_from(self, user) -> bool:
         """True when this viewer sees "hidden by moderation" instead of the text."""
-        if self.hidden_at is None:
-            return False
-        return not (user is not None and user.is_authenticated
-                    and (self.author_id == user.id or user.is_coordinator))
-
-    def can_edit(self, user) -> bool:
-        if self.is_deleted or user is None or not user.is_authenticated:
-            return False
-        if not self.post.can_view(user):
-            return False
-        return self.author_id == user.id or user.is_coordinator
-
-    can_delete = can_edit
+        return self.hidden_at is not None and not permissions.can_see_hidden(user, self)

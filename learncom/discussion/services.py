@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from learncom import events
 from learncom.accounts.models import User
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
-from learncom.posts.models import Post
+from learncom.posts.models import LogEntry, Post
+from learncom.rendered import excerpt
 
 MAX_COMMENT_LENGTH = 20_000
 
@@ -99,7 +100,7 @@ def thread_for(post: Post) -> list[ThreadNode]:
     """The post's comments as a tree of ThreadNodes, oldest first at every level (one query)."""
     comments = db.session.scalars(
         select(Comment).where(Comment.post_id == post.id)
-        .options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
+        .options(joinedload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
     nodes = {c.id: ThreadNode(c) for c in comments}
     children: dict[int | None, list[ThreadNode]] = {}
     for node in nodes.values():
@@ -164,3 +165,46 @@ def comments_by(user: User, viewer, limit: int = 50) -> list[Comment]:
         .where(Comment.author_id == user.id, Comment.deleted_at.is_(None), Post.visible_to(viewer),
                Comment.text_shown_to(viewer))
         .options(selectinload(Comment.post)).order_by(Comment.created_at.desc()).limit(limit)))
+
+
+def comment_counts(post_ids: list[int]) -> dict[int, int]:
+    """Visible (not deleted) comments per post, in one query."""
+    if not post_ids:
+        return {}
+    rows = db.session.execute(
+        select(Comment.post_id, func.count()).where(
+            Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None))
+        .group_by(Comment.post_id))
+    return dict(rows.all())
+
+
+# -- the home page's "recent activity" ----------------------------------------------------------
+
+@dataclass
+class Activity:
+    """One line in "recent activity": a comment or a log entry on a post the viewer can see."""
+
+    type: str  # "comment" | "log"
+    at: datetime
+    post: Post
+    actor: User | None
+    text: str
+
+
+def recent_activity(viewer, limit: int = 10) -> list[Activity]:
+    """The newest comments and log entries on visible posts, newest first (two statements)."""
+    visible = Post.visible_to(viewer)
+    comments = db.session.scalars(
+        select(Comment).join(Post, Post.id == Comment.post_id)
+        .where(visible, Comment.deleted_at.is_(None), Comment.text_shown_to(viewer))
+        .options(joinedload(Comment.author), contains_eager(Comment.post))
+        .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)).all()
+    entries = db.session.scalars(
+        select(LogEntry).join(Post, Post.id == LogEntry.post_id).where(visible)
+        .options(joinedload(LogEntry.author), contains_eager(LogEntry.post))
+        .order_by(LogEntry.created_at.desc(), LogEntry.id.desc()).limit(limit)).all()
+    items = [Activity("comment", c.created_at, c.post, c.author, excerpt(c, 140))
+             for c in comments]
+    items += [Activity("log", e.created_at, e.post, e.author, excerpt(e, 140)) for e in entries]
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit]

@@ -11,8 +11,9 @@ from learncom.discussion import services
 from learncom.discussion.forms import CommentForm, EditCommentForm
 from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.guard import services as privacy
+from learncom.permissions import can_edit_comment, can_view_post, require
 from learncom.posts import services as post_services
-from learncom.privacy import guard as privacy
 
 bp = Blueprint("discussion", __name__)
 
@@ -34,15 +35,15 @@ def _login_first(next_url: str):
 
 def _visible_comment(comment_id: int) -> Comment:
     comment = services.get_comment(comment_id)
-    if comment is None or not comment.post.can_view(current_user):
+    if comment is None:
         abort(404)
+    require(can_view_post, comment.post, hide=True)
     return comment
 
 
 def _editable_comment(comment_id: int) -> Comment:
     comment = _visible_comment(comment_id)
-    if not comment.can_edit(current_user):
-        abort(403)
+    require(can_edit_comment, comment)
     return comment
 
 

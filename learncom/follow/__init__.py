@@ -5,20 +5,6 @@ See services.py (follows, notifications), mentions.py, digests.py, subscribers.p
 from __future__ import annotations
 
 
-def _unread_notifications() -> int:
-    """For the header badge: one query per request, none for visitors."""
-    from flask import g
-    from flask_login import current_user
-
-    from learncom.follow import services
-
-    if not current_user.is_authenticated:
-        return 0
-    if "follow_unread" not in g:
-        g.follow_unread = services.unread_count(current_user)
-    return g.follow_unread
-
-
 def _following_tag(name: str) -> bool:
     from flask_login import current_user
 
@@ -65,7 +51,10 @@ def _follow_state(post, viewer, comments) -> dict:
 def init_app(app) -> None:
     from learncom import slots
     from learncom.follow import cli as _cli  # noqa: F401  (flask learncom send-digests)
-    from learncom.follow import personal_data  # noqa: F401  (my data, account deletion)
+    from learncom.follow import (
+        personal_data,  # noqa: F401  (my data, account deletion)
+        services,
+    )
     from learncom.follow import subscribers as _subscribers  # noqa: F401
     from learncom.follow.mentions import mention_links
     from learncom.follow.views import bp
@@ -73,13 +62,14 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     add_link_finder(mention_links)  # @Name in a comment links to the member's page
-    app.jinja_env.globals.update(unread_notifications=_unread_notifications,
-                                 following_tag=_following_tag,
+    app.jinja_env.globals.update(following_tag=_following_tag,
                                  following_neighbourhood=_following_neighbourhood,
                                  follow_suggestions=_follow_suggestions)
+    slots.add_count("unread", services.unread_count_query)
     slots.add_post_context(_follow_state)
     slots.add_template("head", "follow/_head.html")
     slots.add_template("nav.user", "follow/_nav_user.html")
+    slots.add_template("nav.toggle", "follow/_menu_badge.html")
     slots.add_template("post.actions", "follow/_post_button.html")
     slots.add_template("tag.actions", "follow/_tag_button.html")
     slots.add_template("welcome.suggestions", "follow/_welcome.html")

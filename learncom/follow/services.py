@@ -23,7 +23,10 @@ from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.follow.models import Follow, Notification
+from learncom.moderation.services import REASONS
+from learncom.permissions import can_view_post
 from learncom.posts.models import Neighbourhood, Post, Tag, post_tags
+from learncom.posts.services import card_options
 
 # Notification kinds, most specific first (for one event a member gets the first that applies).
 REPLY, MENTION, THREAD, STATUS, CURATED, NEW_POST = (
@@ -107,8 +110,6 @@ class Following:
 
 def following_of(user: User) -> Following:
     """What a member follows (active follows; posts only when they can still see them)."""
-    from learncom.posts.services import card_options
-
     active = and_(Follow.user_id == user.id, Follow.active.is_(True))
     posts = db.session.scalars(
         select(Post).join(Follow, Follow.post_id == Post.id)
@@ -157,7 +158,7 @@ def deliver(event_key: str, candidates: dict[int, str], *, actor: User | None, p
         .options(selectinload(User.teams))).all()
     made = []
     for user in recipients:
-        if not post.can_view(user):
+        if not can_view_post(user, post):
             continue
         note = Notification(user_id=user.id, kind=candidates[user.id], event_key=event_key,
                             actor_id=actor.id if actor is not None else None, post_id=post.id,
@@ -205,10 +206,7 @@ def most_specific(*groups: tuple[str, Iterable[int]]) -> dict[int, str]:
 def _shown(query, user: User):
     """Restrict a query on notifications to the member's own, whose content they may still see
     (not hidden by moderation since, not deleted, still visible to them)."""
-    comment_ok = Comment.deleted_at.is_(None)
-    if not user.is_coordinator:
-        comment_ok = and_(comment_ok, or_(Comment.hidden_at.is_(None),
-                                          Comment.author_id == user.id))
+    comment_ok = and_(Comment.deleted_at.is_(None), Comment.text_shown_to(user))
     return (query.outerjoin(Post, Post.id == Notification.post_id)
             .outerjoin(Comment, Comment.id == Notification.comment_id)
             .where(Notification.user_id == user.id,
@@ -223,10 +221,11 @@ def notifications_query(user: User):
             .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
-def unread_count(user: User) -> int:
-    """Unread notifications the member can see (one query)."""
+def unread_count_query(user: User):
+    """The count of unread notifications the member can see, as a query (header counts)."""
     query = select(func.count(Notification.id)).select_from(Notification)
-    return db.session.scalar(_shown(query, user).where(Notification.read_at.is_(None))) or 0
+    return _shown(query, user).where(Notification.read_at.is_(None))
+
 
 
 def get_notification(user: User, notification_id: int) -> Notification | None:
@@ -308,8 +307,6 @@ def _reason_text(note: str | None) -> str:
     """A hiding reason: the flag reasons it was made of (by their label), or the note."""
     if not note:
         return ""
-    from learncom.moderation.services import REASONS
-
     parts = [part.strip() for part in note.split(",")]
     if all(part in REASONS for part in parts):
         return ", ".join(str(REASONS[part]).lower() for part in parts)

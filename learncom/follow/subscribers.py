@@ -6,6 +6,7 @@ or rolls back together with what it is about."""
 from __future__ import annotations
 
 from learncom import events
+from learncom.discussion.models import Comment
 from learncom.follow import services
 from learncom.follow.mentions import mentioned_users
 
@@ -60,8 +61,6 @@ def _stamp(value) -> int:
 @events.subscribe("content.hidden")
 def on_content_hidden(target, actor=None, reason=None, **_kw) -> None:
     """The author hears that, and why, their post or comment was hidden."""
-    from learncom.discussion.models import Comment
-
     comment = target if isinstance(target, Comment) else None
     post = comment.post if comment is not None else target
     if actor is not None and target.author_id == actor.id:
@@ -76,8 +75,6 @@ def on_content_hidden(target, actor=None, reason=None, **_kw) -> None:
 def on_flags_resolved(target, actor, resolution, flags, **_kw) -> None:
     """Whoever flagged it hears what came of it. Content that was hidden is not linked: they
     may no longer see it."""
-    from learncom.discussion.models import Comment
-
     comment = target if isinstance(target, Comment) else None
     post = comment.post if comment is not None else target
     hidden = resolution == "hidden"

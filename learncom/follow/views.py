@@ -22,6 +22,7 @@ from learncom.extensions import db
 from learncom.follow import digests, mentions, services
 from learncom.follow.forms import DigestSettingsForm
 from learncom.mail import OutboxMessage
+from learncom.permissions import can_read_outbox, require
 from learncom.posts import services as post_services
 from learncom.web import page_arg, safe_next_url
 
@@ -158,8 +159,7 @@ def member_names():
 @bp.get("/beheer/outbox")
 @login_required
 def outbox():
-    if not current_user.is_admin:
-        abort(403)
+    require(can_read_outbox)
     page = db.paginate(select(OutboxMessage).order_by(OutboxMessage.created_at.desc(),
                                                       OutboxMessage.id.desc()),
                        page=page_arg(), per_page=_per_page(), error_out=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from learncom.frictions import services
 from learncom.frictions.forms import StatusForm
+from learncom.permissions import can_change_friction_status
 
 
 def post_context(post, viewer, comments) -> dict:
@@ -16,7 +17,7 @@ def post_context(post, viewer, comments) -> dict:
         "friction_days_open": services.days_open(post, services.closed_at_from(changes)),
         "status_form": None,
     }
-    if services.can_change_status(post, viewer):
+    if can_change_friction_status(viewer, post):
         context["status_form"] = StatusForm(formdata=None, post=post,
                                             coordinators=services.coordinators())
     return context

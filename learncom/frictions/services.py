@@ -26,15 +26,17 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from learncom import events, vocab
 from learncom.accounts.models import User
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.frictions.models import StatusChange
+from learncom.permissions import can_change_friction_status, can_own_friction
 from learncom.posts import services as post_services
 from learncom.posts.models import Post
+from learncom.reactions.models import Reaction
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "raised": ("on_agenda", "not_resolved"),
@@ -80,12 +82,6 @@ def is_allowed(from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(from_status, ())
 
 
-def can_change_status(post: Post, user) -> bool:
-    """Only coordinators (and admins) move a friction they can see."""
-    return (post.kind == "friction" and user is not None and user.is_authenticated
-            and user.is_coordinator and post.can_view(user))
-
-
 def coordinators() -> list[User]:
     """Who can own a friction: active coordinators and admins."""
     return list(db.session.scalars(
@@ -104,7 +100,7 @@ def change_status(post: Post, actor: User, to_status: str, reason: str, *,
     """
     if post.kind != "friction":
         raise TransitionError(_l("Only a friction has a change status."))
-    if not actor.is_coordinator:
+    if not can_change_friction_status(actor, post):
         raise TransitionError(_l("Only coordinators change the status of a friction."))
     reason = (reason or "").strip()
     from_status = current_status(post)
@@ -121,7 +117,7 @@ def change_status(post: Post, actor: User, to_status: str, reason: str, *,
     if len(reason) > MAX_REASON:
         raise TransitionError(_l("Use at most %(max)d characters.", max=MAX_REASON),
                               field="reason")
-    if not isinstance(owner, _Unchanged) and owner is not None and not owner.is_coordinator:
+    if not isinstance(owner, _Unchanged) and owner is not None and not can_own_friction(owner):
         raise TransitionError(_l("The owner must be a coordinator."), field="owner")
     note = (resolution_note or "").strip()
     if len(note) > MAX_RESOLUTION_NOTE:
@@ -151,7 +147,7 @@ def status_changes_for(post: Post) -> list[StatusChange]:
     """A friction's status changes, oldest first, with their actors (one query)."""
     return list(db.session.scalars(
         select(StatusChange).where(StatusChange.post_id == post.id)
-        .options(selectinload(StatusChange.actor))
+        .options(joinedload(StatusChange.actor))
         .order_by(StatusChange.created_at, StatusChange.id)))
 
 
@@ -196,8 +192,6 @@ class BoardCard:
 
 def recognise_counts(post_ids: list[int]) -> dict[int, int]:
     """Herkenbaar reactions per post (one grouped query)."""
-    from learncom.reactions.models import Reaction
-
     if not post_ids:
         return {}
     rows = db.session.execute(

@@ -11,6 +11,7 @@ from learncom import vocab
 from learncom.extensions import db
 from learncom.frictions import services
 from learncom.frictions.forms import StatusForm
+from learncom.permissions import can_change_friction_status, require
 from learncom.posts import services as post_services
 from learncom.web import safe_next_url
 
@@ -21,8 +22,7 @@ def _friction_or_404(post_id: int):
     post = post_services.get_visible_post(post_id, current_user)
     if post is None or post.kind != "friction":
         abort(404)
-    if not services.can_change_status(post, current_user):
-        abort(403)
+    require(can_change_friction_status, post)
     return post
 
 
@@ -95,5 +95,4 @@ def board():
                              obstacle_type=filters.get("type"))
     return render_template("frictions/board.html", columns=columns, filters=filters,
                            neighbourhoods=post_services.all_neighbourhoods(),
-                           can_move=current_user.is_coordinator,
                            total=sum(len(cards) for cards in columns.values()))

@@ -4,7 +4,9 @@ See services.py (the logic) and views.py (the routes)."""
 
 def _post_context(post, viewer, comments) -> dict:
     """For coordinators: the open flags on this post and on each comment (one query)."""
-    if not (viewer is not None and viewer.is_authenticated and viewer.is_coordinator):
+    from learncom.permissions import can_moderate
+
+    if not can_moderate(viewer):
         return {}
     from learncom.moderation.services import open_flag_counts
 
@@ -12,29 +14,17 @@ def _post_context(post, viewer, comments) -> dict:
     return {"moderation_post_flags": on_post, "moderation_comment_flags": on_comments}
 
 
-def _open_target_count() -> int:
-    """The number in the coordinators' nav entry (called only for coordinators)."""
-    from flask_login import current_user
-
-    from learncom.moderation.services import open_target_count
-
-    return open_target_count(current_user)
-
-
 def init_app(app) -> None:
     from learncom import slots
     from learncom.audit.services import register_detail_labels
     from learncom.moderation import personal_data  # noqa: F401  (my data, account deletion)
-    from learncom.moderation.services import REASONS
+    from learncom.moderation.services import REASONS, open_target_count_query
     from learncom.moderation.views import bp
 
     app.register_blueprint(bp)
     register_detail_labels(("content.hidden", "flags.dismissed"), "reason", REASONS)
     register_detail_labels(("content.hidden", "flags.dismissed"), "reasons", REASONS)
-    from learncom.moderation.services import can_flag
-
-    app.jinja_env.globals["moderation_open_count"] = _open_target_count
-    app.jinja_env.globals["can_flag"] = can_flag
+    slots.add_count("moderation", open_target_count_query)
     slots.add_template("nav.main", "moderation/_nav.html")
     slots.add_template("post.header", "moderation/_post_header.html")
     slots.add_template("post.actions", "moderation/_post_actions.html")

@@ -20,6 +20,7 @@ from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.moderation.models import Flag
+from learncom.permissions import can_moderate
 from learncom.posts.models import Post
 from learncom.rendered import excerpt
 
@@ -49,17 +50,6 @@ def _target_condition(target: Target):
 
 # -- flagging ------------------------------------------------------------------------------------
 
-def can_flag(target: Target, user) -> bool:
-    """A logged-in member may flag what others wrote and they can see. Their own posts and
-    comments they can edit or delete themselves."""
-    if user is None or not user.is_authenticated or target.author_id == user.id:
-        return False
-    if isinstance(target, Comment):
-        return (not target.is_deleted and target.post.can_view(user)
-                and not target.hidden_from(user))
-    return target.can_view(user)
-
-
 def open_flag_of(user: User, target: Target) -> Flag | None:
     return db.session.scalar(select(Flag).where(
         _target_condition(target), Flag.user_id == user.id, Flag.resolved_at.is_(None)).limit(1))
@@ -86,11 +76,6 @@ def flag(user: User, target: Target, reason: str,
 
 
 # -- coordinator actions ---------------------------------------------------------------------------
-
-def can_moderate(target: Target, user) -> bool:
-    return (user is not None and user.is_authenticated and user.is_coordinator
-            and target_post(target).can_view(user))
-
 
 def _resolve_open_flags(target: Target, actor: User | None, resolution: str) -> list[Flag]:
     flags = list(db.session.scalars(select(Flag).where(
@@ -256,12 +241,16 @@ def hidden_elsewhere_count(viewer) -> int:
         Flag.resolved_at.is_(None), unseen)) or 0
 
 
-def open_target_count(viewer) -> int:
-    """How many posts and comments with open flags the viewer can moderate (one query)."""
+def open_target_count_query(viewer):
+    """How many posts and comments with open flags the viewer can moderate, as a query (a
+    header count; None for anyone but coordinators)."""
+    if not can_moderate(viewer):
+        return None
     targets = (select(Flag.post_id, Flag.comment_id)
                .where(Flag.resolved_at.is_(None), _visible_targets(viewer))
                .group_by(Flag.post_id, Flag.comment_id)).subquery()
-    return db.session.scalar(select(func.count()).select_from(targets)) or 0
+    return select(func.count()).select_from(targets)
+
 
 
 def open_flag_counts(post: Post, comment_ids: list[int]) -> tuple[int, dict[int, int]]:

@@ -12,6 +12,7 @@ from learncom.discussion import services as discussion_services
 from learncom.extensions import db
 from learncom.moderation import services
 from learncom.moderation.forms import FlagForm, HideForm
+from learncom.permissions import can_flag, can_moderate, can_moderate_content, require
 from learncom.posts.models import Post
 from learncom.web import safe_next_url
 
@@ -38,7 +39,7 @@ def _get_target(target_type: str, target_id: int):
 
 def _flag(target_type: str, target_id: int):
     target = _get_target(target_type, target_id)
-    if target is None or not services.can_flag(target, current_user):
+    if target is None or not can_flag(current_user, target):
         abort(404)
     form = FlagForm()
     if form.validate_on_submit():
@@ -73,15 +74,10 @@ def flag_comment(comment_id: int):
 
 # -- the queue -----------------------------------------------------------------------------------
 
-def _require_coordinator() -> None:
-    if not current_user.is_coordinator:
-        abort(403)
-
-
 @bp.get("/beheer/moderatie")
 @login_required
 def queue():
-    _require_coordinator()
+    require(can_moderate)
     return render_template(
         "moderation/queue.html", open_groups=services.open_groups(current_user),
         resolved_groups=services.resolved_groups(current_user),
@@ -91,9 +87,9 @@ def queue():
 
 
 def _moderated_target(target_type: str, target_id: int):
-    _require_coordinator()
+    require(can_moderate)
     target = _get_target(target_type, target_id)
-    if target is None or not services.can_moderate(target, current_user):
+    if target is None or not can_moderate_content(current_user, target):
         abort(404)
     return target
 

@@ -30,11 +30,13 @@ from learncom.accounts.models import User
 from learncom.discussion import services as discussion
 from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.guard import services as privacy
 from learncom.markdown import MAX_NESTING, MarkdownTooComplex, check_markdown
+from learncom.permissions import can_post_for_team
 from learncom.posts import services as posts
 from learncom.posts.kinds import KIND_FIELDS
 from learncom.posts.models import LogEntry, Post, PostLink, PostRevision
-from learncom.privacy import guard as privacy
+from learncom.search.services import get_backend
 
 EXPORT_BATCH = 200
 
@@ -612,8 +614,7 @@ class _Writer:
         # The form's rule "only post for a team you belong to" does not hold for history: the
         # author may have left the team since. Such a post is created without an editor and
         # then given its author.
-        may_post_for_team = (author is None or team is None or author.is_coordinator
-                             or team.id in author.team_ids)
+        may_post_for_team = author is None or can_post_for_team(author, team.id if team else None)
         post = posts.create_post(author if may_post_for_team else None, data,
                                  created_at=line.created_at, imported=True, draft=line.draft)
         if not may_post_for_team:
@@ -648,8 +649,6 @@ class _Writer:
 def sync_search_index() -> bool:
     """After the import's commit: make the imported posts searchable before the command
     returns (a CLI process may exit before the Whoosh engine's background drain finishes)."""
-    from learncom.search.services import get_backend
-
     return get_backend().wait(120.0)
 
 

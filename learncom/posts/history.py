@@ -24,6 +24,7 @@ from learncom import events
 from learncom.accounts.models import Team
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
+from learncom.permissions import can_redact_revision
 from learncom.posts.kinds import KIND_FIELDS
 from learncom.posts.models import Post, PostRevision
 from learncom.posts.services import Change, changes_between
@@ -65,12 +66,6 @@ def readable_by(snapshot: dict, post: Post, viewer, team_ids: dict[str, int]) ->
     return team_id is not None and team_id in viewer.team_ids
 
 
-def can_redact(post: Post, viewer) -> bool:
-    """The author and coordinators (who may see the post)."""
-    return (viewer is not None and viewer.is_authenticated and post.can_view(viewer)
-            and (post.author_id == viewer.id or viewer.is_coordinator))
-
-
 def _shown(revision: PostRevision) -> dict:
     """The snapshot as the page shows it: redacted texts name who removed them."""
     snapshot = dict(revision.snapshot or {})
@@ -100,7 +95,7 @@ def history(post: Post, viewer) -> list[HistoryEntry]:
     revisions = _revisions(post)
     team_ids = _team_ids((r.snapshot or {}).get("team") for r in revisions)
     newest = revisions[-1].number if revisions else None
-    redactor = can_redact(post, viewer)
+    redactor = can_redact_revision(viewer, post)
     entries: list[HistoryEntry] = []
     previous: dict | None = None
     for revision in revisions:

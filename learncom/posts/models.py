@@ -4,7 +4,6 @@ neighbourhoods, typed links, revisions and experiment log entries."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learncom import vocab
+from learncom import permissions, vocab
 from learncom.accounts.models import Team, User, team_members
 from learncom.dbtypes import UTCDateTime, utcnow
 from learncom.extensions import db
@@ -36,9 +35,6 @@ from learncom.rendered import Rendered, html_and_excerpt
 #: The kind fields written in Markdown (their HTML is kept in Post.fields_html).
 MARKDOWN_FIELDS = tuple(dict.fromkeys(
     spec.name for specs in KIND_FIELDS.values() for spec in specs if spec.type == "text"))
-
-if TYPE_CHECKING:
-    from learncom.discussion.models import Comment
 
 post_tags = Table(
     "post_tags",
@@ -109,6 +105,9 @@ class Post(Rendered, db.Model):
                                                           index=True)
     shared_with_coordinators: Mapped[bool] = mapped_column(Boolean, default=False,
                                                           server_default=false())
+    # When the post last changed after it was published (the "edited" mark); None: never.
+    # Kept by the services with each revision, so the post page needs no query for it.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Experiment
     hypothesis: Mapped[str | None] = mapped_column(Text)
@@ -152,10 +151,7 @@ class Post(Rendered, db.Model):
         back_populates="post", cascade="all, delete-orphan", passive_deletes=True,
         order_by="PostRevision.number",
     )
-    comments: Mapped[list[Comment]] = relationship(
-        back_populates="post", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="Comment.id",
-    )
+    # `comments`: added by learncom/discussion/models.py (the discussion sits on top of posts).
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.kind} {self.title!r}>"
@@ -187,7 +183,7 @@ class Post(Rendered, db.Model):
         status = self.list_status
         return str(vocab.STATUSES_BY_KIND[self.kind][status]) if status else None
 
-    # -- permissions ----------------------------------------------------------------------
+    # -- state (who may do what: learncom/permissions.py) ----------------------------------
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
@@ -198,9 +194,10 @@ class Post(Rendered, db.Model):
 
     @classmethod
     def visible_to(cls, user) -> object:
-        """SQL condition: the published posts this user may see. Used by every list, count,
-        feed and API answer, so drafts are in none of them (their author finds them at
-        /mijn/concepten). Hidden posts stay visible to their author and to coordinators."""
+        """SQL condition: the published posts this user may see (`can_view_post` as a query).
+        Used by every list, count, feed and API answer, so drafts are in none of them (their
+        author finds them at /mijn/concepten). Hidden posts stay visible to their author and
+        to moderators."""
         published = cls.published_at.is_not(None)
         if user is None or not user.is_authenticated:
             return and_(published, cls.visibility == "public", cls.hidden_at.is_(None))
@@ -210,56 +207,20 @@ class Post(Rendered, db.Model):
             and_(cls.visibility == "team",
                  or_(cls.team_id.in_(my_teams), cls.author_id == user.id)),
         ))
-        if user.is_coordinator:
+        if permissions.can_moderate(user):
             return readable
         return and_(readable, or_(cls.hidden_at.is_(None), cls.author_id == user.id))
 
     @classmethod
     def drafts_of(cls, user) -> object:
-        """SQL condition: the drafts this user may open: their own, and for coordinators the
+        """SQL condition: the drafts this user may open: their own, and for curators the
         drafts promoted from a discussion."""
         if user is None or not user.is_authenticated:
             return false()
         mine = cls.author_id == user.id
-        if user.is_coordinator:
+        if permissions.can_curate(user):
             mine = or_(mine, cls.shared_with_coordinators.is_(True))
         return and_(cls.published_at.is_(None), mine)
-
-    def can_view(self, user) -> bool:
-        """May this user open the post itself (its page, edit form, history)? For a draft only
-        its author (and coordinators, for a promoted draft); lists use `visible_to`."""
-        if self.is_draft:
-            return (user is not None and user.is_authenticated
-                    and (self.author_id == user.id
-                         or (self.shared_with_coordinators and user.is_coordinator)))
-        if self.hidden_at is not None and not self._sees_hidden(user):
-            return False
-        if self.visibility == "public":
-            return True
-        if user is None or not user.is_authenticated:
-            return False
-        if self.visibility == "members":
-            return True
-        return self.author_id == user.id or (self.team_id is not None
-                                             and self.team_id in user.team_ids)
-
-    def _sees_hidden(self, user) -> bool:
-        return (user is not None and user.is_authenticated
-                and (self.author_id == user.id or user.is_coordinator))
-
-    def can_edit(self, user) -> bool:
-        if not self.can_view(user) or not user.is_authenticated:
-            return False
-        return self.author_id == user.id or user.is_coordinator
-
-    can_delete = can_edit
-
-    def can_log(self, user) -> bool:
-        """Experiment log: the author and the members of its team append entries."""
-        if self.kind != "experiment" or not self.can_view(user) or not user.is_authenticated:
-            return False
-        return (self.author_id == user.id or user.is_coordinator
-                or (self.team_id is not None and self.team_id in user.team_ids))
 
 
 def no_posts() -> object:
@@ -342,7 +303,3 @@ class LogEntry(Rendered, db.Model):
     @classmethod
     def not_rendered(cls):
         return and_(cls.excerpt == "", cls.body_html != "")
-    def can_change(self, user) -> bool:
-        """Edit or delete: the one who wrote it, and coordinators (on a post they can see)."""
-        return (user is not None and user.is_authenticated and self.post.can_view(user)
-                and (self.author_id == user.id or user.is_coordinator))

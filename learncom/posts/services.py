@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from learncom import events, vocab
 from learncom.accounts.models import Team, User
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.markdown import render_markdown
+from learncom.permissions import can_manage_neighbourhoods, can_post_for_team, can_view_post
 from learncom.posts.kinds import KIND_FIELDS, WORKFLOW_FIELDS
 from learncom.posts.models import (
     LogEntry,
@@ -28,7 +32,6 @@ from learncom.posts.models import (
     Tag,
     post_tags,
 )
-from learncom.rendered import excerpt
 from learncom.text import slugify
 
 MAX_TAGS = 10
@@ -120,8 +123,8 @@ def _apply(post: Post, data: PostInput, editor: User | None) -> None:
         raise PostError("Unknown visibility.")
     if data.visibility == "team" and data.team_id is None:
         raise PostError("A team-only post needs a team.")
-    if (data.team_id is not None and editor is not None and not editor.is_coordinator
-            and data.team_id not in editor.team_ids and data.team_id != post.team_id):
+    if (data.team_id != post.team_id and editor is not None
+            and not can_post_for_team(editor, data.team_id)):
         raise PostError("You can only post for a team you belong to.")
     post.title = data.title.strip()
     post.body = data.body or ""
@@ -259,6 +262,8 @@ def _add_revision(post: Post, editor: User | None) -> PostRevision:
     revision = PostRevision(post_id=post.id, number=number, editor=editor,
                             snapshot=snapshot(post), created_at=post.updated_at)
     db.session.add(revision)
+    if post.published_at is not None and revision.created_at > post.published_at:
+        post.edited_at = revision.created_at  # saves of a draft are no edits
     db.session.flush()
     return revision
 
@@ -321,24 +326,27 @@ def remove_link(link: PostLink) -> None:
 
 def links_for(post: Post, viewer) -> list[tuple[str, Post, PostLink]]:
     """Both directions, each as (label, other post, link), hiding posts the viewer cannot see."""
-    visible = Post.visible_to(viewer)
-    outgoing = db.session.execute(
-        select(PostLink, Post).join(Post, Post.id == PostLink.target_id)
-        .where(PostLink.source_id == post.id, visible)).all()
-    incoming = db.session.execute(
-        select(PostLink, Post).join(Post, Post.id == PostLink.source_id)
-        .where(PostLink.target_id == post.id, visible)).all()
-    result = [(link.relation_label, other, link) for link, other in outgoing]
-    result += [(link.inverse_label, other, link) for link, other in incoming]
-    return result
+    other_end = case((PostLink.source_id == post.id, PostLink.target_id),
+                     else_=PostLink.source_id)
+    rows = db.session.execute(
+        select(PostLink, Post).join(Post, Post.id == other_end)
+        .where(or_(PostLink.source_id == post.id, PostLink.target_id == post.id),
+               Post.visible_to(viewer))
+        .order_by(PostLink.id)).all()  # one statement for both directions
+    outgoing = [(link.relation_label, other, link) for link, other in rows
+                if link.source_id == post.id]
+    incoming = [(link.inverse_label, other, link) for link, other in rows
+                if link.source_id != post.id]
+    return outgoing + incoming
 
 
 # -- queries -----------------------------------------------------------------------------------
 
 def card_options():
-    """Eager loads for everything a post card shows (no query per card)."""
-    return (selectinload(Post.author), selectinload(Post.tags), selectinload(Post.neighbourhood),
-            selectinload(Post.team))
+    """Eager loads for everything a post card shows: author, neighbourhood and team in the
+    posts' own statement (one row each, so a join), the tags in one more."""
+    return (joinedload(Post.author), joinedload(Post.neighbourhood), joinedload(Post.team),
+            selectinload(Post.tags))
 
 
 def visible_posts(viewer) -> Select:
@@ -349,8 +357,8 @@ def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,
                    neighbourhood_id: int | None = None, status: str | None = None,
                    author_id: int | None = None, author_kind: str | None = None,
                    sort: str = "newest") -> Select:
-    """`sort`: "newest" (default) or, for lessons, "applied" (most often applied first; see
-    learncom/applications). Unknown values mean newest."""
+    """`sort`: "newest" (default) or one of the kind's `list_sorts` (e.g. lessons "applied",
+    most often applied first, from learncom/applications). Unknown values mean newest."""
     query = visible_posts(viewer)
     if kind:
         query = query.where(Post.kind == kind)
@@ -366,30 +374,29 @@ def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,
         query = query.where(Post.author_id == author_id)
     if author_kind:
         query = query.where(Post.author_id.in_(select(User.id).where(User.kind == author_kind)))
-    if sort in LIST_SORTS.get(kind or "", ()) and sort == "applied":
-        from learncom.applications.services import applied_count_subquery
-
-        applied = applied_count_subquery()
-        return query.outerjoin(applied, applied.c.post_id == Post.id).order_by(
-            func.coalesce(applied.c.applied, 0).desc(), Post.created_at.desc(), Post.id.desc())
+    order = _LIST_SORTS.get(kind or "", {}).get(sort)
+    if order is not None:
+        return order[1](query)
     return query.order_by(Post.created_at.desc(), Post.id.desc())
 
 
-# The sort orders a kind's list offers (the first is the default).
-LIST_SORTS = {"lesson": ("newest", "applied")}
+#: The orders a kind's list offers beside "newest" (the default): per kind, name -> (label,
+#: `order(query) -> query`). Add-ons add theirs with `add_list_sort` (applications: lessons
+#: "most often applied"), so posts never import them.
+_LIST_SORTS: dict[str, dict[str, tuple[object, Callable[[Select], Select]]]] = {}
 
 
-def comment_counts(post_ids: list[int]) -> dict[int, int]:
-    """Visible (not deleted) comments per post, in one query."""
-    from learncom.discussion.models import Comment
+def add_list_sort(kind: str, name: str, label, order: Callable[[Select], Select]) -> None:
+    _LIST_SORTS.setdefault(kind, {})[name] = (label, order)
 
-    if not post_ids:
+
+def list_sorts(kind: str | None) -> dict[str, object]:
+    """The orders a kind's list offers, name -> label, "newest" first; empty when there is no
+    choice to make."""
+    extra = _LIST_SORTS.get(kind or "", {})
+    if not extra:
         return {}
-    rows = db.session.execute(
-        select(Comment.post_id, func.count()).where(
-            Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None))
-        .group_by(Comment.post_id))
-    return dict(rows.all())
+    return {"newest": _l("Newest first"), **{name: label for name, (label, _o) in extra.items()}}
 
 
 def has_visible_posts(viewer, *, tag: str | None = None,
@@ -407,12 +414,12 @@ def visible_tag(name: str, viewer) -> Tag | None:
 
 
 def visible_neighbourhood(slug: str, viewer) -> Neighbourhood | None:
-    """The neighbourhood, if the viewer can see a post in it. Coordinators keep the list of
-    neighbourhoods, so they see every one."""
+    """The neighbourhood, if the viewer can see a post in it. Those who keep the list of
+    neighbourhoods see every one."""
     hood = get_neighbourhood_by_slug(slug)
     if hood is None:
         return None
-    if viewer is not None and viewer.is_authenticated and viewer.is_coordinator:
+    if can_manage_neighbourhoods(viewer):
         return hood
     return hood if has_visible_posts(viewer, neighbourhood_id=hood.id) else None
 
@@ -453,7 +460,7 @@ def get_visible_post(post_id: int, viewer, *, drafts: bool = False) -> Post | No
     post = db.session.get(Post, post_id)
     if post is None or (post.is_draft and not drafts):
         return None
-    return post if post.can_view(viewer) else None
+    return post if can_view_post(viewer, post) else None
 
 
 def drafts_for(viewer) -> list[Post]:
@@ -464,9 +471,9 @@ def drafts_for(viewer) -> list[Post]:
         .order_by(Post.updated_at.desc(), Post.id.desc())))
 
 
-def draft_count(viewer) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Post).where(Post.drafts_of(viewer))) or 0
+def draft_count_query(viewer):
+    """The count of the viewer's drafts, as a query (one of the header counts)."""
+    return select(func.count()).select_from(Post).where(Post.drafts_of(viewer))
 
 
 # -- pages -------------------------------------------------------------------------------------
@@ -484,64 +491,37 @@ def get_post_page(post_id: int, viewer) -> Post | None:
     """Like get_visible_post, with everything the post page shows loaded up front."""
     post = db.session.scalar(
         select(Post).where(Post.id == post_id).options(
-            *card_options(), selectinload(Post.owner),
-            selectinload(Post.log_entries).selectinload(LogEntry.author)))
-    return post if post is not None and post.can_view(viewer) else None
+            *card_options(), joinedload(Post.owner),
+            selectinload(Post.log_entries).joinedload(LogEntry.author)))
+    return post if post is not None and can_view_post(viewer, post) else None
 
 
-def recent_posts(viewer, kind: str, limit: int = 6) -> list[Post]:
-    return list(db.session.scalars(filtered_posts(viewer, kind=kind).limit(limit)))
-
-
-def newest_lessons(viewer, limit: int = 6) -> list[Post]:
-    """The newest lessons not yet curated, for the home page (curated lessons are featured
-    above them, so showing them here would show them twice)."""
-    query = (visible_posts(viewer).where(Post.kind == "lesson", Post.curated.is_not(True))
-             .order_by(Post.created_at.desc(), Post.id.desc()).limit(limit))
-    return list(db.session.scalars(query))
-
-
-@dataclass
-class Activity:
-    """One line in "recent activity": a comment or a log entry on a post the viewer can see."""
-
-    type: str  # "comment" | "log"
-    at: datetime
-    post: Post
-    actor: User | None
-    text: str
-
-
-def recent_activity(viewer, limit: int = 10) -> list[Activity]:
-    """The newest comments and log entries on visible posts, newest first (two queries)."""
-    from learncom.discussion.models import Comment
-
-    visible = Post.visible_to(viewer)
-    comments = db.session.scalars(
-        select(Comment).join(Post, Post.id == Comment.post_id)
-        .where(visible, Comment.deleted_at.is_(None), Comment.text_shown_to(viewer))
-        .options(selectinload(Comment.author), selectinload(Comment.post))
-        .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)).all()
-    entries = db.session.scalars(
-        select(LogEntry).join(Post, Post.id == LogEntry.post_id).where(visible)
-        .options(selectinload(LogEntry.author), selectinload(LogEntry.post))
-        .order_by(LogEntry.created_at.desc(), LogEntry.id.desc()).limit(limit)).all()
-    items = [Activity("comment", c.created_at, c.post, c.author, excerpt(c, 140))
-             for c in comments]
-    items += [Activity("log", e.created_at, e.post, e.author, excerpt(e, 140)) for e in entries]
-    items.sort(key=lambda item: item.at, reverse=True)
-    return items[:limit]
+def home_lists(viewer, limit: int = 6) -> dict[str, list[Post]]:
+    """The home page's lists, newest first: experiments, frictions, and lessons not yet
+    curated (curated lessons are featured above them; showing them here would show them
+    twice). Three statements for all: the ids of every list at once, their posts, their tags."""
+    newest = (Post.created_at.desc(), Post.id.desc())
+    lists = {
+        "experiment": Post.kind == "experiment",
+        "friction": Post.kind == "friction",
+        "lesson": and_(Post.kind == "lesson", Post.curated.is_not(True)),
+    }
+    parts = [select(literal(name).label("list"), Post.id.label("id"), Post.created_at)
+             .where(Post.visible_to(viewer), condition).order_by(*newest).limit(limit)
+             .subquery() for name, condition in lists.items()]
+    rows = db.session.execute(union_all(*(select(part) for part in parts))).all()
+    posts = {post.id: post for post in db.session.scalars(
+        select(Post).where(Post.id.in_([row.id for row in rows])).options(*card_options()))}
+    found: dict[str, list[Post]] = {name: [] for name in lists}
+    for row in sorted(rows, key=lambda row: (row.created_at, row.id), reverse=True):
+        found[row.list].append(posts[row.id])
+    return found
 
 
 def was_edited(post: Post) -> bool:
     """Whether the post changed after it was published (what the "edited" mark says): saves of
     a draft and a coordinator moving a friction's status are not edits."""
-    if post.is_draft:
-        return False
-    return db.session.scalar(
-        select(PostRevision.id).where(PostRevision.post_id == post.id,
-                                      PostRevision.created_at > post.published_at).limit(1)
-    ) is not None
+    return not post.is_draft and post.edited_at is not None
 
 
 @dataclass
@@ -609,7 +589,7 @@ def neighbourhoods_by_city(viewer) -> list[tuple[str, list[tuple[Neighbourhood, 
     """The neighbourhoods with posts the viewer can see (coordinators: all of them) and those
     counts, grouped by city (no city last)."""
     groups: dict[str, list[tuple[Neighbourhood, int]]] = {}
-    everything = viewer is not None and viewer.is_authenticated and viewer.is_coordinator
+    everything = can_manage_neighbourhoods(viewer)
     for hood, count in neighbourhood_counts(viewer):
         if not count and not everything:
             continue
@@ -718,8 +698,6 @@ class Change:
 
 
 def _field_labels(kind: str) -> dict[str, object]:
-    from flask_babel import lazy_gettext as _l
-
     labels: dict[str, object] = {
         "title": _l("Title"), "body": _l("Text"), "tags": _l("Tags"),
         "neighbourhood": _l("Neighbourhood"), "team": _l("Team"), "visibility": _l("Visibility"),
@@ -729,8 +707,6 @@ def _field_labels(kind: str) -> dict[str, object]:
 
 
 def _display(kind: str, key: str, value) -> str:
-    from flask_babel import gettext as _
-
     if value is None or value == "":
         return "—"
     if key == "visibility":

@@ -7,10 +7,19 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learncom import search, slots, vocab
+from learncom import slots, vocab
 from learncom.accounts.models import Team
-from learncom.discussion import services as discussion_services
 from learncom.extensions import db
+from learncom.guard import services as privacy
+from learncom.permissions import (
+    can_change_log_entry,
+    can_coordinate_posts,
+    can_edit_post,
+    can_log,
+    can_manage_neighbourhoods,
+    can_redact_revision,
+    require,
+)
 from learncom.posts import history as post_history
 from learncom.posts import services
 from learncom.posts.forms import (
@@ -21,10 +30,10 @@ from learncom.posts.forms import (
     post_form_data,
 )
 from learncom.posts.kinds import KIND_FIELDS
-from learncom.privacy import guard as privacy
 from learncom.web import keep_refused_form, page_arg, restore_form
 
 bp = Blueprint("posts", __name__)
+slots.add_count("drafts", services.draft_count_query)
 
 # /posts/nieuw/<kind>: Dutch words in links we make; the English kind names work too.
 NEW_POST_SLUGS = {"experiment": "experiment", "friction": "frictie", "lesson": "les"}
@@ -34,7 +43,7 @@ _NEW_POST_KINDS = {**{kind: kind for kind in KIND_FIELDS},
 
 @bp.app_context_processor
 def _post_helpers():
-    return {"new_post_slugs": NEW_POST_SLUGS, "draft_count": services.draft_count}
+    return {"new_post_slugs": NEW_POST_SLUGS}
 
 
 def _per_page() -> int:
@@ -61,13 +70,12 @@ def _saving_draft() -> bool:
 
 @bp.get("/")
 def home():
-    recent = {kind: services.recent_posts(current_user, kind)
-              for kind in ("experiment", "friction")}
-    lessons = services.newest_lessons(current_user)
-    shown = [p.id for posts in recent.values() for p in posts] + [p.id for p in lessons]
-    return render_template("posts/home.html", recent=recent, lessons=lessons,
-                           activity=services.recent_activity(current_user),
-                           counts=services.comment_counts(shown))
+    lists = services.home_lists(current_user)
+    lessons = lists.pop("lesson")
+    context = slots.page_context("home", viewer=current_user)
+    shown = [post for posts in (*lists.values(), lessons, context["cards"]) for post in posts]
+    return render_template("posts/home.html", recent=lists, lessons=lessons,
+                           extras=slots.card_context(shown), **context)
 
 
 def _list_filters(kind: str | None) -> dict:
@@ -94,7 +102,8 @@ def list_kind(slug: str):
     kind = vocab.SLUG_KINDS[slug]
     filters = _list_filters(kind)
     sort = request.args.get("sort", "")
-    if sort not in services.LIST_SORTS.get(kind, ()):
+    sorts = services.list_sorts(kind)
+    if sort not in sorts:
         sort = "newest"
     hood = filters.get("neighbourhood")
     query = services.filtered_posts(
@@ -103,32 +112,27 @@ def list_kind(slug: str):
         author_kind=filters.get("author_kind"), sort=sort)
     page = _paginate(query)
     return render_template("posts/list.html", kind=kind, slug=slug, page=page, filters=filters,
-                           sort=sort, sorts=services.LIST_SORTS.get(kind, ()),
-                           neighbourhoods=services.all_neighbourhoods(),
-                           counts=services.comment_counts([p.id for p in page.items]))
+                           sort=sort, sorts=sorts,
+                           neighbourhoods=services.all_neighbourhoods())
 
 
 # -- the post page -----------------------------------------------------------------------------
 
 def _render_post(post, *, log_form=None, log_guard=None):
-    can_edit = post.can_edit(current_user)
-    can_log = post.can_log(current_user)
+    can_edit = can_edit_post(current_user, post)
+    can_add_log = can_log(current_user, post)
     # A refused log entry or link comes back here (post/redirect/get) with what was typed.
     if log_form is None:
-        log_form = restore_form(LogEntryForm, prefix="log") if can_log else None
+        log_form = restore_form(LogEntryForm, prefix="log") if can_add_log else None
     link_form = restore_form(LinkForm, prefix="link") if can_edit else None
-    # A draft has no discussion and nothing of the features around it yet.
-    thread = [] if post.is_draft else discussion_services.thread_for(post)
-    comments = [node.comment for node in discussion_services.iter_thread(thread)]
-    extra = {} if post.is_draft else slots.post_context(post, current_user, comments)
+    # The discussion and the features around it (a draft has neither yet): learncom/slots.py.
+    extra = slots.post_context(post, current_user)
     return render_template(
         "posts/show.html", post=post, fields=services.field_rows(post),
-        links=services.links_for(post, current_user),
-        thread=thread, **extra,
+        links=services.links_for(post, current_user), **extra,
         edited=services.was_edited(post),
-        can_edit=can_edit, can_log=can_log, log_form=log_form, link_form=link_form,
+        can_edit=can_edit, can_log=can_add_log, log_form=log_form, link_form=link_form,
         log_guard=log_guard,
-        similar_posts=search.similar(post, current_user),
     )
 
 
@@ -144,8 +148,7 @@ def show(post_id: int):
 @login_required
 def add_log(post_id: int):
     post = _visible_or_404(post_id, drafts=True)
-    if not post.can_log(current_user):
-        abort(403)
+    require(can_log, post)
     form = LogEntryForm(prefix="log")
     if not form.validate_on_submit():
         return _refused(form, post)
@@ -159,7 +162,8 @@ def add_log(post_id: int):
                             target_id=entry.id)
     db.session.commit()
     flash(_("The log entry is added."), "success")
-    return redirect(url_for("posts.show", post_id=post.id, _anchor="log"))
+    # At its #log-N anchor the new entry (tabindex -1) takes the focus, like a new comment.
+    return redirect(url_for("posts.show", post_id=post.id, _anchor=f"log-{entry.id}"))
 
 
 def _changeable_entry(post_id: int, entry_id: int):
@@ -167,8 +171,7 @@ def _changeable_entry(post_id: int, entry_id: int):
     entry = services.get_log_entry(post, entry_id)
     if entry is None:
         abort(404)
-    if not entry.can_change(current_user):
-        abort(403)
+    require(can_change_log_entry, entry)
     return post, entry
 
 
@@ -206,8 +209,7 @@ def delete_log(post_id: int, entry_id: int):
 @login_required
 def add_link(post_id: int):
     post = _visible_or_404(post_id, drafts=True)
-    if not post.can_edit(current_user):
-        abort(403)
+    require(can_edit_post, post)
     form = LinkForm(prefix="link")
     if form.validate_on_submit():
         target = services.get_visible_post(form.target_id, current_user)
@@ -240,8 +242,7 @@ def remove_link(post_id: int, link_id: int):
     link = services.get_link_of(post, link_id)
     if link is None:
         abort(404)
-    if not post.can_edit(current_user):
-        abort(403)
+    require(can_edit_post, post)
     services.remove_link(link)
     db.session.commit()
     flash(_("The link is removed."), "success")
@@ -258,7 +259,7 @@ def _my_teams(post=None) -> list[Team]:
 
 
 def _make_form(kind: str, post=None):
-    form_class = post_form_class(kind, current_user.is_coordinator)
+    form_class = post_form_class(kind, can_coordinate_posts(current_user))
     data = post_form_data(post) if post is not None else None
     return form_class(data=data, neighbourhoods=services.all_neighbourhoods(),
                       teams=_my_teams(post))
@@ -301,8 +302,7 @@ def new(kind: str):
 @login_required
 def edit(post_id: int):
     post = _visible_or_404(post_id, drafts=True)
-    if not post.can_edit(current_user):
-        abort(403)
+    require(can_edit_post, post)
     form = _make_form(post.kind, post)
     guard = None
     if form.validate_on_submit():
@@ -335,8 +335,7 @@ def edit(post_id: int):
 @login_required
 def publish(post_id: int):
     post = _visible_or_404(post_id, drafts=True)
-    if not post.can_edit(current_user):
-        abort(403)
+    require(can_edit_post, post)
     if services.publish_post(post, current_user):
         db.session.commit()
         flash(_("Your post is published."), "success")
@@ -353,8 +352,7 @@ def drafts():
 @login_required
 def delete(post_id: int):
     post = _visible_or_404(post_id, drafts=True)
-    if not post.can_delete(current_user):
-        abort(403)
+    require(can_edit_post, post)
     if request.method == "POST":
         kind, draft = post.kind, post.is_draft
         services.delete_post(post, current_user._get_current_object())
@@ -382,8 +380,7 @@ def redact_revision(post_id: int, number: int):
     revision = post_history.get_revision(post, number)
     if revision is None or revision not in post_history.visible_revisions(post, current_user):
         abort(404)
-    if not post_history.can_redact(post, current_user):
-        abort(403)
+    require(can_redact_revision, post)
     try:
         done = post_history.redact(revision, current_user)
     except post_history.RevisionError as error:
@@ -412,14 +409,13 @@ def tag(name: str):
             return redirect(url_for("posts.tag", name=normalised), 301)
         abort(404)
     page = _paginate(services.filtered_posts(current_user, tag=found.name))
-    return render_template("posts/tag.html", tag=found.name, page=page,
-                           counts=services.comment_counts([p.id for p in page.items]))
+    return render_template("posts/tag.html", tag=found.name, page=page)
 
 
 @bp.route("/wijken", methods=["GET", "POST"])
 def neighbourhoods():
     form = None
-    if current_user.is_authenticated and current_user.is_coordinator:
+    if can_manage_neighbourhoods(current_user):
         form = NeighbourhoodForm()
     if request.method == "POST":
         if not current_user.is_authenticated:
@@ -444,5 +440,4 @@ def neighbourhood(slug: str):
     if hood is None:
         abort(404)
     page = _paginate(services.filtered_posts(current_user, neighbourhood_id=hood.id))
-    return render_template("posts/neighbourhood.html", neighbourhood=hood, page=page,
-                           counts=services.comment_counts([p.id for p in page.items]))
+    return render_template("posts/neighbourhood.html", neighbourhood=hood, page=page)

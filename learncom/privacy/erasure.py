@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
@@ -40,10 +41,12 @@ from learncom.accounts.sessions import end_all_sessions
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.guard.models import PrivacyOverride
 from learncom.mail import OutboxMessage
 from learncom.posts import services as post_services
 from learncom.posts.models import MARKDOWN_FIELDS, LogEntry, Post, Tag, post_tags
-from learncom.privacy.models import PrivacyOverride
+from learncom.privacy import storage
+from learncom.search.services import purge_deleted
 
 MODES = ("anonymise", "remove")
 #: What stands where the name was, in other people's text (stored: in the site's language).
@@ -234,11 +237,6 @@ def scrub_after_commit(report: ErasureReport) -> dict:
     """Make the erased data unreadable on disk: the search index drops the deleted documents
     from its files, and the database files are cleaned (see storage.py). Returns what was done,
     for the log."""
-    from flask import current_app
-
-    from learncom.privacy import storage
-    from learncom.search.services import purge_deleted
-
     done = {"index": False, "database": False}
     try:
         done["index"] = purge_deleted(report.texts)

@@ -20,9 +20,9 @@ from learncom.accounts.models import User
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.guard.models import PrivacyOverride
 from learncom.posts.kinds import KIND_FIELDS
 from learncom.posts.models import LogEntry, Post, PostRevision
-from learncom.privacy.models import PrivacyOverride
 
 FORMAT = "learncom-my-data"
 VERSION = 1

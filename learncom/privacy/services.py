@@ -8,19 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from learncom.extensions import db
+from learncom.guard import services as guard
+from learncom.guard.models import PrivacyOverride
+from learncom.permissions import can_read_privacy_overrides
 from learncom.posts.models import Post
-from learncom.privacy.models import PrivacyOverride
 
 RECENT = 100
 
 
-def can_read_overrides(viewer) -> bool:
-    return viewer is not None and viewer.is_authenticated and viewer.is_coordinator
-
-
 def overrides_on(post: Post, viewer) -> list[PrivacyOverride]:
     """The records on this post and on its comments, log and lesson records (one query)."""
-    if not can_read_overrides(viewer):
+    if not can_read_privacy_overrides(viewer):
         return []
     return list(db.session.scalars(
         select(PrivacyOverride).where(PrivacyOverride.post_id == post.id)
@@ -28,9 +26,17 @@ def overrides_on(post: Post, viewer) -> list[PrivacyOverride]:
         .order_by(PrivacyOverride.created_at.desc(), PrivacyOverride.id.desc())))
 
 
+def post_context(post, viewer, comments) -> dict:
+    """The post page, for coordinators: where this post's texts were posted despite a
+    warning."""
+    rows = overrides_on(post, viewer)
+    return {"privacy_overrides": rows, "privacy_kind_names": guard.kind_names,
+            "privacy_target_url": target_url} if rows else {}
+
+
 def recent_overrides(viewer, limit: int = RECENT) -> list[tuple[PrivacyOverride, Post]]:
     """The newest records on posts this coordinator can see."""
-    if not can_read_overrides(viewer):
+    if not can_read_privacy_overrides(viewer):
         return []
     rows = db.session.execute(
         select(PrivacyOverride, Post).join(Post, Post.id == PrivacyOverride.post_id)

@@ -24,7 +24,9 @@ from flask_login import current_user, login_required, logout_user
 from learncom.accounts import services as account_services
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
-from learncom.privacy import erasure, guard, mydata, services
+from learncom.guard import services as guard
+from learncom.permissions import can_manage_accounts, can_read_privacy_overrides, require
+from learncom.privacy import erasure, mydata, services
 from learncom.privacy.forms import DeleteAccountForm, PublicProfileForm
 
 bp = Blueprint("privacy", __name__)
@@ -58,8 +60,7 @@ def about():
 @bp.get("/beheer/privacy")
 @login_required
 def overrides():
-    if not services.can_read_overrides(current_user):
-        abort(403)
+    require(can_read_privacy_overrides)
     return render_template("privacy/overrides.html",
                            rows=services.recent_overrides(current_user),
                            kind_names=guard.kind_names, target_url=services.target_url)
@@ -137,8 +138,7 @@ def delete_account():
 @login_required
 def admin_delete_account(user_id: int):
     """An admin deletes a member's account, e.g. on a written request (audit-logged)."""
-    if not current_user.can_manage_accounts:
-        abort(403)
+    require(can_manage_accounts)
     user = account_services.get_user(user_id)
     if user is None or user.is_deleted:
         abort(404)

@@ -29,23 +29,6 @@ class ReactionError(ValueError):
     """A reaction that breaks a rule (say, on your own post)."""
 
 
-# -- permissions -------------------------------------------------------------------------------
-
-def can_react(user, target: Post | Comment) -> bool:
-    """Members react to what others wrote, like Discourse's likes: never to their own post or
-    comment. (Visibility is checked by the caller, which answers 404 when it fails.)"""
-    if user is None or not user.is_authenticated:
-        return False
-    return target.author_id != user.id
-
-
-def comment_reactable_by(comment: Comment, viewer) -> bool:
-    """The comment can take a reaction from this viewer at all: it is on a post they can see,
-    not deleted and not hidden from them (otherwise the route answers 404)."""
-    return (not comment.is_deleted and not comment.hidden_from(viewer)
-            and comment.post.can_view(viewer))
-
-
 # -- toggling ----------------------------------------------------------------------------------
 
 def _target_condition(post: Post | None, comment: Comment | None):

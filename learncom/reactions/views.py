@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from learncom.discussion import services as discussion_services
 from learncom.extensions import db
+from learncom.permissions import can_react, can_read_comment, require
 from learncom.posts import services as post_services
 from learncom.reactions import services
 from learncom.web import safe_next_url
@@ -49,8 +50,7 @@ def toggle_post(post_id: int, slug: str):
     post = post_services.get_visible_post(post_id, current_user)
     if post is None:
         abort(404)
-    if not services.can_react(current_user, post):
-        abort(403)
+    require(can_react, post)
     active = services.toggle(current_user, kind, post=post)
     db.session.commit()
     return _answer(active, services.count_for(kind, post=post), back_to)
@@ -62,10 +62,10 @@ def toggle_comment(comment_id: int, slug: str):
     if not current_user.is_authenticated:
         return _login_first(url_for("discussion.permalink", comment_id=comment_id))
     comment = discussion_services.get_comment(comment_id)
-    if comment is None or not services.comment_reactable_by(comment, current_user):
+    if comment is None:
         abort(404)
-    if not services.can_react(current_user, comment):
-        abort(403)
+    require(can_read_comment, comment, hide=True)
+    require(can_react, comment)
     back_to = url_for("posts.show", post_id=comment.post_id, _anchor=f"reactie-{comment.id}")
     active = services.toggle(current_user, kind, comment=comment)
     db.session.commit()

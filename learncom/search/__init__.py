@@ -42,12 +42,13 @@ def init_app(app: Flask) -> None:
         return
     import os
 
+    from learncom import slots
     from learncom.search import (
         models,  # noqa: F401  (the index_queue table on the metadata)
+        services,
         tracking,
     )
     from learncom.search.cli import search_cli
-    from learncom.search.services import check_engine
     from learncom.search.views import bp
     from learncom.search.whoosh.queue import install_session_hooks
 
@@ -57,10 +58,15 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SEARCH_DRAIN_AFTER_COMMIT", True)
     app.config.setdefault("SEARCH_TIME_LIMIT", 2.0)
     app.config.setdefault("SEARCH_HEAL_ON_START", not app.testing)
-    check_engine(app)
+    services.check_engine(app)
     app.extensions["learncom_search"] = _SearchState(app)
     app.register_blueprint(bp)
     app.cli.add_command(search_cli)
+    # The post page's similar posts (also on a draft) and the new-post form's "does this exist
+    # already?": posts know nothing of search.
+    slots.add_post_context(services.post_context, drafts=True)
+    slots.add_template("post.related", "search/_similar.html")
+    slots.add_template("post_form.checks", "search/_similar_check.html")
     tracking.install()
     install_session_hooks()
     # Whatever a crash left behind is re-indexed in the background (issue 11 item 9).

@@ -39,7 +39,7 @@ SUGGEST_MIN, SUGGEST_MAX = 4, 30
 class Visibility:
     """What a viewer may see, as the engine enforces it inside every query: public posts for
     everyone, members-only posts for logged-in members, team posts for the team's members and
-    the author. Mirrors `Post.visible_to` / `Post.can_view`."""
+    the author. Mirrors `Post.visible_to` / `permissions.can_view_post`."""
 
     members: bool = False
     user_id: int | None = None

@@ -6,23 +6,29 @@ To index a new field, add it here: to `document_for` (what the document holds) a
 a post whenever a declared attribute of one of its sources changes, every engine indexes the
 document, and `tests/test_search_tracking.py` fails if the document reads an attribute that
 `SOURCES` does not declare.
+
+Add-ons fill their part of a document through `contribute` (search imports no add-on): rows of
+theirs that re-index a post when they change, and per batch of posts the document fields they
+fill, e.g. applications' `applied` count (the numeric field the "most often applied" sort
+reads). A contribution is registered when its module is imported, so the processes of a
+parallel rebuild import it too (`Part.contributors`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from learncom import vocab
 from learncom.accounts.models import User
-from learncom.applications.models import LessonApplication
 from learncom.discussion.models import Comment
 from learncom.posts.models import LogEntry, Neighbourhood, Post, Tag, post_tags
 from learncom.search.analysis import plain_text
@@ -52,7 +58,8 @@ def _themselves(_session: Session, posts: list) -> list[int]:
     return [post.id for post in posts]
 
 
-def _their_post(_session: Session, rows: list) -> list[int]:
+def their_post(_session: Session, rows: list) -> list[int]:
+    """For rows with a `post_id`: the posts they belong to."""
     return [row.post_id for row in rows if row.post_id is not None]
 
 
@@ -72,22 +79,44 @@ def _tagged(session: Session, tags: list) -> Iterable[int]:
 
 STATUS_FIELDS = tuple(sorted(set(vocab.STATUS_FIELD.values())))
 
-SOURCES = (
+CORE_SOURCES = (
     Source(Post, ("kind", "title", "body", "visibility", "team_id", "hidden_at", "created_at",
                   "author", "author_id", "neighbourhood", "neighbourhood_id", "tags",
                   *STATUS_FIELDS, *TEXT_FIELDS), _themselves),
-    Source(Comment, ("body", "deleted_at", "hidden_at", "post", "post_id"), _their_post),
-    Source(LogEntry, ("body", "date", "post", "post_id"), _their_post),
-    Source(LessonApplication, ("post", "post_id"), _their_post),  # the applied count
+    Source(Comment, ("body", "deleted_at", "hidden_at", "post", "post_id"), their_post),
+    Source(LogEntry, ("body", "date", "post", "post_id"), their_post),
     Source(User, ("name", "kind"), _authored),
     Source(Neighbourhood, ("name", "slug", "city"), _placed),
     Source(Tag, ("name",), _tagged),
 )
 
 
+@dataclass(frozen=True)
+class Contribution:
+    """An add-on's part of every document: `source` (its rows whose change re-indexes a post)
+    and `values(session, post_ids) -> {post_id: {field: value}}`, the document fields it fills
+    (one grouped query per batch; posts it has nothing for are left out)."""
+
+    source: Source
+    values: Callable[[Session, list[int]], dict[int, dict]]
+
+
+_CONTRIBUTIONS: dict[str, Contribution] = {}  # by the module that registered it
+
+
+def contribute(source: Source, values: Callable[[Session, list[int]], dict[int, dict]]) -> None:
+    """Call at the top level of the add-on's module (see the module docstring)."""
+    _CONTRIBUTIONS[values.__module__] = Contribution(source, values)
+
+
+def sources() -> tuple[Source, ...]:
+    """Every source the listener watches: the core's and the contributions'."""
+    return CORE_SOURCES + tuple(c.source for c in _CONTRIBUTIONS.values())
+
+
 def load_options():
-    """Everything a document needs: six queries per batch, whatever its size (seven with the
-    applied counts)."""
+    """Everything a document needs: six queries per batch, whatever its size (and one per
+    contribution)."""
     return (selectinload(Post.author), selectinload(Post.tags), selectinload(Post.neighbourhood),
             selectinload(Post.log_entries),
             selectinload(Post.comments).load_only(Comment.id, Comment.body, Comment.deleted_at,
@@ -101,22 +130,15 @@ def load_posts(session: Session, post_ids: list[int]) -> dict[int, Post]:
     return {post.id: post for post in posts}
 
 
-def applied_counts(session: Session, post_ids: list[int]) -> dict[int, int]:
-    """How often each post (a lesson) was applied: one grouped query per batch."""
-    if not post_ids:
-        return {}
-    rows = session.execute(select(LessonApplication.post_id, func.count())
-                           .where(LessonApplication.post_id.in_(post_ids))
-                           .group_by(LessonApplication.post_id))
-    return {post_id: n for post_id, n in rows}
-
-
 def documents_for(session: Session, post_ids: list[int]) -> dict[int, PostDocument]:
-    """The documents of these posts (those that exist), in seven queries."""
+    """The documents of these posts (those that exist), in six queries and one per
+    contribution."""
     posts = load_posts(session, post_ids)
-    applied = applied_counts(session, list(posts))
-    return {post_id: document_for(post, applied.get(post_id, 0))
-            for post_id, post in posts.items()}
+    extra: dict[int, dict] = {post_id: {} for post_id in posts}
+    for contribution in _CONTRIBUTIONS.values():
+        for post_id, values in (contribution.values(session, list(posts)) if posts else {}).items():
+            extra[post_id].update(values)
+    return {post_id: document_for(post, extra[post_id]) for post_id, post in posts.items()}
 
 
 def iter_documents(session: Session, batch: int = 500, *, after: int = 0,
@@ -148,11 +170,13 @@ class Part:
     database_url: str
     after: int
     upto: int
+    #: The modules whose contributions the documents hold (imported in the indexing process).
+    contributors: tuple[str, ...] = ()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Iterator[PostDocument]]:
-        from sqlalchemy import create_engine
-
+        for module in self.contributors:
+            importlib.import_module(module)
         engine = create_engine(self.database_url)
         try:
             with Session(engine) as session:
@@ -170,7 +194,7 @@ def parts(session: Session, database_url: str, count: int) -> list[Part]:
     result, after = [], 0
     for start in range(0, len(ids), size):
         upto = ids[min(start + size, len(ids)) - 1]
-        result.append(Part(database_url, after, upto))
+        result.append(Part(database_url, after, upto, tuple(_CONTRIBUTIONS)))
         after = upto
     return result
 
@@ -203,7 +227,8 @@ def body_text(post: Post) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def document_for(post: Post, applied: int = 0) -> PostDocument:
+def document_for(post: Post, extra: dict | None = None) -> PostDocument:
+    """The post's document; `extra`: the fields the contributions fill."""
     status_field = vocab.STATUS_FIELD.get(post.kind)
     hood = post.neighbourhood
     comments = "\n".join(comment_texts(post))[:MAX_COMMENTS_CHARS]
@@ -222,7 +247,7 @@ def document_for(post: Post, applied: int = 0) -> PostDocument:
         fields=fields_text(post), comments=comments,
         author_name=post.author.name if post.author else "",
         place=" ".join(p for p in (hood.name, hood.city) if p) if hood else "",
-        applied=applied,
+        **(extra or {}),
     )
     doc.fingerprint = fingerprint(doc)
     return doc

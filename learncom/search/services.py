@@ -2,9 +2,9 @@
 
 The engine (`get_backend`: Whoosh or PostgreSQL, by `SEARCH_BACKEND`) returns ids, scores,
 facet counts and a highlighter; this module loads the page's posts from the database in one
-query (with what highlighting needs), checks `post.can_view(viewer)` once more (so a post whose
-visibility changed a moment ago and is still queued for the index is not shown), and has the
-engine's highlighter build safe snippets from them.
+query (with what highlighting needs), checks `can_view_post(viewer, post)` once more (so a
+post whose visibility changed a moment ago and is still queued for the index is not shown),
+and has the engine's highlighter build safe snippets from them.
 """
 
 from __future__ import annotations
@@ -21,13 +21,16 @@ from math import ceil
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from learncom import vocab
 from learncom.extensions import db
+from learncom.permissions import can_view_post
 from learncom.posts.models import Neighbourhood, Post
+from learncom.posts.services import card_options
 from learncom.search import documents, tracking
 from learncom.search.analysis import plain_text
 from learncom.search.backend import (
@@ -42,6 +45,7 @@ from learncom.search.backend import (
     Visibility,
 )
 from learncom.search.query import clean, normalise_value, parse, parse_date
+from learncom.web import format_when
 
 PER_PAGE = 10
 MAX_PAGE = 1_000
@@ -164,7 +168,8 @@ def coerce_filters(raw: Filters | dict | None) -> Filters:
 
     def text(name: str) -> str | None:
         value = raw.get(name)
-        return value.strip()[:80] or None if isinstance(value, str) else None
+        # clean(): no control characters (PostgreSQL text cannot hold NUL), NFC, bounded.
+        return clean(value)[:80] or None if isinstance(value, str) else None
 
     kind = text("kind")
     return Filters(
@@ -208,7 +213,7 @@ def _hits(engine: EngineResults, viewer) -> list[Hit]:
         return []
     posts = _load(ids=[h.id for h in engine.hits])
     shown = [(hit, posts[hit.id]) for hit in engine.hits
-             if hit.id in posts and posts[hit.id].can_view(viewer)]
+             if hit.id in posts and can_view_post(viewer, posts[hit.id])]
     texts = [HitText(title=post.title, body=documents.body_text(post),
                      comments=documents.comment_texts(post)) for _hit, post in shown]
     excerpts = engine.highlighter.excerpts(texts) if engine.highlighter and texts else []
@@ -234,8 +239,6 @@ def _summary(body: str | None, length: int = 200) -> str:
 
 
 def _load(ids: list[int]) -> dict[int, Post]:
-    from learncom.posts.services import card_options
-
     posts = db.session.scalars(select(Post).where(Post.id.in_(ids)).options(
         *card_options(), selectinload(Post.log_entries), selectinload(Post.comments)))
     return {post.id: post for post in posts}
@@ -274,10 +277,6 @@ def filter_chips(filters: Filters, facet_labels: dict[str, dict[str, object]]
                  ) -> list[tuple[str, str]]:
     """The active filters as (query argument, what the person reads): names and labels, never
     stored values ("Ervaringsdeskundige", "Vanaf 1 jan 2026", not "expert_by_experience")."""
-    from flask_babel import gettext as _
-
-    from learncom.web import format_when
-
     all_statuses = {**vocab.EXPERIMENT_STATUSES, **vocab.CHANGE_STATUSES}
     chips = []
     for name, value in vars(filters).items():
@@ -313,7 +312,12 @@ def post_url(post_id: int) -> str:
 def similar(post: Post, viewer, limit: int = 5) -> list[Post]:
     """Posts like this one that the viewer may see (never the post itself)."""
     text = f"{post.title}\n{post.title}\n{plain_text(post.body)}"
-    return _similar(text, viewer, exclude=post.id, limit=limit)
+    return _similar(text, viewer, exclude=post.id, limit=limit, cards=False)
+
+
+def post_context(post: Post, viewer, comments) -> dict:
+    """The post page's similar posts (learncom/slots.py)."""
+    return {"similar_posts": similar(post, viewer)}
 
 
 def similar_text(title: str, body: str, viewer, limit: int = 5) -> list[Post]:
@@ -323,17 +327,18 @@ def similar_text(title: str, body: str, viewer, limit: int = 5) -> list[Post]:
     return _similar(f"{title}\n{title}\n{plain_text(body)}", viewer, exclude=None, limit=limit)
 
 
-def _similar(text: str, viewer, *, exclude: int | None, limit: int) -> list[Post]:
+def _similar(text: str, viewer, *, exclude: int | None, limit: int,
+             cards: bool = True) -> list[Post]:
+    """`cards`: load what a post card shows; without, only the posts (a list of titles)."""
     found = get_backend().similar(text, Visibility.for_viewer(viewer), exclude=exclude,
                                   limit=limit)
     if not found:
         return []
-    from learncom.posts.services import card_options
-
     posts = {p.id: p for p in db.session.scalars(
-        select(Post).where(Post.id.in_([h.id for h in found])).options(*card_options()))}
+        select(Post).where(Post.id.in_([h.id for h in found]))
+        .options(*(card_options() if cards else ())))}
     return [posts[h.id] for h in found
-            if h.id in posts and h.id != exclude and posts[h.id].can_view(viewer)]
+            if h.id in posts and h.id != exclude and can_view_post(viewer, posts[h.id])]
 
 
 # -- maintenance -----------------------------------------------------------------------------

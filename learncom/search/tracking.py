@@ -1,8 +1,9 @@
 """Which posts to re-index, decided in one place: a listener on every SQLAlchemy session.
 
 Services change objects and flush; they never think about the index. At each flush this module
-looks at the flushed objects of the models in `documents.SOURCES` (posts, comments, log
-entries, lesson applications, tags, neighbourhoods, members' names and kinds, moderation state)
+looks at the flushed objects of the models in `documents.sources()` (posts, comments, log
+entries, tags, neighbourhoods, members' names and kinds, moderation state, and the add-ons'
+contributions such as lesson applications)
 and, for those whose declared attributes changed, asks the source which posts' documents hold
 them. Before the transaction commits, the engine gets those posts (`backend.index`, or `delete`
 for posts that are gone) *in the same transaction*: the Whoosh engine writes queue rows, the
@@ -26,15 +27,15 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from learncom.extensions import db
+from learncom.posts.models import Post
+from learncom.search import documents
 
 _CHANGED = "learncom_search_changed"  # post ids to re-index
 _DELETED = "learncom_search_deleted"  # post ids deleted in this transaction
 
 
 def _sources() -> dict[type, object]:
-    from learncom.search.documents import SOURCES
-
-    return {source.model: source for source in SOURCES}
+    return {source.model: source for source in documents.sources()}
 
 
 def reindex(post_ids: Iterable[int], session: Session | None = None) -> None:
@@ -66,8 +67,6 @@ def _before_flush(session: Session, _context, _instances) -> None:
     # Deleted rows: ask while they (and what points at them) are still in the database.
     if not session.deleted:
         return
-    from learncom.posts.models import Post
-
     deleted = [obj for obj in session.deleted if isinstance(obj, Post)]
     if deleted:
         session.info.setdefault(_DELETED, set()).update(post.id for post in deleted)
@@ -92,7 +91,7 @@ def _before_commit(session: Session) -> None:
     deleted = session.info.pop(_DELETED, set())
     if not (changed or deleted):
         return
-    from learncom.search.services import get_backend
+    from learncom.search.services import get_backend  # services imports this module
 
     backend = get_backend(current_app)
     if deleted:

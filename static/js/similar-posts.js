@@ -2,9 +2,10 @@
    fetch similar posts from /zoeken/vergelijkbaar and list them. Progressive enhancement: the
    form works without it (its "check for similar posts" button submits to the same URL).
 
-   Markup it needs:
-     <form data-similar-url="/zoeken/vergelijkbaar"> ... <input name="title"> <textarea name="body">
-     <section data-similar-results hidden><h2>…</h2><ul></ul></section>
+   Markup it needs (templates/search/_similar_check.html, in the form):
+     <form> ... <input name="title"> <textarea name="body">
+       <section data-similar-results data-similar-url="/zoeken/vergelijkbaar" hidden>
+         <h2>…</h2><ul></ul></section></form>
 */
 (function () {
   "use strict";
@@ -17,12 +18,12 @@
     };
   }
 
-  function setUp(form) {
-    var url = form.getAttribute("data-similar-url");
-    var title = form.querySelector("[name=title]");
-    var body = form.querySelector("[name=body]");
-    var box = document.querySelector("[data-similar-results]");
-    if (!url || !title || !box) { return; }
+  function setUp(box) {
+    var url = box.getAttribute("data-similar-url");
+    var form = box.closest("form");
+    var title = form ? form.querySelector("[name=title]") : null;
+    var body = form ? form.querySelector("[name=body]") : null;
+    if (!url || !title) { return; }
     var list = box.querySelector("ul");
     var last = "";
     var controller = null;
@@ -60,5 +61,5 @@
     if (body) { body.addEventListener("input", check); }
   }
 
-  document.querySelectorAll("form[data-similar-url]").forEach(setUp);
+  document.querySelectorAll("[data-similar-results][data-similar-url]").forEach(setUp);
 }());

@@ -15,16 +15,20 @@ write lock, on PostgreSQL row locks): factories commit; after reading the databa
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from learncom import ROOT
 from learncom.extensions import db
-from tests.conftest import make_config
+from tests.conftest import DEFAULT_PASSWORD, RESULTS_DIR, make_config
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM_FLAGS = [
@@ -37,16 +41,6 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 DEFAULT_TIMEOUT_MS = 15_000
-# Screenshots the journeys keep for people to look at (gitignored).
-RESULTS_DIR = Path(os.environ.get("LEARNCOM_TEST_RESULTS") or ROOT / "test-results")
-
-
-def pytest_configure(config):
-    # pytest-playwright empties its --output folder (default: test-results/) at the start of every
-    # session; keep its artefacts (failure screenshots, traces) in a subfolder so what the
-    # journeys save in test-results/ stays until the next browser run.
-    if config.getoption("--output", default=None) == "test-results":
-        config.option.output = str(RESULTS_DIR / "playwright")
 
 
 def chromium_path() -> str:
@@ -135,6 +129,8 @@ def open_context(new_context, live_server):
         context = new_context(base_url=live_server, locale="nl-NL",
                               timezone_id="Europe/Amsterdam", **kwargs)
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        # Journey.step reads it: axe cannot run in a page without JavaScript.
+        context.learncom_javascript = kwargs.get("java_script_enabled", True)
         return context
 
     return factory
@@ -146,7 +142,7 @@ def results_dir() -> Path:
     return RESULTS_DIR
 
 
-# -- accessibility: axe-core on every page state the browser tests see ---------------------------
+# -- accessibility: axe-core on every page state the browser tests see ------------------------
 
 # axe-core (npm package, MPL-2.0), vendored: tests/browser/assets/axe-core/README.md says which
 # version and how to update it. Never loaded from a CDN.
@@ -212,3 +208,231 @@ def check_a11y(axe_log):
         return violations
 
     return check
+
+
+# -- what every journey does: log in, read a mail, know where it is ----------------------------
+
+PHONE = {"width": 360, "height": 740}
+WIDE = {"width": 1280, "height": 800}
+
+
+def log_in(page: Page, email: str, password: str = DEFAULT_PASSWORD) -> None:
+    page.goto("/account/inloggen")
+    form = page.locator("#login-form")
+    form.locator("input[name=email]").fill(email)
+    form.locator("input[name=password]").fill(password)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#login-form")).to_have_count(0)
+    expect(page.locator("form[action='/account/uitloggen']")).to_have_count(1)
+
+
+def post_id_from(page: Page) -> int:
+    match = re.fullmatch(r".*/posts/(\d+)(?:[?#].*)?", page.url)
+    assert match, page.url
+    return int(match.group(1))
+
+
+def confirmation_link(email: str) -> str:
+    """The activation link from the one mail the registration queued (the outbox table)."""
+    from learncom.mail import OutboxMessage
+
+    bodies = db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.to == email).order_by(OutboxMessage.id)
+    ).all()
+    end_transaction()
+    assert len(bodies) == 1, bodies
+    match = re.search(r"https?://\S+/account/bevestigen/\S+", bodies[0])
+    assert match, bodies[0]
+    return match.group(0)
+
+
+def open_menu(page: Page) -> None:
+    """On a narrow screen the header menu is folded behind "Menu": open it, as a person would."""
+    toggle = page.locator("#site-menu > summary")
+    if toggle.is_visible() and page.locator("#site-menu[open]").count() == 0:
+        toggle.click()
+    expect(page.locator(".main-nav")).to_be_visible()
+
+
+# -- the keyboard: Tab, Shift+Tab, Enter, typing; never the mouse --------------------------------
+
+_FOCUS_STATE = """(selector) => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return {matches: false, tag: 'body', marked: true, seen: true};
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  return {
+    matches: el.matches(selector),
+    tag: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' +
+         (el.textContent || el.value || '').trim().slice(0, 40),
+    marked: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
+            || style.boxShadow !== 'none',
+    seen: box.width > 0 && box.height > 0,
+  };
+}"""
+
+
+def tab_to(page: Page, selector: str, *, back: bool = False, limit: int = 80) -> int:
+    """Press Tab (Shift+Tab with `back`) until the element matching `selector` has the focus,
+    as a keyboard user walks through a page, and return how many presses it took. Every element
+    passed on the way must show where the focus is (WCAG 2.4.7) and take up room on the page
+    (no invisible tab stops)."""
+    passed = []
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        state = page.evaluate(_FOCUS_STATE, selector)
+        assert state["marked"] and state["seen"], (
+            f"the focus is not visible on {state['tag']!r} (after {passed[-3:]})")
+        if state["matches"]:
+            return presses
+        passed.append(state["tag"])
+    raise AssertionError(f"{selector} never got the focus in {limit} presses of Tab: "
+                         f"{passed[:limit]}")
+
+
+def type_into(page: Page, selector: str, text: str, *, back: bool = False) -> None:
+    """Tab to a field and type into it (what is in it already stays, as for a person)."""
+    tab_to(page, selector, back=back)
+    page.keyboard.type(text)
+
+
+def choose(page: Page, selector: str, label: str, *, back: bool = False) -> None:
+    """Tab to a <select> and pick the option `label` with the arrow keys (a closed select
+    changes with ArrowDown/ArrowUp, as on Windows and Linux)."""
+    tab_to(page, selector, back=back)
+    select_box = page.locator(selector)
+    labels = select_box.locator("option").all_inner_texts()
+    assert label in [text.strip() for text in labels], (label, labels)
+    target = [text.strip() for text in labels].index(label)
+    current = select_box.evaluate("el => el.selectedIndex")
+    key = "ArrowDown" if target > current else "ArrowUp"
+    for _ in range(abs(target - current)):
+        page.keyboard.press(key)
+    expect(select_box.locator("option:checked")).to_have_text(label)
+
+
+# -- journeys: each step is checked by axe-core and kept as a screenshot -------------------------
+
+JOURNEYS_DIR = RESULTS_DIR / "journeys"
+AXE_SUMMARY = RESULTS_DIR / "axe-journeys.txt"
+_IMPACTS = ("critical", "serious", "moderate", "minor")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "step"
+
+
+def _page_kind(url: str) -> str:
+    """A page as the summary counts it: the path with numbers as <id>, the query's names."""
+    path = "/" + url.split("/", 3)[-1] if url.count("/") >= 3 else url
+    path, _sep, query = path.split("#")[0].partition("?")
+    path = re.sub(r"/\d+(?=/|$)", "/<id>", path)
+    if query:
+        path += "?" + "&".join(sorted({part.split("=")[0] for part in query.split("&")}))
+    return path
+
+
+class Journey:
+    """One person's way through the site. `step(page, "what they see")` runs axe-core on the page
+    as it is now (zero serious or critical violations) and saves a full-page screenshot as
+    test-results/journeys/<name>/NN-<step>.png. A page without JavaScript cannot run axe (its
+    timers never fire), so axe checks a copy of that page's HTML, at the same size, in a page
+    that runs scripts, with the page's own scripts left out."""
+
+    def __init__(self, name: str, check, open_context):
+        self.name = name
+        self.folder = JOURNEYS_DIR / name
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self._check = check
+        self._open_context = open_context
+        self._mirror = None
+        self._copy: tuple[str, str] = ("", "")
+        self._served = False
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def step(self, page: Page, label: str) -> None:
+        number = f"{len(self.rows) + 1:02d}"
+        javascript = getattr(page.context, "learncom_javascript", True)
+        violations = (self._check(page, f"{self.name}: {label}") if javascript
+                      else self._check_copy(page, f"{self.name}: {label} (no JavaScript)"))
+        counts = Counter(v["impact"] for v in violations)
+        found = ", ".join(f"{counts[i]} {i}" for i in _IMPACTS if counts[i]) or "clean"
+        self.rows.append((number, label, page.url, found))
+        page.screenshot(path=str(self.folder / f"{number}-{_slug(label)}.png"), full_page=True)
+
+    def _check_copy(self, page: Page, label: str) -> list[dict]:
+        if self._mirror is None:
+            self._mirror = self._open_context().new_page()
+            self._mirror.route("**/*", self._serve_copy)
+        url = page.url.split("#")[0]
+        self._copy = (url, page.content())
+        self._served = False
+        self._mirror.set_viewport_size(page.viewport_size)
+        self._mirror.goto(url)
+        assert self._served, f"axe did not get the copy of {url}"
+        return self._check(self._mirror, label)
+
+    def _serve_copy(self, route) -> None:
+        request = route.request
+        if request.resource_type == "document" and request.url == self._copy[0]:
+            self._served = True
+            route.fulfill(status=200, body=self._copy[1], content_type="text/html; charset=utf-8")
+        elif request.resource_type == "script":
+            route.abort()
+        else:
+            route.continue_()
+
+    def finish(self) -> None:
+        lines = [f"{number}\t{label}\t{_page_kind(url)}\t{found}"
+                 for number, label, url, found in self.rows]
+        stamp = datetime.now().isoformat(timespec="seconds")
+        (self.folder / "axe.txt").write_text("\n".join([f"# {self.name} {stamp}", *lines]) + "\n",
+                                             encoding="utf-8")
+        write_axe_summary()
+
+
+def write_axe_summary() -> None:
+    """test-results/axe-journeys.txt from every journey's axe.txt (the journeys may run in
+    several pytest-xdist workers; each rewrites the summary when it ends): the pages axe
+    checked with how often and what it found, then every journey's steps."""
+    per_page: dict[str, Counter] = {}
+    journeys = []
+    for path in sorted(JOURNEYS_DIR.glob("*/axe.txt")):
+        text = path.read_text(encoding="utf-8").splitlines()
+        journeys.append(text)
+        for line in text[1:]:
+            _number, _label, page_kind, found = line.split("\t")
+            counter = per_page.setdefault(page_kind, Counter())
+            counter["checks"] += 1
+            for part in found.split(", "):
+                if part != "clean":
+                    amount, impact = part.split(" ")
+                    counter[impact] += int(amount)
+    total = sum(c["checks"] for c in per_page.values())
+    blocking = sum(c["serious"] + c["critical"] for c in per_page.values())
+    out = [f"axe-core on the user journeys (WCAG 2.0/2.1/2.2 A and AA): {total} page states on "
+           f"{len(per_page)} pages, {blocking} serious or critical violations", "",
+           f"{'page':<46} {'checks':>6}  findings (moderate/minor are allowed)"]
+    for page_kind, counter in sorted(per_page.items()):
+        found = ", ".join(f"{counter[i]} {i}" for i in _IMPACTS if counter[i]) or "clean"
+        out.append(f"{page_kind:<46} {counter['checks']:>6}  {found}")
+    for text in journeys:
+        out += ["", text[0].lstrip("# ")] + [f"  {line}" for line in text[1:]]
+    tmp = AXE_SUMMARY.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
+    os.replace(tmp, AXE_SUMMARY)
+
+
+@pytest.fixture
+def journey(check_a11y, open_context):
+    """`journey("resident")`: a Journey whose steps are checked and saved (see Journey)."""
+    started: list[Journey] = []
+
+    def start(name: str) -> Journey:
+        started.append(Journey(name, check_a11y, open_context))
+        return started[-1]
+
+    yield start
+    for item in started:
+        item.finish()

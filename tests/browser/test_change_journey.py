@@ -14,8 +14,7 @@ from learncom.extensions import db
 from learncom.frictions.models import StatusChange
 from learncom.posts.models import Post
 from learncom.reactions.models import Reaction
-from tests.browser.conftest import end_transaction
-from tests.browser.test_journey import log_in, post_id_from
+from tests.browser.conftest import end_transaction, log_in, post_id_from
 
 pytestmark = pytest.mark.browser
 

@@ -13,44 +13,14 @@ from sqlalchemy import select
 from learncom.accounts.models import User
 from learncom.discussion.models import Comment
 from learncom.extensions import db
-from learncom.mail import OutboxMessage
 from learncom.posts.models import Post
-from tests.browser.conftest import end_transaction
-from tests.conftest import DEFAULT_PASSWORD
+from tests.browser.conftest import confirmation_link, end_transaction, log_in, post_id_from
 
 pytestmark = pytest.mark.browser
 
 NEWCOMER_EMAIL = "fatima.elamrani@example.org"
 NEWCOMER_PASSWORD = "buurtkamer op dinsdag"
 TITLE = "Buurtkamer als vindplaats voor eenzame ouderen"
-
-
-def confirmation_link(email: str) -> str:
-    """The activation link from the mail the registration queued."""
-    bodies = db.session.scalars(
-        select(OutboxMessage.body).where(OutboxMessage.to == email).order_by(OutboxMessage.id)
-    ).all()
-    end_transaction()
-    assert len(bodies) == 1, bodies
-    match = re.search(r"https?://\S+/account/bevestigen/\S+", bodies[0])
-    assert match, bodies[0]
-    return match.group(0)
-
-
-def log_in(page: Page, email: str, password: str = DEFAULT_PASSWORD) -> None:
-    page.goto("/account/inloggen")
-    form = page.locator("#login-form")
-    form.locator("input[name=email]").fill(email)
-    form.locator("input[name=password]").fill(password)
-    form.locator("button[type=submit]").click()
-    expect(page.locator("#login-form")).to_have_count(0)
-    expect(page.locator("form[action='/account/uitloggen']")).to_have_count(1)
-
-
-def post_id_from(page: Page) -> int:
-    match = re.fullmatch(r".*/posts/(\d+)(?:[?#].*)?", page.url)
-    assert match, page.url
-    return int(match.group(1))
 
 
 def test_register_post_find_and_discuss(page: Page, open_context, live_server, create_user,

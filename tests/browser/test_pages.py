@@ -12,13 +12,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from learncom.extensions import db
-from tests.browser.conftest import end_transaction
-from tests.browser.test_journey import log_in
+from tests.browser.conftest import PHONE, WIDE, end_transaction, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.search]
-
-PHONE = {"width": 360, "height": 740}
-WIDE = {"width": 1280, "height": 800}
 
 
 @pytest.fixture

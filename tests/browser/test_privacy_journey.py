@@ -8,10 +8,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from learncom.extensions import db
+from learncom.guard.models import PrivacyOverride
 from learncom.posts.models import Post
-from learncom.privacy.models import PrivacyOverride
-from tests.browser.conftest import end_transaction
-from tests.browser.test_journey import log_in, post_id_from
+from tests.browser.conftest import end_transaction, log_in, post_id_from
 from tests.conftest import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.browser

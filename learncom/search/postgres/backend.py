@@ -57,6 +57,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from learncom.extensions import db
+from learncom.posts.models import Post
 from learncom.search import documents
 from learncom.search.analysis import plain_text
 from learncom.search.backend import (
@@ -232,8 +233,6 @@ class PostgresBackend:
         """Write every post's document again, `BATCH` posts per transaction (each document is
         valid at every moment, so searches go on meanwhile), start the vocabulary afresh and
         drop documents of posts that are gone."""
-        from learncom.posts.models import Post
-
         engine = db.engine
         with Session(engine) as session:
             session.execute(text("DELETE FROM search_vocabulary"))

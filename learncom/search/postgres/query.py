@@ -50,6 +50,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.sql import func
 
 from learncom.dbtypes import UTCDateTime
+from learncom.posts.services import normalise_tag
 from learncom.search.analysis import MIN_COMPOUND_LENGTH
 from learncom.search.backend import Filters
 from learncom.search.query import (
@@ -318,8 +319,6 @@ class Compiler:
     def field(self, clause: FieldFilter):
         name, value = clause.field, clause.value
         if name == "tag":
-            from learncom.posts.services import normalise_tag
-
             tag = normalise_tag(value)
             if not tag:
                 return None

@@ -62,6 +62,7 @@ from whoosh.collectors import TimeLimit
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 
+from learncom.posts.services import normalise_tag
 from learncom.search import documents
 from learncom.search.analysis import MIN_COMPOUND_LENGTH
 from learncom.search.backend import (
@@ -1000,8 +1001,6 @@ class _QueryBuilder:
     def field(self, clause: FieldFilter):
         name, value = clause.field, clause.value
         if name == "tag":
-            from learncom.posts.services import normalise_tag
-
             tag = normalise_tag(value)
             if not tag:
                 return None

@@ -3,7 +3,8 @@
     service changes a post  ->  the session listener (tracking.py), before commit:
                                 WhooshBackend.index -> add(session, post_ids)
                                                         (same transaction: both or neither)
-    view commits            ->  after_commit hook       (only if this session queued rows)
+    view commits            ->  after commit               (learncom/aftercommit.py; only if
+                                                        this session queued rows)
                             ->  drain in the background  (web requests never wait on the index)
 
 `drain()` takes Whoosh's writer lock without waiting. If another process holds it, that process
@@ -30,24 +31,21 @@ held, so two drains never index different versions of the same post in the wrong
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from flask import Flask, current_app, has_app_context
-from sqlalchemy import delete, event, func, insert, select
+from flask import Flask
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from learncom import aftercommit
 from learncom.extensions import db
 from learncom.search.documents import documents_for
 from learncom.search.models import OPS, IndexQueue
 
 log = logging.getLogger(__name__)
 
-_FLAG = "learncom_search_enqueued"
 BATCH = 500
 MAX_PER_COMMIT = 5_000
 MAX_ROUNDS = 1_000
@@ -65,8 +63,7 @@ def add(session: Session, post_ids, op: str = "upsert") -> None:
     if not rows:
         return
     session.execute(insert(IndexQueue), rows)
-    app = current_app._get_current_object() if has_app_context() else None  # noqa: SLF001
-    session.info[_FLAG] = app
+    aftercommit.request("search-drain", session)
 
 
 @dataclass
@@ -198,49 +195,21 @@ def sync(backend=None, *, wait: float = 120.0) -> DrainResult:
 
 # -- after commit ----------------------------------------------------------------------------
 
-class _Worker:
-    """One daemon thread per process and app that runs `job` whenever it is woken (a burst of
-    wakes runs it once or twice, never in parallel)."""
-
-    def __init__(self, app: Flask, name: str, job: Callable[[], object]):
-        self.app = app
-        self.name = name
-        self.job = job
-        self.event = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.pid: int | None = None
-        self.lock = threading.Lock()
-
-    def wake(self) -> None:
-        with self.lock:
-            if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
-                self.pid = os.getpid()  # a forked worker starts its own thread
-                self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-                self.thread.start()
-        self.event.set()
-
-    def _run(self) -> None:
-        while True:
-            self.event.wait()
-            self.event.clear()
-            try:
-                with self.app.app_context():
-                    self.job()
-            except Exception:
-                self.app.logger.exception("search: %s failed", self.name)
-
-
 class _Drainer:
     """The background drain of a process, and beside it the merging of small segments, in a
     thread of its own so that a merge never delays the next change."""
 
     def __init__(self, app: Flask):
-        self.merger = _Worker(app, "search-merge", tidy_index)
-        self.drainer = _Worker(app, "search-drain", self._drain)
+        self.merger = aftercommit.Worker(app, "search-merge", self._merge)
+        self.drainer = aftercommit.Worker(app, "search-drain", self._drain)
 
     def _drain(self) -> None:
         if drain(tidy=False).processed:
             self.merger.wake()
+
+    @staticmethod
+    def _merge() -> None:
+        tidy_index()
 
     def wake(self) -> None:
         self.drainer.wake()
@@ -262,27 +231,7 @@ def drain_after_commit(app: Flask) -> None:
         state.drainer.wake()
 
 
-def _after_commit(session) -> None:
-    app = session.info.pop(_FLAG, False)
-    if app is False:
-        return
-    app = app or (current_app._get_current_object() if has_app_context() else None)  # noqa: SLF001
-    if app is not None:
-        drain_after_commit(app)
-
-
-def _after_rollback(session) -> None:
-    session.info.pop(_FLAG, None)
-
-
-_installed = False
-
 
 def install_session_hooks() -> None:
-    """Listen on every SQLAlchemy session (once per process)."""
-    global _installed
-    if _installed:
-        return
-    event.listen(Session, "after_commit", _after_commit)
-    event.listen(Session, "after_rollback", _after_rollback)
-    _installed = True
+    """Drain the queue after the commit of every transaction that queued something."""
+    aftercommit.register("search-drain", drain_after_commit)

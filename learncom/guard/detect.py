@@ -121,7 +121,11 @@ def _phones(text: str) -> list[Finding]:
         groups = [g for g in re.split(r"\D+", national) if g]
         if any(len(g) == 1 for g in groups[1:]):
             continue
-        found.append(Finding("phone", match.start(), match.end(), raw))
+        start = match.start()
+        if raw.startswith("(") and ")" not in raw:
+            # "(06-12345678)": the parenthesis is the sentence's, not an area code's.
+            start, raw = start + 1, raw[1:]
+        found.append(Finding("phone", start, match.end(), raw))
     return found
 
 

@@ -3,7 +3,7 @@
 A view calls `check(field, …)` after its form validated. When the fields hold something that
 looks like a client's personal data (`detect.py`) and the member has not yet chosen what to do,
 `guard.blocked` is true: the view saves nothing and renders the form again (status 200, with
-what was typed) and the partial ``privacy/_guard.html`` shows the matches and two buttons,
+what was typed) and the partial ``guard/_guard.html`` shows the matches and two buttons,
 which work without JavaScript because they are ordinary submit buttons of the same form:
 
 - "Haal ze weg" (``privacy_action=redact``): the same text is checked again and every match
@@ -21,8 +21,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from learncom.extensions import db
-from learncom.privacy import detect
-from learncom.privacy.models import PrivacyOverride
+from learncom.guard import detect
+from learncom.guard.models import PrivacyOverride
 
 ACTION = "privacy_action"
 REASON = "privacy_reason"
