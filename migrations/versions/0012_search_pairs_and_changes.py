@@ -1,7 +1,7 @@
 """the PostgreSQL search engine: phrases as pair lexemes, and a change log of its documents
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-07 02:00:00
 
 PostgreSQL only (on SQLite this migration does nothing), like 0009:
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0009'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
@@ -44,12 +44,16 @@ STATEMENTS = (
     "CREATE INDEX IF NOT EXISTS ix_search_documents_pairs ON search_documents USING gin (pairs)",
     """CREATE TABLE IF NOT EXISTS search_changes (
         xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        horizon xid8 NOT NULL DEFAULT pg_snapshot_xmin(pg_current_snapshot()),
         at timestamp with time zone NOT NULL DEFAULT clock_timestamp(),
         post_ids integer[]
     )""",
     "CREATE INDEX IF NOT EXISTS ix_search_changes_xid ON search_changes (xid)",
     "CREATE INDEX IF NOT EXISTS ix_search_changes_at ON search_changes (at)",
-    # post_ids NULL: every document (a TRUNCATE).
+    # post_ids NULL: every document (a TRUNCATE). A row goes once its transaction is known
+    # to have ended more than a day ago: every transaction older than the horizon of a row
+    # written a day ago had ended when that row was written (a row's own `at` says when it
+    # was written, not when it committed, and every process reads rows it has not seen).
     """CREATE OR REPLACE FUNCTION search_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'TRUNCATE' THEN
@@ -66,7 +70,9 @@ STATEMENTS = (
             INSERT INTO search_changes (post_ids)
             SELECT array_agg(post_id) FROM old_rows HAVING count(*) > 0;
         END IF;
-        DELETE FROM search_changes WHERE at < clock_timestamp() - interval '1 day';
+        DELETE FROM search_changes WHERE xid < (
+            SELECT max(horizon) FROM search_changes
+            WHERE at < clock_timestamp() - interval '1 day');
         RETURN NULL;
     END $$""",
     "CREATE OR REPLACE TRIGGER search_documents_inserted AFTER INSERT ON search_documents "

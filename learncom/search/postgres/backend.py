@@ -88,6 +88,7 @@ NORMALIZATION = 0  # ts_rank without length normalisation (1, 2, 8, 16 all ranke
 RANK_ALL = 1_000  # up to this many matches, every match is ranked exactly
 RANK_NEWEST = 100  # beyond: the newest matches ...
 RANK_HEADS = 200  # ... and the best title/tag matches are ranked exactly
+SETTLE_ATTEMPTS = 3  # census answers tried before counting in SQL (see `_find`)
 LOCK_SPACE = 4208  # pg_advisory_xact_lock(LOCK_SPACE, post_id) while writing a document
 BATCH = 500
 ANALYSER = Analyser()
@@ -309,16 +310,23 @@ class PostgresBackend:
 
     def _find(self, conn, key, conditions: list, visibility: Visibility, terms: str | None,
               exact: str | None, page: int, per_page: int, sort: str) -> EngineResults:
-        counted = self.census.count(conn, key, conditions, visibility)
-        if counted is None:
-            return self._run(conn, [visibility_condition(visibility), *conditions], terms,
-                             exact, page, per_page, sort)
-        hits = []
-        if counted.total > (page - 1) * per_page:
-            statement = page_statement(counted, terms, exact, page, per_page, sort)
-            hits = [EngineHit(row.post_id, float(row.score or 0.0))
-                    for row in conn.execute(statement)]
-        return EngineResults(hits=hits, total=counted.total, facets=counted.facets)
+        """The census's counts and the page among its matches, answered again when a change
+        committed meanwhile (`Census.settled`): all of it then describes one state of the
+        documents. Under a stream of changes, or when the census cannot answer, one SQL
+        statement does it all."""
+        for _attempt in range(SETTLE_ATTEMPTS):
+            counted = self.census.count(conn, key, conditions, visibility)
+            if counted is None:
+                break
+            hits = []
+            if counted.total > (page - 1) * per_page:
+                statement = page_statement(counted, terms, exact, page, per_page, sort)
+                hits = [EngineHit(row.post_id, float(row.score or 0.0))
+                        for row in conn.execute(statement)]
+            if self.census.settled(conn, counted):
+                return EngineResults(hits=hits, total=counted.total, facets=counted.facets)
+        return self._run(conn, [visibility_condition(visibility), *conditions], terms,
+                         exact, page, per_page, sort)
 
     def _run(self, conn, conditions: list, terms: str | None, exact: str | None, page: int,
              per_page: int, sort: str, *, facets: bool = True) -> EngineResults:

@@ -24,18 +24,26 @@ remembered by id, so a transaction committing late (with an older id than one al
 is never missed. Applying a change twice is harmless (a changed post is simply read again),
 so a read at a later snapshot than the change log's only repeats work.
 
-The change log keeps a day (the trigger drops older rows): a process that has not searched for
-an hour starts afresh. A transaction that wrote documents and searches before committing would
-see its own uncommitted rows; such a search bypasses the census (the caller counts in SQL).
+One answer, one state: under READ COMMITTED each statement of a search sees what committed
+before it, so the census's reads (changes, changed rows, the matches of changed posts, the page)
+may straddle a commit. The caller therefore asks `settled` after its last statement: when no
+change committed since the census's first read, every read saw the same documents and the
+answer is exact for that state; otherwise the search is answered again (see backend.py).
+
+The change log drops a row only when its transaction is known to have ended more than a day
+ago (each row records its snapshot's horizon; see schema.py), and a process that has not
+searched for an hour starts afresh, so no process misses a row it has not read. A transaction
+that wrote documents and searches before committing would see its own uncommitted rows; such a
+search bypasses the census (the caller counts in SQL), and the census is not loaded in it.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import repeat
 
 from sqlalchemy import and_, func, select, text
@@ -44,17 +52,18 @@ from learncom.search.backend import Visibility
 from learncom.search.postgres.query import DOCS
 
 FACETS = ("kind", "status", "neighbourhood")  # one value per post; tags: several
-IDLE = 3600.0  # seconds without a search after which the census starts afresh (the log
-# keeps a day)
+IDLE = timedelta(hours=1)  # without a search (by the database's clock), the census starts
+# afresh (the log keeps what ended less than a day ago)
 MAX_PENDING = 5_000  # changed posts a cached match set may lag behind before it is dropped
 
 # The snapshot's horizon (every older transaction has ended), this transaction's own id (if it
 # wrote anything) and the changes from the horizon on, all in one snapshot.
 _SYNC = text("""
 SELECT true AS horizon, pg_snapshot_xmin(pg_current_snapshot())::text AS xid,
-       NULL::integer[] AS post_ids, pg_current_xact_id_if_assigned()::text AS own
+       NULL::integer[] AS post_ids, pg_current_xact_id_if_assigned()::text AS own,
+       clock_timestamp() AS at
 UNION ALL
-SELECT false, xid::text, post_ids, NULL FROM search_changes
+SELECT false, xid::text, post_ids, NULL, NULL FROM search_changes
 WHERE xid >= CAST(:horizon AS xid8)
 """)
 
@@ -87,6 +96,7 @@ class Counted:
     total: int
     facets: dict[str, dict[str, int]]
     bits: int  # the matches the viewer may see
+    generation: int  # the census's state it was counted in (see `settled`)
 
 
 @dataclass
@@ -182,9 +192,10 @@ class Census:
         self._facets: _Facets | None = None
         self._horizon = 0
         self._seen: set[int] = set()  # transaction ids >= horizon already applied
-        self._synced = 0.0
+        self._synced: datetime | None = None  # the database's clock at the last sync
         self._sets: OrderedDict[object, _Set] = OrderedDict()
         self._held = 0
+        self._generation = 0  # one more for every change applied
 
     def clear(self) -> None:
         """Forget the cached match sets (the benchmark: nothing is cached before it is
@@ -197,10 +208,14 @@ class Census:
         """Read every document's facets, unless done (the first search of a process: about
         0.2 s per 100,000 posts, outside the search's time limit)."""
         with self._lock:
-            if self._facets is not None and time.monotonic() - self._synced < IDLE:
+            if self._facets is not None:
                 return
             self._reset()
-            self._sync(conn)  # the horizon first: what changes after it is read again
+            # The horizon first: what changes after it is read again. Not in a transaction
+            # that wrote documents: the rows it reads would include uncommitted ones.
+            if not self._sync(conn):
+                self._reset()
+                return
             facets = _Facets()
             facets.add(conn.execute(_ROWS))
             self._facets = facets
@@ -215,15 +230,25 @@ class Census:
             found = self._match(conn, key, conditions)
             visible = found & self._facets.allowed(visibility)
             return Counted(total=visible.bit_count(), facets=self._facets.count(visible),
-                           bits=visible)
+                           bits=visible, generation=self._generation)
+
+    def settled(self, conn, counted: Counted) -> bool:
+        """No document changed since `counted` began: no transaction committed a change the
+        census had not seen (one indexed statement), so every statement between saw the same
+        documents. Otherwise the change is applied now and the caller answers again."""
+        with self._lock:
+            return (self._facets is not None and self._sync(conn)
+                    and self._generation == counted.generation)
 
     # -- keeping up ----------------------------------------------------------------------------
     def _reset(self) -> None:
+        self._generation += 1
         self._facets = None
         self._sets.clear()
         self._held = 0
         self._horizon = 0
         self._seen = set()
+        self._synced = None
 
     def _sync(self, conn) -> bool:
         """Apply the changes not seen yet. False when this transaction wrote documents."""
@@ -232,7 +257,8 @@ class Census:
         changes = [row for row in rows if not row.horizon]
         horizon, own = int(first.xid), first.own
         changed: set[int] = set()
-        everything = False
+        # Idle too long: the log may have dropped rows not read yet.
+        everything = self._synced is not None and first.at - self._synced > IDLE
         for row in changes:
             if own is not None and row.xid == own:
                 return False
@@ -244,8 +270,10 @@ class Census:
                 changed.update(row.post_ids)
         self._seen = {int(row.xid) for row in changes if int(row.xid) >= horizon}
         self._horizon = horizon
-        self._synced = time.monotonic()
-        if everything:
+        self._synced = first.at
+        if everything or changed:
+            self._generation += 1
+        if everything and self._facets is not None:  # (`load` reads them itself)
             self._facets = _Facets()
             self._facets.add(conn.execute(_ROWS))
             self._sets.clear()

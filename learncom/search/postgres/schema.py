@@ -19,7 +19,8 @@
     search_changes    which documents changed, by which transaction (`xid`): written by a
                       trigger on search_documents (whatever writes it: the engine, a cascade, a
                       TRUNCATE), read by each process to keep its match sets and facet bitmaps
-                      exact (census.py); rows older than a day are dropped by the trigger
+                      exact (census.py); rows of transactions that ended over a day ago are
+                      dropped by the trigger
 
 Migrations 0009 and 0012 create the same objects (tests/test_search_postgres.py compares them);
 the test suite, which builds its schema with `create_all`, calls `install`. The tables are not
@@ -58,12 +59,16 @@ PAIRS_AND_CHANGES = (
     "CREATE INDEX IF NOT EXISTS ix_search_documents_pairs ON search_documents USING gin (pairs)",
     """CREATE TABLE IF NOT EXISTS search_changes (
         xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        horizon xid8 NOT NULL DEFAULT pg_snapshot_xmin(pg_current_snapshot()),
         at timestamp with time zone NOT NULL DEFAULT clock_timestamp(),
         post_ids integer[]
     )""",
     "CREATE INDEX IF NOT EXISTS ix_search_changes_xid ON search_changes (xid)",
     "CREATE INDEX IF NOT EXISTS ix_search_changes_at ON search_changes (at)",
-    # post_ids NULL: every document (a TRUNCATE).
+    # post_ids NULL: every document (a TRUNCATE). A row goes once its transaction is known
+    # to have ended more than a day ago: every transaction older than the horizon of a row
+    # written a day ago had ended when that row was written (a row's own `at` says when it
+    # was written, not when it committed, and every process reads rows it has not seen).
     """CREATE OR REPLACE FUNCTION search_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'TRUNCATE' THEN
@@ -80,7 +85,9 @@ PAIRS_AND_CHANGES = (
             INSERT INTO search_changes (post_ids)
             SELECT array_agg(post_id) FROM old_rows HAVING count(*) > 0;
         END IF;
-        DELETE FROM search_changes WHERE at < clock_timestamp() - interval '1 day';
+        DELETE FROM search_changes WHERE xid < (
+            SELECT max(horizon) FROM search_changes
+            WHERE at < clock_timestamp() - interval '1 day');
         RETURN NULL;
     END $$""",
     "CREATE OR REPLACE TRIGGER search_documents_inserted AFTER INSERT ON search_documents "
