@@ -519,3 +519,79 @@ def test_a_census_idle_for_an_hour_reads_everything_again(search_app, people, cr
     db.session.commit()
     get_backend().census._synced -= timedelta(hours=2)  # noqa: SLF001
     _assert_exact(people, "after an idle hour")
+
+
+def test_the_census_stays_exact_while_several_writers_commit(search_app, people, create_post):
+    """Writers on their own connections (as other processes would) commit changes in any order
+    while this process searches (its census applying them as they come); once the writers
+    are done, every answer equals a fresh SQL count."""
+    import random
+
+    from flask import current_app
+
+    from learncom.posts.models import Post
+
+    app = current_app._get_current_object()  # noqa: SLF001
+
+    author = people["author"]
+    ids = [create_post(author, title=f"Buurtkamer {n}", body="Aanbellen.").id for n in range(12)]
+    team_id = next(iter(author.teams)).id
+    _assert_exact(people, "start")
+    committed: list[int] = []  # how many writes were committed (appended after each commit)
+    errors: list[BaseException] = []
+
+    def writer(seed: int) -> None:
+        chance = random.Random(seed)
+        try:
+            with app.app_context(), Session(db.engine) as session:
+                for _round in range(8):
+                    post = session.get(Post, chance.choice(ids))
+                    post.title = chance.choice(["Buurtkamer", "Inloop", "Buurtkamer en inloop"])
+                    post.visibility = chance.choice(["public", "members", "team"])
+                    post.team_id = team_id if post.visibility == "team" else None
+                    session.flush()
+                    get_backend().index(session, [post.id])
+                    session.commit()
+                    committed.append(1)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(seed,)) for seed in range(3)]
+    for thread in threads:
+        thread.start()
+    from learncom.search import search
+
+    while any(thread.is_alive() for thread in threads):
+        search("buurtkamer")
+        db.session.rollback()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(committed) == 24
+    _assert_exact(people, "after the writers")
+
+
+def test_a_search_in_a_repeatable_read_transaction_counts_in_sql(search_app, people,
+                                                                 create_post):
+    """Such a transaction sees one snapshot throughout, possibly older than the census: the
+    census must not answer for it (its visibility bitmaps would already say what the
+    snapshot does not)."""
+    from learncom.posts.models import Post
+    from learncom.search import search
+    from learncom.search.backend import Visibility
+
+    post = create_post(people["author"], title="Buurtkamer", body="Aanbellen.")
+    assert search("buurtkamer").total == 1
+    db.session.rollback()
+    db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    assert search("buurtkamer").total == 1  # the snapshot is taken here
+    with Session(db.engine) as other:
+        other.get(Post, post.id).visibility = "members"
+        other.flush()
+        get_backend().index(other, [post.id])
+        other.commit()
+    census = get_backend().census
+    with db.engine.connect() as elsewhere:  # another request of this process sees the change
+        assert census.settled(elsewhere, census.count(elsewhere, "x", [], Visibility()))
+    assert search("buurtkamer").total == 1  # what its snapshot holds
+    db.session.rollback()
+    assert search("buurtkamer").total == 0

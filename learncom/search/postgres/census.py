@@ -34,7 +34,9 @@ The change log drops a row only when its transaction is known to have ended more
 ago (each row records its snapshot's horizon; see schema.py), and a process that has not
 searched for an hour starts afresh, so no process misses a row it has not read. A transaction
 that wrote documents and searches before committing would see its own uncommitted rows; such a
-search bypasses the census (the caller counts in SQL), and the census is not loaded in it.
+search bypasses the census (the caller counts in SQL), and the census is not loaded in it;
+so does a search in a REPEATABLE READ or SERIALIZABLE transaction (its snapshot may be older
+than the census).
 """
 
 from __future__ import annotations
@@ -61,9 +63,9 @@ MAX_PENDING = 5_000  # changed posts a cached match set may lag behind before it
 _SYNC = text("""
 SELECT true AS horizon, pg_snapshot_xmin(pg_current_snapshot())::text AS xid,
        NULL::integer[] AS post_ids, pg_current_xact_id_if_assigned()::text AS own,
-       clock_timestamp() AS at
+       clock_timestamp() AS at, current_setting('transaction_isolation') AS isolation
 UNION ALL
-SELECT false, xid::text, post_ids, NULL, NULL FROM search_changes
+SELECT false, xid::text, post_ids, NULL, NULL, NULL FROM search_changes
 WHERE xid >= CAST(:horizon AS xid8)
 """)
 
@@ -251,9 +253,13 @@ class Census:
         self._synced = None
 
     def _sync(self, conn) -> bool:
-        """Apply the changes not seen yet. False when this transaction wrote documents."""
+        """Apply the changes not seen yet. False when this transaction wrote documents, or
+        reads from one snapshot for all its statements (REPEATABLE READ and stricter): the
+        census, newer than that snapshot, cannot answer for it nor learn from it."""
         rows = conn.execute(_SYNC, {"horizon": str(self._horizon)}).all()
         (first,) = [row for row in rows if row.horizon]
+        if first.isolation != "read committed":
+            return False
         changes = [row for row in rows if not row.horizon]
         horizon, own = int(first.xid), first.own
         changed: set[int] = set()
