@@ -179,7 +179,7 @@ def soak_round(stack: Stack, args, accounts: list[str], posts: list[int], mode: 
         client.join(timeout=60)
     # The running server must heal the index by itself (after a restart too): `search check`
     # until clean, at most 10 s.
-    check = wait_for_clean_check(stack, CHECK_WITHIN_S)
+    check = wait_for_clean_check(stack, args.check_within)
     found = verify(stack, tally)
     server.stop()
     return {"attempted": dict(tally.attempted),
@@ -249,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--check-within", type=float, default=CHECK_WITHIN_S,
+                        help="seconds the index may take to heal after the last write")
     args = parser.parse_args(argv)
 
     from bench.load import seed

@@ -8,7 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, SecurityError, TooManyRequests
+from werkzeug.exceptions import HTTPException, NotFound, SecurityError, TooManyRequests
 
 from learncom.extensions import db
 
@@ -30,6 +30,13 @@ class TooManyAttempts(TooManyRequests):
 
     def __init__(self, message: str, retry_after: int):
         super().__init__(description=message, retry_after=retry_after)
+
+
+class Gone(NotFound):
+    """A 404 that says why, for someone allowed to know (e.g. a post hidden by moderation)."""
+
+    def __init__(self, message: str):
+        super().__init__(description=message)
 
 
 def respond(code: int, message: str | None = None, *, retry_after: int | None = None):
@@ -67,7 +74,8 @@ def register(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         retry_after = getattr(error, "retry_after", None)
-        message = error.description if isinstance(error, TooManyAttempts) else None
+        # Our own messages only, never Werkzeug's or Flask-Limiter's English descriptions.
+        message = error.description if isinstance(error, TooManyAttempts | Gone) else None
         return respond(error.code, message,
                        retry_after=retry_after if isinstance(retry_after, int) else None)
 

@@ -28,6 +28,8 @@ Events and their keyword arguments:
 - ``flags.resolved``           target, actor, resolution ("hidden" | "dismissed"), flags
 - ``member.role_changed``      user, actor, old, new
 - ``member.activation_changed`` user, actor, active
+- ``member.email_changed``     user, actor (the member, after following the link; every
+                               session of the member has ended)
 - ``member.exporting``         user, data (the "my data" document: add a section to it)
 - ``member.erasing``           user, mode ("anonymise" | "remove"), actor, report
                                (before the row is emptied; add to ``report.tables`` what held

@@ -138,6 +138,13 @@ def can_see_email(viewer, member) -> bool:
 
 
 @rule
+def can_confirm_email_change(viewer, change) -> bool:
+    """A link to a new e-mail address: only the member who asked for it, logged in (not even
+    an admin: the link proves the new mailbox is the member's own)."""
+    return _is(viewer, change.user_id)
+
+
+@rule
 def can_own_friction(user) -> bool:
     """Who may be named owner of a friction's change."""
     return _coordinator(user)
@@ -160,6 +167,18 @@ def can_view_post(viewer, post) -> bool:
                                                and can_curate(viewer))
     if post.hidden_at is not None and not can_see_hidden(viewer, post):
         return False
+    return _sees_post_apart_from_moderation(viewer, post)
+
+
+def hidden_post_notice(viewer, post) -> bool:
+    """Whether the viewer is told that this post is hidden by moderation (instead of a bare
+    "not found"): only someone who could read it were it not hidden, so it is no oracle."""
+    return (not post.is_draft and post.hidden_at is not None
+            and not can_see_hidden(viewer, post)
+            and _sees_post_apart_from_moderation(viewer, post))
+
+
+def _sees_post_apart_from_moderation(viewer, post) -> bool:
     if post.visibility == "public":
         return True
     if not _member(viewer):

@@ -73,6 +73,9 @@ RULES: dict[str, Rule] = {
     "register_address": Rule("3 per hour", by_address, ("accounts.register",)),
     "reset_ip": Rule("10 per hour", by_ip, ("accounts.forgot_password",)),
     "reset_address": Rule("3 per hour", by_address, ("accounts.forgot_password",)),
+    # Every attempt counts (a wrong password too); the address rule caps mail to one address.
+    "email_change": Rule("10 per hour", by_member, ("accounts.change_email",)),
+    "email_change_address": Rule("3 per hour", by_address, ("accounts.change_email",)),
     "posts": Rule("20 per hour", by_member, ("posts.new",), deduct_when=succeeded),
     "comments": Rule("10 per minute; 100 per hour", by_member, ("discussion.add",),
                      deduct_when=succeeded),

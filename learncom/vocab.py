@@ -1,5 +1,6 @@
 """Controlled vocabularies. The stored values are also the JSONL import/export values,
-so the format stays a plain mirror of the models; labels are what the UI shows."""
+so the format stays a plain mirror of the models; labels are what the UI shows. The kinds of
+post, with their names, URLs and fields, are declared in learncom/posts/kinds.py."""
 
 from __future__ import annotations
 
@@ -23,24 +24,6 @@ MEMBER_KINDS_PLURAL = {
 
 ROLES = {"member": _l("Member"), "coordinator": _l("Coordinator"), "admin": _l("Admin")}
 ROLE_RANK = {"member": 0, "coordinator": 1, "admin": 2}
-
-POST_KINDS = {"experiment": _l("Experiment"), "friction": _l("Friction"), "lesson": _l("Lesson")}
-POST_KINDS_PLURAL = {
-    "experiment": _l("Experiments"),
-    "friction": _l("Frictions"),
-    "lesson": _l("Lessons"),
-}
-# Whole phrases per kind: Dutch inflects around the noun ("nieuw experiment", "nieuwe les").
-NEW_POST = {"experiment": _l("New experiment"), "friction": _l("New friction"),
-            "lesson": _l("New lesson")}
-EDIT_POST = {"experiment": _l("Edit experiment"), "friction": _l("Edit friction"),
-             "lesson": _l("Edit lesson")}
-ABOUT_POST = {"experiment": _l("About the experiment"), "friction": _l("About the friction"),
-              "lesson": _l("About the lesson")}
-
-# URL segment per kind (Dutch URLs for Dutch users).
-KIND_SLUGS = {"experiment": "experimenten", "friction": "fricties", "lesson": "lessen"}
-SLUG_KINDS = {slug: kind for kind, slug in KIND_SLUGS.items()}
 
 VISIBILITIES = {
     "public": _l("Public: everyone, also without an account"),
@@ -95,7 +78,3 @@ RELATIONS_INVERSE = {
     "learned_from": _l("lesson drawn from it"),
     "related": _l("related to"),
 }
-
-# The status a list filters on, per kind.
-STATUS_FIELD = {"experiment": "status", "friction": "change_status"}
-STATUSES_BY_KIND = {"experiment": EXPERIMENT_STATUSES, "friction": CHANGE_STATUSES}

@@ -7,13 +7,14 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from babel.dates import get_datetime_format
-from flask import Flask, Request, g, has_request_context, request, session
+from flask import Flask, Request, g, has_request_context, jsonify, request, session
 from flask_babel import (
     format_date,
     format_decimal,
     format_time,
     get_locale,
     get_translations,
+    gettext,
 )
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -118,6 +119,14 @@ def safe_next_url(target: str | None, default: str = "/") -> str:
     if "//" in parts.path:  # "/.//evil.example" resolves to the path "//evil.example"
         return default
     return target
+
+
+def bad_parameter(name: str, why: str):
+    """The API's answer to a query parameter it cannot use (learncom/posts/filters.py): 400
+    with a JSON error naming the parameter and saying why."""
+    message = gettext("The parameter %(name)s has a value this API does not accept: %(why)s",
+                      name=name, why=why)
+    return jsonify(error={"code": "bad_request", "message": message}), 400
 
 
 def page_arg(name: str = "page") -> int:

@@ -113,16 +113,18 @@ def test_soak_loses_no_acknowledged_write(request, tmp_path, capsys):
 
     engine = "postgres" if request.config.getoption("--postgres") else "sqlite"
     out_json = tmp_path / "soak.json"
+    # The suite runs beside this in other processes: the healing gets more time than the
+    # benchmark's 10 s, which `make soak` holds on an idle machine.
     code = soak.main(["--clients", "4", "--workers", "2", "--seconds", "8", "--posts", "40",
                       "--engines", engine, "--dir", str(tmp_path / "soak"),
-                      "--json", str(out_json)])
+                      "--json", str(out_json), "--check-within", "60"])
     printed = capsys.readouterr().out
     assert code == 0, printed
     figures = json.loads(out_json.read_text())
     for mode in ("worker", "server"):
         result = figures[f"{engine}/{mode}"]
-        assert sum(result["acknowledged"].values()) > 0
+        assert sum(result["acknowledged"].values()) > 0, printed
         for kind, acked in result["acknowledged"].items():
-            assert result["found"][kind]["in_database"] == acked
-            assert result["found"][kind]["searchable"] == acked
-        assert result["check"]["clean"]
+            assert result["found"][kind]["in_database"] == acked, (kind, result)
+            assert result["found"][kind]["searchable"] == acked, (kind, result)
+        assert result["check"]["clean"], result["check"]

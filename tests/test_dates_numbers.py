@@ -31,14 +31,21 @@ OTHER_STYLES = re.compile(
 
 
 def test_pages_write_dates_one_way(client, auth, create_user, create_post, create_comment):
-    author = create_user("Anke", role="coordinator")
+    author = create_user("Anke", role="admin")
     post = create_post(author, title="Buurtkamer", created_at=WHEN, start_date=date(2026, 2, 1))
     comment = create_comment(post, author, "Eerste week ging goed.")
     db.session.get(Comment, comment.id).created_at = WHEN
     db.session.commit()
     auth.login(author)
-    for url in (f"/posts/{post.id}", "/", "/meldingen", "/experimenten"):
-        html = client.get(url).get_data(as_text=True)
+    pages = (f"/posts/{post.id}", f"/posts/{post.id}/geschiedenis", "/", "/meldingen",
+             "/experimenten", "/zoeken?q=buurtkamer", f"/leden/{author.id}", "/leden",
+             "/verandering", "/curatie", "/dashboard", "/bundels", "/mijn/concepten",
+             "/beheer/auditlog", "/beheer/leden", "/beheer/moderatie", "/beheer/outbox",
+             "/beheer/privacy", "/account/gegevens", "/volgen", "/tags/eenzaamheid")
+    for url in pages:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        html = answer.get_data(as_text=True)
         assert not OTHER_STYLES.search(html), (url, OTHER_STYLES.search(html))
     html = client.get(f"/posts/{post.id}").get_data(as_text=True)
     assert ">13 jan 2026</time>" in html  # the post

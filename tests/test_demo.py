@@ -13,9 +13,10 @@ from learncom.demo import loader
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.frictions.models import StatusChange
+from learncom.posts.kinds import KINDS
 from learncom.posts.models import Post, PostLink
 from learncom.reactions.models import Reaction
-from learncom.vocab import MEMBER_KINDS, POST_KINDS
+from learncom.vocab import MEMBER_KINDS
 
 
 def count(model, *where) -> int:
@@ -34,7 +35,7 @@ def test_demo_loads_once_and_its_accounts_log_in(runner, client, auth):
     assert result.stdout.startswith("Demo data loaded. Imported: ")
 
     assert count(Post) >= 60
-    assert all(count(Post, Post.kind == kind) >= 10 for kind in POST_KINDS)
+    assert all(count(Post, Post.kind == kind) >= 10 for kind in KINDS)
     assert count(Comment) >= 150
     assert count(Comment, Comment.parent_id.is_not(None)) >= 30  # threads, not flat lists
     assert count(PostLink) >= 10

@@ -16,6 +16,10 @@ from learncom import ROOT
 from tests.postgres import drop_database, fresh_database_url
 from tests.servers import BIN, app_environment, gunicorn, redis_server
 
+# Seconds to wait for an answer: the rest of the suite runs beside these servers, and a new
+# worker's first request loads the app.
+WAIT = 60
+
 DEMO_MEMBER = "ilse.vandam@demo.learncom.nl"
 DEMO_PASSWORD = "learncom-demo"  # noqa: S105 - the demo data's documented password
 _CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
@@ -38,7 +42,7 @@ def flask(environment: dict, *args: str) -> str:
 
 
 def csrf(session: requests.Session, url: str) -> str:
-    return _CSRF.search(session.get(url, timeout=10).text).group(1)
+    return _CSRF.search(session.get(url, timeout=WAIT).text).group(1)
 
 
 def test_two_machines_share_only_postgresql_and_redis(shared_database, tmp_path):
@@ -61,36 +65,36 @@ def test_two_machines_share_only_postgresql_and_redis(shared_database, tmp_path)
             browser = requests.Session()
             browser.trust_env = False  # never through a proxy
             for server in (first, second):
-                health = browser.get(f"{server}/healthz", timeout=10)
+                health = browser.get(f"{server}/healthz", timeout=WAIT)
                 assert health.status_code == 200
                 assert (health.json()["database"], health.json()["search"]) == (
                     "postgresql", "postgres")
 
             # Log in on the first machine; the session works on the second (the sessions are
             # rows in PostgreSQL, the cookie is signed with the shared key).
-            answer = browser.post(f"{first}/account/inloggen", timeout=30, data={
+            answer = browser.post(f"{first}/account/inloggen", timeout=WAIT, data={
                 "csrf_token": csrf(browser, f"{first}/account/inloggen"),
                 "email": DEMO_MEMBER, "password": DEMO_PASSWORD})
             assert answer.status_code == 200 and "Uitloggen" in answer.text
-            assert browser.get(f"{second}/account/profiel", timeout=10).status_code == 200
+            assert browser.get(f"{second}/account/profiel", timeout=WAIT).status_code == 200
 
             # A post written through the second machine is found at once through the first:
             # the search document was written in the same transaction as the post.
-            created = browser.post(f"{second}/posts/nieuw/experiment", timeout=30, data={
+            created = browser.post(f"{second}/posts/nieuw/experiment", timeout=WAIT, data={
                 "csrf_token": csrf(browser, f"{second}/posts/nieuw/experiment"),
                 "title": "Spreekuur in de zwembadkantine", "body": "Een proef met koffie.",
                 "tags": "ontmoeting", "visibility": "public", "status": "running",
                 "evidence_level": "described", "action": "publish"}, allow_redirects=False)
             assert created.status_code == 302
             found = browser.get(f"{first}/api/v1/search", params={"q": "zwembadkantine"},
-                                timeout=10).json()
+                                timeout=WAIT).json()
             assert [item["title"] for item in found["items"]] == [
                 "Spreekuur in de zwembadkantine"]
 
             # Logging out on one machine ends the session on every machine.
-            browser.post(f"{first}/account/uitloggen", timeout=10,
+            browser.post(f"{first}/account/uitloggen", timeout=WAIT,
                          data={"csrf_token": csrf(browser, f"{first}/account/profiel")})
-            again = browser.get(f"{second}/account/profiel", timeout=10, allow_redirects=False)
+            again = browser.get(f"{second}/account/profiel", timeout=WAIT, allow_redirects=False)
             assert again.status_code == 302 and "/account/inloggen" in again.headers["Location"]
 
         # `flask search check` exits 1 when anything is missing or stale (flask() asserts 0).

@@ -251,3 +251,16 @@ def test_the_outbox_page(app, client, auth, create_user):
     assert "lid2@example.org" in html
     page2 = client.get("/beheer/outbox?page=2").text
     assert re.findall(r'id="mail-(\d+)"', page2) == [str(rows[0].id)]
+
+
+def test_links_in_the_outbox_can_be_followed(client, auth, create_user):
+    """Without a mail server an admin may pass a confirmation link on from the outbox: the link
+    is a link, and the rest of the mail stays escaped text."""
+    admin = create_user("Beheerder", role="admin")
+    send_mail("nieuw@example.org", "Bevestig je account",
+              "Klik: http://localhost/account/bevestigen?token=abc123 <b>vet</b>")
+    db.session.commit()
+    auth.login(admin)
+    html = client.get("/beheer/outbox").text
+    assert re.search(r'<a href="http://localhost/account/bevestigen\?token=abc123"[^>]*>', html)
+    assert "<b>vet</b>" not in html and "&lt;b&gt;vet&lt;/b&gt;" in html

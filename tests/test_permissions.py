@@ -21,11 +21,12 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select
 
 from learncom import permissions
-from learncom.accounts.models import Team, User
+from learncom.accounts.models import EmailChange, Team, User
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.posts.models import LogEntry, Neighbourhood, Post, PostLink
+from tests.conftest import DEFAULT_PASSWORD
 
 # -- 1. the rules ----------------------------------------------------------------------------------
 
@@ -59,6 +60,7 @@ RULE_MATRIX: dict[str, dict[str | None, frozenset]] = {
     "view_member": {"active member": MEMBERS, "public member": EVERYONE,
                     "deactivated member": ADMINS, "deleted member": NOBODY},
     "see_email": {"active member": {"member"} | COORDINATORS},
+    "confirm_email_change": {"email change": {"member"}},
     "see_hidden": {"hidden post": AUTHOR | COORDINATORS,
                    "hidden comment": {"member"} | COORDINATORS},
     "view_post": {"public post": EVERYONE, "members post": MEMBERS, "team post": TEAM,
@@ -146,7 +148,8 @@ def things(people, create_user, create_post, create_comment):
     objects = {**post, **comments, **entries, **members, "application": application,
                "published bundle": Bundle(title="Bundel", slug="b", published_at=utcnow()),
                "unpublished bundle": Bundle(title="Concept", slug="c"),
-               "no team": None, **teams}
+               "no team": None, **teams,
+               "email change": EmailChange(user_id=member.id, new_email="nieuw@example.org")}
     viewers = {"anonymous": AnonymousUserMixin(), **{who: people[who] for who in CAST[1:]}}
     return viewers, objects
 
@@ -360,6 +363,10 @@ CASES = [
          lambda w: f"/teams/{w.team.slug}/leden/{w.users['author'].id}/verwijderen", lambda w: {},
          lambda w, before: not _in_team(w, "author"),
          lambda w: None, frozenset({"coordinator", "admin"})),
+    Case("ask for a new e-mail address", lambda w: "/account/e-mailadres",
+         lambda w: {"email": "nieuw@example.org", "email_password": DEFAULT_PASSWORD},
+         lambda w, before: _count(EmailChange) == before + 1, lambda w: _count(EmailChange),
+         frozenset({"author", "other", "coordinator", "admin"})),
     Case("change role", lambda w: f"/beheer/leden/{w.users['other'].id}/rol",
          lambda w: {"role": "coordinator"},
          lambda w, before: db.session.get(User, w.users["other"].id).role == "coordinator",

@@ -155,6 +155,9 @@ def test_invalid_filters_are_ignored(client, author, create_post):
                       ).get_data(as_text=True)
     assert sorted(cards(html)) == ["Een", "Twee"]
     assert "data-filter=" not in html
+    # … and named: the page says which filters it left out.
+    assert all(f'data-bad-filter="{name}"' in html
+               for name in ("status", "neighbourhood", "author_kind"))
 
 
 def test_experiment_page_shows_its_fields_log_and_dates(client, author, create_post):

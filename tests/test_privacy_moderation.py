@@ -121,3 +121,31 @@ def test_a_dismissed_report_is_told_with_a_link(client, auth, world):
     html = client.get("/meldingen").get_data(as_text=True)
     assert "Een coördinator heeft je melding over “Inloop op dinsdag” bekeken en de bijdrage " \
         "laten staan." in html
+
+
+def test_a_hidden_post_says_so_without_its_title_or_author(client, auth, world, create_user,
+                                                         create_post):
+    """Someone following a link to a hidden post learns why it is gone, not what it said or who
+    wrote it; a post they could not read anyway stays a bare 404 (no oracle)."""
+    outsider = create_user("Olga Buiten")
+    team_post = create_post(create_user("Tessa Team", teams=["Wijkteam Zuid"]),
+                            title="Teamoverleg", visibility="team", team="Wijkteam Zuid")
+    flag_and_hide(client, auth, world, target="posts", target_id=world.post.id)
+    for viewer in (None, world.reader):
+        if viewer is not None:
+            auth.login(viewer)
+        answer = client.get(f"/posts/{world.post.id}")
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 404
+        assert "Dit bericht is verborgen door de moderatie." in html
+        assert "Inloop op dinsdag" not in html and "Petra Poster" not in html
+        auth.logout()
+    db.session.execute(db.text("UPDATE posts SET hidden_at = CURRENT_TIMESTAMP WHERE id = :id"),
+                       {"id": team_post.id})
+    db.session.commit()
+    auth.login(outsider)
+    html = client.get(f"/posts/{team_post.id}").get_data(as_text=True)
+    assert "verborgen" not in html and "Teamoverleg" not in html
+    auth.logout()
+    auth.login(world.coordinator)
+    assert "Inloop op dinsdag" in client.get(f"/posts/{world.post.id}").get_data(as_text=True)

@@ -7,7 +7,7 @@ import json
 
 SECTIONS = {"format", "version", "exported_at", "profile", "teams", "posts", "log_entries",
             "comments", "reactions", "follows", "notifications", "applied_lessons", "flags",
-            "privacy_overrides"}
+            "privacy_overrides", "email_change"}
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):

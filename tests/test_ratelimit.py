@@ -53,7 +53,7 @@ MEASURED = {
     # rule: requests answered before the first 429, at the default limits
     "login_ip": 20, "register_ip": 10, "register_address": 3, "reset_ip": 10,
     "reset_address": 3, "posts": 20, "comments": 10, "flags": 20, "search": 60,
-    "similar": 120, "api": 120,
+    "similar": 120, "api": 120, "email_change": 10, "email_change_address": 3,
 }
 
 
@@ -92,6 +92,20 @@ def test_password_reset_per_ip_and_per_address(client, create_user):
     count = until_429(lambda n: client.post("/account/wachtwoord-vergeten", environ_base=other_ip,
                                             data={"email": "doelwit@example.org"}))
     assert count == MEASURED["reset_address"]
+
+
+def test_email_change_per_member_and_per_address(app, client, create_user, member_client):
+    """Wrong passwords count too (no password guessing through this form); three mails at most
+    to one address, whoever asks."""
+    count = until_429(lambda n: member_client.post("/account/e-mailadres", data={
+        "email": f"nieuw{n}@example.org", "email_password": "niet het wachtwoord"}))
+    assert count == MEASURED["email_change"]
+    other = app.test_client()
+    other.post("/account/inloggen", data={"email": create_user("Ander").email,
+                                          "password": DEFAULT_PASSWORD})
+    count = until_429(lambda n: other.post("/account/e-mailadres", data={
+        "email": "doelwit@example.org", "email_password": DEFAULT_PASSWORD}))
+    assert count == MEASURED["email_change_address"]
 
 
 def test_posts_per_member(member_client):

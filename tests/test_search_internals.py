@@ -140,3 +140,37 @@ def test_merges_while_posts_are_created_rapidly_never_fail(search_app, create_us
     drain()
     assert check().ok
     assert search("snel", None, 1, None).total == 120
+
+
+def test_the_shared_caches_drop_the_least_recently_used_and_never_hold_too_much():
+    from learncom.search.caches import SharedCache
+
+    cache = SharedCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "b" is now the least recently used
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+    sized = SharedCache(10, getsizeof=len)
+    sized.put("big", [0] * 11)  # larger than the whole cache: not kept
+    sized.put("x", [0] * 6)
+    sized.put("y", [0] * 6)  # pushes "x" out: 12 > 10
+    assert (sized.get("big"), sized.get("x"), len(sized), sized.held) == (None, None, 1, 6)
+
+
+def test_the_searcher_pool_closes_the_least_recently_used_index_but_not_while_in_use(tmp_path):
+    from learncom.search.whoosh.backend import IndexStore, SearcherPool
+
+    pool = SearcherPool(max_indexes=2)
+    stores = [IndexStore(tmp_path / name) for name in "abc"]
+    with pool.searcher(stores[0]) as first:
+        with pool.searcher(stores[1]) as second:
+            pass
+        with pool.searcher(stores[2]):
+            pass  # "a" is the least recently used: retired, but still in use here
+        assert not first.is_closed
+    assert first.is_closed and not second.is_closed
+    with pool.searcher(stores[1]) as again:
+        assert again is second  # kept, and reused
+    pool.close()
+    assert second.is_closed

@@ -149,9 +149,9 @@ def test_the_term_cache_makes_a_repeated_word_free(many):
         q = builder.combine(builder.text_groups(parse("buurtkamer")), [], [], Visibility())
         first = backend._run(searcher, q, 1, 10, "relevance")
         cache = searcher.learncom_terms
-        held = len(cache._items)
+        held = len(cache)
         again = backend._run(searcher, q, 1, 10, "relevance")
-        assert len(cache._items) == held > 0
+        assert len(cache) == held > 0
     assert [(h.id, h.score) for h in first.hits] == [(h.id, h.score) for h in again.hits]
 
 
@@ -245,12 +245,12 @@ def test_the_result_cache_serves_repeats_and_never_an_old_generation(search_app,
     first = post_factory(author, title="Zwerfafval opruimen")
     RESULTS.clear()
     assert [h.id for h in search("zwerfafval").hits] == [first.id]
-    assert len(RESULTS._items) == 1
+    assert len(RESULTS) == 1
     assert [h.id for h in search("zwerfafval").hits] == [first.id]
-    assert len(RESULTS._items) == 1  # the repeat was served from the cache
+    assert len(RESULTS) == 1  # the repeat was served from the cache
     second = post_factory(author, title="Zwerfafval in het park")
     assert {h.id for h in search("zwerfafval").hits} == {first.id, second.id}
-    assert len(RESULTS._items) == 2
+    assert len(RESULTS) == 2
 
 
 def test_similar_ranks_exhaustively_like_whoosh(many):

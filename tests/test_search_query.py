@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from learncom.posts.filters import parse_date
 from learncom.search.query import (
     MAX_CLAUSES,
     MAX_QUERY_LENGTH,
@@ -14,7 +15,6 @@ from learncom.search.query import (
     Word,
     clean,
     parse,
-    parse_date,
 )
 from tests import search_fixtures
 

@@ -98,8 +98,18 @@ def test_pagination(client, create_user, post_factory, search_app):
     "q[]=a&q=b", "q=buurtkamer&neighbourhood=overvecht&tag=ontmoeting",
 ])
 def test_bad_input_never_errors(client, world, query):
+    """The page leaves a bad filter out; the API refuses it with a 400 naming it."""
+    refused = {"q=buurtkamer&page=abc": "page", "q=buurtkamer&page=-3": "page",
+               "q=buurtkamer&page=99999": "page", "q=tag:&kind=<b>": "kind",
+               "q=%22unbalanced&after=gisteren&before=2024-99-99": "after",
+               "q=OR&status=x&author_kind=y&neighbourhood=%00": "status"}
     for path in ("/zoeken", "/api/v1/search"):
         response = client.get(f"{path}?{query}")
+        if path != "/zoeken" and query in refused:
+            assert response.status_code == 400, query
+            assert response.get_json()["error"]["code"] == "bad_request"
+            assert refused[query] in response.get_json()["error"]["message"]
+            continue
         assert response.status_code == 200, (path, query)
         if path == "/zoeken":
             assert world["team"].id not in hit_ids(response.get_data(as_text=True))

@@ -40,9 +40,9 @@ def _password_again_field(label=None):
     )
 
 
-def _email_field(description=None):
+def _email_field(description=None, label=None):
     return EmailField(
-        _l("E-mail address"),
+        label or _l("E-mail address"),
         filters=[_strip],
         validators=[DataRequired(_l("Fill in your e-mail address.")),
                     Email(_l("This is not a valid e-mail address."), check_deliverability=False),
@@ -116,6 +116,14 @@ class ChangePasswordForm(FlaskForm):
         _l("Current password"), validators=[DataRequired(_l("Fill in your current password."))])
     password = _new_password_field(_l("New password"))
     password_again = _password_again_field(_l("New password again"))
+
+
+class ChangeEmailForm(FlaskForm):
+    email = _email_field(_l("We send a link to this address. Your address changes only when "
+                            "you follow that link."), label=_l("New e-mail address"))
+    # Not "current_password": the password form on the same page has a field of that name.
+    email_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Fill in your current password."))])
 
 
 class RoleForm(FlaskForm):

@@ -174,3 +174,19 @@ class FailedLogin(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class EmailChange(db.Model):
+    """A new e-mail address waiting for the link mailed to it (Discourse's way): nothing changes
+    until that link is followed, so a typo or someone at an unlocked screen cannot take the
+    account away. As with registrations, the link carries a random token and only its SHA-256
+    is kept. One row per member at most; confirming deletes it, so each link works once."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    new_email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

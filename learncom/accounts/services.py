@@ -22,7 +22,13 @@ from sqlalchemy.orm import selectinload
 
 from learncom import events
 from learncom.accounts import sessions
-from learncom.accounts.models import PendingRegistration, Team, User, team_members
+from learncom.accounts.models import (
+    EmailChange,
+    PendingRegistration,
+    Team,
+    User,
+    team_members,
+)
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.mail import send_mail
@@ -83,6 +89,8 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     db.session.flush()
     sessions.end_all_sessions(user)
+    # Someone who knew the old password may have asked for a new e-mail address: that goes too.
+    cancel_email_change(user)
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -320,6 +328,89 @@ def set_public_profile(user: User, public: bool) -> None:
     """Whether anonymous visitors see the member page and find the member in the lists."""
     user.public_profile = bool(public)
     db.session.flush()
+
+
+# -- changing the e-mail address -----------------------------------------------------------------
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Ask for a new address (the view has checked the password): nothing changes until the link
+    mailed to the new address is followed. The current address gets a notice, so a member whose
+    password is known to someone else hears of it. An address another member has gets a "you
+    already have an account" mail instead of a link, and everything else is the same (the page,
+    the notice, the waiting change), so the form never reveals who is a member (as at
+    registration)."""
+    new_email = normalise_email(new_email)
+    cancel_email_change(user)
+    db.session.execute(delete(EmailChange).where(EmailChange.expires_at < utcnow()))
+    token = secrets.token_urlsafe(32)
+    db.session.add(EmailChange(user_id=user.id, new_email=new_email,
+                               token_hash=_token_digest(token),
+                               expires_at=utcnow() + CONFIRM_LIFETIME))
+    db.session.flush()
+    if get_user_by_email(new_email) is not None:
+        # The token above is never mailed: this change can never be confirmed.
+        send_mail(new_email, _("Your learncom account"), _(
+            "Someone (perhaps you) tried to change the e-mail address of a learncom account "
+            "to this address, but this address already has an account. Nothing has changed. "
+            "Log in here: %(url)s\n\n"
+            "Forgot your password? Choose a new one here: %(reset)s\n\n"
+            "If this was not you, you can ignore this message.",
+            url=url_for("accounts.login", _external=True),
+            reset=url_for("accounts.forgot_password", _external=True)))
+    else:
+        send_mail(new_email, _("Confirm your new e-mail address for learncom"), _(
+            "Hello %(name)s,\n\nYou asked to use this e-mail address for your learncom "
+            "account. Follow this link to confirm it (valid for 48 hours, and only once):\n"
+            "%(url)s\n\nUntil then you log in with your old address. If you did not ask for "
+            "this, ignore this message: nothing changes.",
+            name=user.name, url=url_for("accounts.confirm_email", token=token, _external=True)))
+    send_mail(user.email, _("Your learncom e-mail address is being changed"), _(
+        "Hello %(name)s,\n\nSomeone asked to change the e-mail address of your learncom "
+        "account to %(email)s. It changes only when the link we sent to that address is "
+        "followed.\n\nWas this not you? Then someone knows your password. Choose a new "
+        "password now: %(reset)s\nThat stops the change and logs out every device.",
+        name=user.name, email=new_email,
+        reset=url_for("accounts.forgot_password", _external=True)))
+
+
+def pending_email_change(user: User) -> EmailChange | None:
+    """The member's unexpired request for a new address, if any."""
+    return db.session.scalar(select(EmailChange).where(
+        EmailChange.user_id == user.id, EmailChange.expires_at > utcnow())
+        .order_by(EmailChange.id.desc()).limit(1))
+
+
+def cancel_email_change(user: User) -> bool:
+    """Forget the member's waiting change (its link stops working); False if there was none."""
+    result = db.session.execute(delete(EmailChange).where(EmailChange.user_id == user.id))
+    db.session.flush()
+    return bool(result.rowcount)
+
+
+def read_email_change(token: str | None) -> EmailChange | None:
+    """The change a link is for (unexpired, not used yet), or None."""
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(select(EmailChange).where(
+        EmailChange.token_hash == _token_digest(token), EmailChange.expires_at > utcnow()))
+
+
+def confirm_email_change(change: EmailChange) -> User:
+    """Make the new address the member's (the view has checked the link is theirs). The link
+    works once; every login session of the member ends (the view starts a fresh one for this
+    browser), since a changed address is as much a change of who can get in as a password."""
+    user = db.session.get(User, change.user_id)
+    db.session.delete(change)
+    db.session.flush()
+    holder = get_user_by_email(change.new_email)
+    if holder is not None and holder.id != user.id:
+        raise AccountError(_("Another account uses this e-mail address by now. Nothing has "
+                             "changed; choose another address."))
+    user.email = change.new_email
+    db.session.flush()
+    sessions.end_all_sessions(user)
+    events.emit("member.email_changed", user=user, actor=user)
+    return user
 
 
 # -- member lists --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from learncom import slots
 from learncom.accounts import services, sessions
 from learncom.accounts.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
@@ -33,6 +34,7 @@ from learncom.accounts.forms import (
 from learncom.errors import TooManyAttempts
 from learncom.extensions import db
 from learncom.permissions import (
+    can_confirm_email_change,
     can_manage_accounts,
     can_manage_teams,
     can_see_email,
@@ -65,8 +67,10 @@ def register():
     return render_template("accounts/register.html", form=form)
 
 
-#: What a visitor chose before logging in that stays theirs after it.
-KEPT_AT_LOGIN = ("locale",)
+#: What a visitor chose before logging in that stays theirs after it: the language, and the
+#: e-mail change link being confirmed (it works only for the member who asked for it, so one
+#: planted by someone else is refused).
+KEPT_AT_LOGIN = ("locale", "email_change_token")
 
 
 def log_in(user, *, remember: bool = False) -> None:
@@ -261,12 +265,104 @@ def change_password():
             flash(_("Your new password is saved. Other devices are logged out."), "success")
             return redirect(url_for("accounts.profile"))
         form.current_password.errors.append(_("This is not your current password."))
-    profile_form = ProfileForm(formdata=None, obj=current_user, user_id=current_user.id)
-    return render_template("accounts/profile.html", form=profile_form, password_form=form,
-                           session_count=sessions.session_count(current_user))
+    return _profile_page(password_form=form)
+
+
+# -- the e-mail address --------------------------------------------------------------------------
+
+@bp.post("/account/e-mailadres")
+@login_required
+def change_email():
+    """Ask for a new address: a link goes to it, a notice to the current one; nothing changes
+    until the link is followed (confirm_email)."""
+    form = ChangeEmailForm()
+    valid = form.validate_on_submit()
+    user = current_user._get_current_object()
+    # The password is checked whatever else is wrong, so one round says everything to fix.
+    if form.email_password.data and not services.check_password(user,
+                                                                form.email_password.data):
+        form.email_password.errors.append(_("This is not your current password."))
+        valid = False
+    if not form.email.errors and services.normalise_email(form.email.data) == user.email:
+        form.email.errors.append(_("This is already your e-mail address."))
+        valid = False
+    if valid:
+        services.request_email_change(user, form.email.data)
+        db.session.commit()
+        flash(_("Check the mailbox of %(email)s and follow the link in our message. "
+                "Your e-mail address changes only after that.",
+                email=services.normalise_email(form.email.data)), "success")
+        return redirect(url_for("accounts.profile", _anchor="email-change"))
+    return _profile_page(email_form=form)
+
+
+@bp.post("/account/e-mailadres/annuleren")
+@login_required
+def cancel_email_change():
+    if services.cancel_email_change(current_user):
+        db.session.commit()
+        flash(_("The change is cancelled. Your e-mail address stays %(email)s.",
+                email=current_user.email), "info")
+    return redirect(url_for("accounts.profile", _anchor="email-change"))
+
+
+def _email_link_invalid(*, other_account: bool = False):
+    """A link that does not work (any more), or one for another member: then the link stays in
+    the session, so after logging in as the member who asked it works."""
+    if not other_account:
+        session.pop("email_change_token", None)
+    return render_template("accounts/email_link_invalid.html",
+                           other_account=other_account), 403 if other_account else 410
+
+
+@bp.route("/account/e-mailadres-bevestigen", methods=["GET", "POST"], defaults={"token": None})
+@bp.route("/account/e-mailadres-bevestigen/<token>", methods=["GET", "POST"])
+def confirm_email(token: str | None):
+    """The link mailed to the new address. GET shows what will change; POST changes it (a mail
+    scanner fetching the link changes nothing). Only the member who asked may confirm: one who
+    is not logged in logs in first, the link waiting in the session."""
+    if token is not None and request.method == "GET":
+        if services.read_email_change(token) is None:
+            return _email_link_invalid()
+        return _token_from_link("email_change_token", token, "accounts.confirm_email")
+    if token is not None:
+        session["email_change_token"] = token
+    if not current_user.is_authenticated:
+        flash(_("Log in to confirm your new e-mail address."), "info")
+        return redirect(url_for("accounts.login", next=url_for("accounts.confirm_email")))
+    change = services.read_email_change(session.get("email_change_token"))
+    if change is None:
+        return _email_link_invalid()
+    if not can_confirm_email_change(current_user, change):
+        return _email_link_invalid(other_account=True)
+    if request.method == "GET":
+        return render_template("accounts/confirm_email.html", change=change)
+    session.pop("email_change_token", None)
+    try:
+        user = services.confirm_email_change(change)
+    except services.AccountError as error:
+        db.session.commit()  # the link is used up
+        flash(str(error), "error")
+        return redirect(url_for("accounts.profile", _anchor="email-change"))
+    log_in(user, remember=_remembered())
+    flash(_("Your e-mail address is now %(email)s. Other devices are logged out.",
+            email=user.email), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 # -- profile and member pages --------------------------------------------------------------------
+
+def _profile_page(*, form=None, password_form=None, email_form=None):
+    """The profile page with its forms; the one that was sent keeps what was typed."""
+    user = current_user._get_current_object()
+    return render_template(
+        "accounts/profile.html",
+        form=form or ProfileForm(formdata=None, obj=user, user_id=user.id),
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        email_form=email_form or ChangeEmailForm(formdata=None),
+        email_change=services.pending_email_change(user),
+        session_count=sessions.session_count(user))
+
 
 @bp.route("/account/profiel", methods=["GET", "POST"])
 @login_required
@@ -277,9 +373,7 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.member", user_id=current_user.id))
-    return render_template("accounts/profile.html", form=form,
-                           password_form=ChangePasswordForm(formdata=None),
-                           session_count=sessions.session_count(current_user))
+    return _profile_page(form=form)
 
 
 @bp.get("/leden/<int:user_id>")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from learncom import vocab
 from learncom.api import services
-from learncom.posts.kinds import KIND_FIELDS
+from learncom.posts.kinds import KIND_FIELDS, KINDS
 from learncom.reactions.models import REACTION_KINDS
 from learncom.search.backend import FACETS, SORTS
+from learncom.search.services import MAX_PAGE as SEARCH_MAX_PAGE
 
 JSON = "application/json"
 ALL_STATUSES = list(services.STATUS_KINDS)
@@ -64,7 +65,7 @@ TIMESTAMP = {"type": "string", "format": "date-time",
 
 POST_ITEM = {
     "id": {"type": "integer", "minimum": 1},
-    "kind": {"type": "string", "enum": list(vocab.POST_KINDS)},
+    "kind": {"type": "string", "enum": list(KINDS)},
     "title": {"type": "string"},
     "url": {"type": "string", "format": "uri", "description": "The post's page (absolute)."},
     "tags": {"type": "array", "items": {"type": "string"}, "description": "Tag names, A-Z."},
@@ -103,9 +104,7 @@ def _schemas() -> dict:
             "page": {"type": "integer", "minimum": 1, "maximum": services.MAX_PAGE},
             "per_page": {"type": "integer", "minimum": 1, "maximum": services.MAX_PER_PAGE},
         }),
-        "ExperimentFields": _kind_fields("experiment"),
-        "FrictionFields": _kind_fields("friction"),
-        "LessonFields": _kind_fields("lesson"),
+        **{kind.schema: _kind_fields(kind.name) for kind in KINDS.values()},
         "Link": _object({
             "relation": {"type": "string", "enum": list(vocab.RELATIONS)},
             "direction": {"type": "string", "enum": ["outgoing", "incoming"],
@@ -121,8 +120,7 @@ def _schemas() -> dict:
             **POST_ITEM,
             "body_markdown": {"type": "string"},
             "body_html": {"type": "string", "description": "The body rendered and sanitised."},
-            "fields": {"oneOf": [_ref("ExperimentFields"), _ref("FrictionFields"),
-                                 _ref("LessonFields")],
+            "fields": {"oneOf": [_ref(kind.schema) for kind in KINDS.values()],
                        "description": "The fields of the post's kind."},
             "links": {"type": "array", "items": _ref("Link"),
                       "description": "Linked posts the requester can see (both directions)."},
@@ -169,7 +167,7 @@ def _schemas() -> dict:
             "page": {"type": "integer", "minimum": 1},
             "items": {"type": "array", "items": _object({
                 "id": {"type": "integer", "minimum": 1},
-                "kind": {"type": "string", "enum": list(vocab.POST_KINDS)},
+                "kind": {"type": "string", "enum": list(KINDS)},
                 "title": {"type": "string"},
                 "url": {"type": "string", "description": "The post's page, as a path on this "
                                                          "site (e.g. `/posts/12`)."},
@@ -218,8 +216,9 @@ member sees: also posts for members and their team's posts. Content hidden by mo
 left out (its author and coordinators still see it). No answer ever contains an e-mail address.
 
 **Errors** are JSON: `{"error": {"code": "...", "message": "..."}}` with status 400 (a parameter
-value the API does not accept), 404 (unknown path, or a post that does not exist or that you
-cannot see), 405 (any method other than GET, HEAD or OPTIONS) or 500.
+value the API does not accept: the message names it and says why), 404 (unknown path, or
+a post that does not exist or that you cannot see), 405 (any method other than GET, HEAD or
+OPTIONS) or 500.
 
 **Browsers.** Every answer carries `Access-Control-Allow-Origin: *`, so a page on another site
 can read public content; browsers send no cookies with such requests.
@@ -229,7 +228,7 @@ can read public content; browsers send no cookies with such requests.
 def document(server_url: str) -> dict:
     """The OpenAPI document; `server_url` is this site's absolute URL of /api/v1."""
     list_params = [
-        _query("kind", {"type": "string", "enum": list(vocab.POST_KINDS)}, "Only this kind."),
+        _query("kind", {"type": "string", "enum": list(KINDS)}, "Only this kind."),
         _query("tag", {"type": "string"}, "Only posts with this tag (spelled as on the site: "
                                           "lower case, hyphens; other spellings are "
                                           "normalised). An unknown tag matches nothing."),
@@ -252,23 +251,21 @@ def document(server_url: str) -> dict:
                                         "word), `\"a phrase\"`, `-word`, `word*`, `OR`, and "
                                         "`tag:`, `kind:`, `wijk:`, `status:`, `author:`. "
                                         "Malformed queries never fail."),
-        _query("kind", {"type": "string"}, "experiment, friction or lesson (Dutch names work "
-                                           "too); other values are ignored."),
-        _query("tag", {"type": "string"}, "Tag name."),
+        _query("kind", {"type": "string"}, f"{', '.join(KINDS)} (Dutch names work too)."),
+        _query("tag", {"type": "string"}, "Tag name (at most 80 characters)."),
         _query("neighbourhood", {"type": "string"}, "Neighbourhood name or slug."),
         _query("wijk", {"type": "string"}, "Same as `neighbourhood` (used when that is absent)."),
-        _query("status", {"type": "string"}, "An experiment or change status; other values are "
-                                             "ignored."),
-        _query("author_kind", {"type": "string"}, "The author's member kind; other values are "
-                                                  "ignored."),
-        _query("after", {"type": "string"}, "Posts created on or after this date (YYYY-MM-DD); "
-                                            "other values are ignored."),
+        _query("status", {"type": "string"}, "An experiment or change status (Dutch names "
+                                             "work too)."),
+        _query("author_kind", {"type": "string"}, "The author's member kind."),
+        _query("after", {"type": "string"}, "Posts created on or after this date "
+                                            "(YYYY-MM-DD, YYYY-MM or YYYY)."),
         _query("before", {"type": "string"}, "Posts created on or before this date "
-                                             "(YYYY-MM-DD); other values are ignored."),
+                                             "(YYYY-MM-DD, YYYY-MM or YYYY)."),
         _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
                "Order of the hits."),
-        _query("page", {"type": "integer", "minimum": 1, "default": 1},
-               "Page number (10 hits per page); invalid values mean page 1."),
+        _query("page", {"type": "integer", "minimum": 1, "maximum": SEARCH_MAX_PAGE,
+                        "default": 1}, "Page number (10 hits per page)."),
     ]
 
     def get(summary: str, operation_id: str, responses: dict, parameters=(),
@@ -303,7 +300,9 @@ def document(server_url: str) -> dict:
                            "NeighbourhoodList")}),
             "/search": get("Search", "search", {
                 "200": _ok("Hits the requester can see, 10 per page. Without `q` and "
-                           "filters: no hits.", "SearchResults")}, search_params),
+                           "filters: no hits.", "SearchResults"),
+                "400": _error("A parameter has a value the API does not accept.")},
+                search_params),
             "/openapi.json": get("This document", "getOpenApi", {
                 "200": {"description": "The OpenAPI 3.1 document.",
                         "content": {JSON: {"schema": {"type": "object"}}}}}),

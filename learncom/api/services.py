@@ -8,25 +8,21 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from learncom import vocab
 from learncom.discussion import services as discussion_services
 from learncom.discussion.models import Comment
 from learncom.extensions import db
+from learncom.posts import filters
 from learncom.posts import services as post_services
+from learncom.posts.kinds import KINDS
 from learncom.posts.models import Post, PostLink, no_posts
 from learncom.reactions.models import REACTION_KINDS, Reaction
 
 DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
-MAX_PAGE = 10_000
+MAX_PER_PAGE = filters.MAX_PER_PAGE
+MAX_PAGE = filters.MAX_PAGE
 
 #: Each status belongs to one kind (the vocabularies do not overlap), so a status implies it.
-STATUS_KINDS = {status: kind for kind, statuses in vocab.STATUSES_BY_KIND.items()
-                for status in statuses}
-
-
-class BadParameter(ValueError):
-    """A query parameter the API cannot use; the message names it (answered as 400)."""
+STATUS_KINDS = {status: kind.name for kind in KINDS.values() for status in kind.statuses}
 
 
 @dataclass
@@ -39,37 +35,13 @@ class PostFilters:
     per_page: int = DEFAULT_PER_PAGE
 
 
-def _integer(args, name: str, default: int, *, maximum: int | None = None) -> int:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise BadParameter(name) from None
-    if value < 1:
-        raise BadParameter(name)
-    return min(value, maximum) if maximum is not None else value
-
-
 def parse_post_filters(args) -> PostFilters:
-    """Filters from the query string. Unknown parameters are ignored; a parameter with a value
-    the API does not know raises BadParameter. `per_page` above 100 is capped to 100."""
-    kind = args.get("kind") or None
-    if kind is not None and kind not in vocab.POST_KINDS:
-        raise BadParameter("kind")
-    status = args.get("status") or None
-    if status is not None and status not in STATUS_KINDS:
-        raise BadParameter("status")
-    page = _integer(args, "page", 1)
-    if page > MAX_PAGE:
-        raise BadParameter("page")
-    return PostFilters(
-        kind=kind, status=status,
-        tag=post_services.normalise_tag(post_services.clean_arg(args.get("tag"))) or None,
-        neighbourhood=post_services.clean_arg(args.get("neighbourhood"), 80) or None,
-        page=page,
-        per_page=_integer(args, "per_page", DEFAULT_PER_PAGE, maximum=MAX_PER_PAGE))
+    """Filters from the query string (learncom/posts/filters.py). Unknown parameters are
+    ignored; a value the API cannot use raises filters.BadFilter. `per_page` above 100 is
+    capped to 100."""
+    parsed = filters.parse_strict(args, filters.KIND, filters.STATUS, filters.TAG,
+                                  filters.NEIGHBOURHOOD, filters.PAGE, filters.PER_PAGE)
+    return PostFilters(**{"per_page": DEFAULT_PER_PAGE, **parsed.values})
 
 
 def list_posts(viewer, filters: PostFilters):

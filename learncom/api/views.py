@@ -8,10 +8,11 @@ answered by learncom/errors.py for every path under /api/) are `{"error": {"code
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from learncom.api import openapi, serializers, services
+from learncom.posts import filters
+from learncom.web import bad_parameter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -25,9 +26,7 @@ def allow_any_origin(response):
     return response
 
 
-def _bad_parameter(name: str):
-    message = _("The parameter %(name)s has a value this API does not accept.", name=name)
-    return jsonify(error={"code": "bad_request", "message": message}), 400
+
 
 
 def _visible_post_or_404(post_id: int):
@@ -46,13 +45,13 @@ def openapi_document():
 @bp.get("/posts")
 def posts():
     try:
-        filters = services.parse_post_filters(request.args)
-    except services.BadParameter as error:
-        return _bad_parameter(str(error))
-    page = services.list_posts(current_user, filters)
+        wanted = services.parse_post_filters(request.args)
+    except filters.BadFilter as error:
+        return bad_parameter(error.name, error.message)
+    page = services.list_posts(current_user, wanted)
     return jsonify(serializers.page([serializers.post_item(post) for post in page.items],
-                                    total=page.total or 0, page=filters.page,
-                                    per_page=filters.per_page))
+                                    total=page.total or 0, page=wanted.page,
+                                    per_page=wanted.per_page))
 
 
 @bp.get("/posts/<int:post_id>")

@@ -21,6 +21,7 @@ from learncom.audit.models import AuditEvent
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.permissions import can_view_post
+from learncom.posts import kinds
 from learncom.posts.models import Post
 
 
@@ -56,6 +57,7 @@ ACTION_LABELS = {
     "member.activated": _l("Account reactivated"),
     "member.deactivated": _l("Account deactivated"),
     "member.deleted": _l("Account deleted"),
+    "member.email_changed": _l("E-mail address changed"),
     "bundle.created": _l("Bundle created"),
     "bundle.updated": _l("Bundle changed"),
     "bundle.published": _l("Bundle published"),
@@ -267,7 +269,7 @@ def _detail_value(action: str, key: str, value) -> str:
         if action.startswith("member."):
             return str(vocab.ROLES.get(value, value))
     if key == "kind":
-        return str(vocab.POST_KINDS.get(value, value))
+        return kinds.label(value)
     labels = _DETAIL_VALUE_LABELS.get((action, key))
     if labels is not None:
         parts = [part.strip() for part in str(value).split(",")]

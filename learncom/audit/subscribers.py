@@ -47,6 +47,13 @@ def _activation_changed(user, actor, active, **_kw) -> None:
     record(actor, "member.activated" if active else "member.deactivated", user)
 
 
+@events.subscribe("member.email_changed")
+def _email_changed(user, actor, **_kw) -> None:
+    """Without the addresses: the log shows who, not which address (admins see the current one
+    on the member's page)."""
+    record(actor, "member.email_changed", user)
+
+
 @events.subscribe("post.updated")
 def _post_updated(post, actor, **_kw) -> None:
     """A coordinator changing someone else's post is a coordinator action; authors editing

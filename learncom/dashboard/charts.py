@@ -18,17 +18,14 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from learncom import vocab
+from learncom.posts.kinds import KINDS
 
 WIDTH = 300
 FONT = 13
 INK = "#1d2430"
 MUTED = "#4a5565"
-COLOURS = {
-    "experiment": "#1f6f43",
-    "friction": "#a23b12",
-    "lesson": "#5b3d99",
-    "default": "#0b5cad",
-}
+#: A series' colour by name: each kind's (posts/kinds.py), and the site's accent.
+COLOURS = {**{kind.name: kind.colour for kind in KINDS.values()}, "default": "#0b5cad"}
 # Per series index a texture drawn in white over the colour, so series differ without colour.
 PATTERNS = (
     "",
@@ -164,20 +161,19 @@ def month_label(month) -> str:
 
 
 def posts_per_month_chart(months) -> Markup:
-    series = [Series(str(vocab.POST_KINDS_PLURAL[kind]), kind) for kind in vocab.POST_KINDS]
-    totals = {kind: sum(m.counts[kind] for m in months) for kind in vocab.POST_KINDS}
+    series = [Series(str(KINDS[kind].plural), kind) for kind in KINDS]
+    totals = {kind: sum(m.counts[kind] for m in months) for kind in KINDS}
     busiest = max(months, key=lambda m: m.total, default=None)
     desc = ngettext("%(count)s month.", "%(count)s months.", len(months),
                     count=_number(len(months))) + " " + ", ".join(
-        f"{vocab.POST_KINDS_PLURAL[kind]}: {_number(totals[kind])}"
-        for kind in vocab.POST_KINDS) + "."
+        f"{KINDS[kind].plural}: {_number(totals[kind])}" for kind in KINDS) + "."
     if busiest is not None and busiest.total:
         desc += " " + ngettext("Busiest month: %(month)s (%(count)s post).",
                                "Busiest month: %(month)s (%(count)s posts).", busiest.total,
                                month=month_label(busiest.month), count=_number(busiest.total))
     return grouped_bar_chart(
         "chart-posts-per-month", _("Posts per kind per month"), desc, series,
-        [(month_label(m.month), [m.counts[kind] for kind in vocab.POST_KINDS]) for m in months])
+        [(month_label(m.month), [m.counts[kind] for kind in KINDS]) for m in months])
 
 
 def status_chart(rows) -> Markup:

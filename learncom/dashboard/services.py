@@ -33,6 +33,8 @@ from learncom.accounts.models import User
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.frictions.models import StatusChange
+from learncom.posts import filters as post_filters
+from learncom.posts import kinds
 from learncom.posts import services as post_services
 from learncom.posts.models import Neighbourhood, Post
 from learncom.reactions.models import Reaction
@@ -47,7 +49,7 @@ DEFAULT_PERIOD = 12
 ACTIVE_DAYS = 90
 TOP = 10
 OPEN_STATUSES = ("raised", "on_agenda", "being_addressed")
-KINDS = tuple(vocab.POST_KINDS)
+KINDS = tuple(kinds.KINDS)
 
 
 @dataclass
@@ -55,6 +57,8 @@ class Filters:
     neighbourhood: Neighbourhood | None = None
     period: int = DEFAULT_PERIOD
     author_kind: str | None = None
+    #: The arguments that could not be used (learncom/posts/filters.py), for the page to name.
+    errors: dict = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -62,18 +66,21 @@ class Filters:
                 or self.period != DEFAULT_PERIOD)
 
 
+PERIOD = post_filters.one_of("period", _l("Period"), PERIODS)
+
+
 def parse_filters(args) -> Filters:
-    """Filters from the query string; unknown or malformed values are ignored."""
-    filters = Filters()
-    filters.neighbourhood = post_services.get_neighbourhood_by_slug(
-        post_services.clean_arg(args.get("neighbourhood")))
-    try:
-        period = int(args.get("period", DEFAULT_PERIOD))
-    except (TypeError, ValueError):
-        period = DEFAULT_PERIOD
-    filters.period = period if period in PERIODS else DEFAULT_PERIOD
-    author_kind = args.get("author_kind", "")
-    filters.author_kind = author_kind if author_kind in vocab.MEMBER_KINDS else None
+    """Filters from the query string; unknown or malformed values are left out and named."""
+    parsed = post_filters.parse(args, post_filters.NEIGHBOURHOOD, PERIOD,
+                                post_filters.AUTHOR_KIND)
+    filters = Filters(period=parsed.get("period", DEFAULT_PERIOD),
+                      author_kind=parsed.get("author_kind"), errors=parsed.errors)
+    slug = parsed.get("neighbourhood")
+    if slug is not None:
+        filters.neighbourhood = post_services.get_neighbourhood_by_slug(slug)
+        if filters.neighbourhood is None:
+            filters.errors["neighbourhood"] = (post_filters.NEIGHBOURHOOD.label,
+                                               _l("This neighbourhood is unknown here."))
     return filters
 
 

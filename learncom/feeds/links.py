@@ -7,7 +7,7 @@ from flask import current_app, has_request_context, request, url_for
 from flask_babel import gettext as _
 from jinja2 import pass_context
 
-from learncom import vocab
+from learncom.posts.kinds import BY_SLUG, KINDS
 
 
 def _site(suffix: str) -> str:
@@ -28,10 +28,10 @@ def page_feed(context) -> dict | None:
         return None  # outside a request, or an error page rendered under the page's endpoint
     endpoint = request.endpoint
     args = request.view_args or {}
-    if endpoint == "posts.list_kind" and args.get("slug") in vocab.SLUG_KINDS:
-        kind = vocab.SLUG_KINDS[args["slug"]]
+    if endpoint == "posts.list_kind" and args.get("slug") in BY_SLUG:
+        kind = KINDS[BY_SLUG[args["slug"]]]
         return {"url": url_for("feeds.kind", slug=args["slug"], _external=True),
-                "title": _site(str(vocab.POST_KINDS_PLURAL[kind]))}
+                "title": _site(str(kind.plural))}
     if endpoint == "posts.tag" and isinstance(context.get("tag"), str):
         name = context["tag"]
         return {"url": url_for("feeds.tag", name=name, _external=True),

@@ -16,10 +16,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from learncom import markdown, vocab
+from learncom import markdown
 from learncom.discussion.models import Comment
 from learncom.extensions import db
 from learncom.posts import services as post_services
+from learncom.posts.kinds import BY_SLUG, KINDS
 from learncom.posts.models import Neighbourhood, Post, Tag
 from learncom.rendered import excerpt
 
@@ -106,12 +107,12 @@ def all_posts_feed() -> Feed:
 
 
 def kind_feed(slug: str) -> Feed:
-    kind = vocab.SLUG_KINDS[slug]
+    kind = KINDS[BY_SLUG[slug]]
     self_url = url_for("feeds.kind", slug=slug, _external=True)
     return Feed(
-        id=self_url, title=_title(str(vocab.POST_KINDS_PLURAL[kind])), self_url=self_url,
+        id=self_url, title=_title(str(kind.plural)), self_url=self_url,
         page_url=url_for("posts.list_kind", slug=slug, _external=True),
-        entries=post_entries(_posts(kind=kind)))
+        entries=post_entries(_posts(kind=kind.name)))
 
 
 def tag_feed(tag: Tag) -> Feed:

@@ -8,6 +8,7 @@ from werkzeug.http import is_resource_modified
 
 from learncom.feeds import services
 from learncom.posts import services as post_services
+from learncom.posts.kinds import SLUG_CONVERTER
 
 bp = Blueprint("feeds", __name__)
 
@@ -34,7 +35,7 @@ def all_posts():
     return _atom(services.all_posts_feed())
 
 
-@bp.get("/feeds/<any(experimenten, fricties, lessen):slug>.atom")
+@bp.get(f"/feeds/<{SLUG_CONVERTER}:slug>.atom")
 def kind(slug: str):
     return _atom(services.kind_feed(slug))
 

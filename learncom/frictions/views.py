@@ -12,6 +12,7 @@ from learncom.extensions import db
 from learncom.frictions import services
 from learncom.frictions.forms import StatusForm
 from learncom.permissions import can_change_friction_status, require
+from learncom.posts import filters as post_filters
 from learncom.posts import services as post_services
 from learncom.web import safe_next_url
 
@@ -68,31 +69,18 @@ def change_status(post_id: int):
     return redirect(safe_next_url(form.next.data, default))
 
 
-def _board_filters() -> dict:
-    """Filters from the query string; values that match nothing are ignored."""
-    args = request.args
-    filters: dict = {}
-    tag = post_services.normalise_tag(post_services.clean_arg(args.get("tag")))
-    if tag:
-        filters["tag"] = tag
-    hood = post_services.visible_neighbourhood(post_services.clean_arg(
-        args.get("neighbourhood")), current_user)
-    if hood is not None:
-        filters["neighbourhood"] = hood
-    obstacle = args.get("type", "")
-    if obstacle in vocab.OBSTACLE_TYPES:
-        filters["type"] = obstacle
-    return filters
-
-
 @bp.get("/verandering")
 @login_required
 def board():
-    filters = _board_filters()
+    parsed = post_filters.parse(request.args, post_filters.TAG, post_filters.NEIGHBOURHOOD,
+                                post_filters.OBSTACLE_TYPE)
+    post_services.visible_hood_filter(parsed, current_user)
+    filters = parsed.values
     hood = filters.get("neighbourhood")
     columns = services.board(current_user, tag=filters.get("tag"),
                              neighbourhood_id=hood.id if hood else None,
                              obstacle_type=filters.get("type"))
     return render_template("frictions/board.html", columns=columns, filters=filters,
+                           filter_errors=parsed.errors,
                            neighbourhoods=post_services.all_neighbourhoods(),
                            total=sum(len(cards) for cards in columns.values()))

@@ -34,7 +34,7 @@ from learncom.guard import services as privacy
 from learncom.markdown import MAX_NESTING, MarkdownTooComplex, check_markdown
 from learncom.permissions import can_post_for_team
 from learncom.posts import services as posts
-from learncom.posts.kinds import KIND_FIELDS
+from learncom.posts.kinds import KIND_FIELDS, KINDS
 from learncom.posts.models import LogEntry, Post, PostLink, PostRevision
 from learncom.search.services import get_backend
 
@@ -394,7 +394,7 @@ class _Parser:
         ref = _ref(obj, "ref")
         if ref in self.post_refs:
             raise _Bad(f"post ref {_shown(ref)} is used twice")
-        kind = _choice(obj, "kind", vocab.POST_KINDS)
+        kind = _choice(obj, "kind", KINDS)
         title = _text(obj, "title", required=True, allow_empty=False, max_length=200)
         tags = posts.parse_tags(_string_list(obj, "tags"))
         if not 1 <= len(tags) <= posts.MAX_TAGS:

@@ -24,8 +24,6 @@ from learncom.posts.services import MAX_TAGS, MAX_TEXT, PostInput, parse_tags
 
 MARKDOWN_HELP = _l("Markdown: **bold**, *italic*, a line starting with - for a list, "
                    "[text](https://…) for a link. Leave an empty line between paragraphs.")
-# The longest a one-line field may be (the column's size).
-LINE_LENGTHS = {"target_group": 200, "statement": 300}
 
 
 def renders(_form, field) -> None:
@@ -152,7 +150,7 @@ def _kind_field(spec: KindField):
         return BooleanField(label, default=bool(spec.default), description=help_)
     required = [DataRequired(_l("Fill in this field."))] if spec.required else [Optional()]
     if spec.type == "line":
-        length = Length(max=LINE_LENGTHS.get(spec.name, 200),
+        length = Length(max=spec.length,
                         message=_l("Use at most %(max)d characters."))
         return StringField(label, validators=[*required, length], description=help_)
     length = Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters."))

@@ -29,7 +29,7 @@ from learncom.accounts.models import Team, User, team_members
 from learncom.dbtypes import UTCDateTime, utcnow
 from learncom.extensions import db
 from learncom.markdown import render_markdown
-from learncom.posts.kinds import KIND_FIELDS
+from learncom.posts.kinds import ALL_FIELDS, KIND_FIELDS, KINDS
 from learncom.rendered import Rendered, html_and_excerpt
 
 #: The kind fields written in Markdown (their HTML is kept in Post.fields_html).
@@ -71,7 +71,7 @@ class Neighbourhood(db.Model):
 class Post(Rendered, db.Model):
     __tablename__ = "posts"
     __table_args__ = (
-        CheckConstraint("kind IN ('experiment', 'friction', 'lesson')", name="kind"),
+        CheckConstraint(f"kind IN ({', '.join(repr(kind) for kind in KINDS)})", name="kind"),
         CheckConstraint("visibility IN ('public', 'members', 'team')", name="visibility"),
         CheckConstraint("visibility != 'team' OR team_id IS NOT NULL", name="team_has_team"),
     )
@@ -109,27 +109,9 @@ class Post(Rendered, db.Model):
     # Kept by the services with each revision, so the post page needs no query for it.
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # Experiment
-    hypothesis: Mapped[str | None] = mapped_column(Text)
-    approach: Mapped[str | None] = mapped_column(Text)
-    target_group: Mapped[str | None] = mapped_column(String(200))
-    outcome_measures: Mapped[str | None] = mapped_column(Text)
-    start_date: Mapped[date | None] = mapped_column(Date)
-    end_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str | None] = mapped_column(String(16), index=True)
-    result: Mapped[str | None] = mapped_column(Text)
-    evidence_level: Mapped[str | None] = mapped_column(String(24))
-    # Friction
-    obstacle_type: Mapped[str | None] = mapped_column(String(16))
-    affected: Mapped[str | None] = mapped_column(Text)
-    change_status: Mapped[str | None] = mapped_column(String(20), index=True)
-    resolution_note: Mapped[str | None] = mapped_column(Text)
+    # The kind fields' columns (hypothesis, status, obstacle_type, statement, …) are declared
+    # in kinds.py and added below the class. Curation and the friction's owner:
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # Lesson
-    statement: Mapped[str | None] = mapped_column(String(300))
-    context: Mapped[str | None] = mapped_column(Text)
-    confidence: Mapped[str | None] = mapped_column(String(24))
-    curated: Mapped[bool] = mapped_column(Boolean, default=False)
     curated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     curated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     curation_note: Mapped[str | None] = mapped_column(Text)
@@ -170,18 +152,18 @@ class Post(Rendered, db.Model):
     # -- labels ---------------------------------------------------------------------------
     @property
     def kind_label(self) -> str:
-        return str(vocab.POST_KINDS[self.kind])
+        return str(KINDS[self.kind].label)
 
     @property
     def list_status(self) -> str | None:
-        """The status shown on cards and filtered on in lists: experiment or change status."""
-        field = vocab.STATUS_FIELD.get(self.kind)
+        """The status shown on cards and filtered on in lists (the kind's `status_field`)."""
+        field = KINDS[self.kind].status_field
         return getattr(self, field) if field else None
 
     @property
     def list_status_label(self) -> str | None:
         status = self.list_status
-        return str(vocab.STATUSES_BY_KIND[self.kind][status]) if status else None
+        return str(KINDS[self.kind].statuses.get(status, status)) if status else None
 
     # -- state (who may do what: learncom/permissions.py) ----------------------------------
     @property
@@ -221,6 +203,10 @@ class Post(Rendered, db.Model):
         if permissions.can_curate(user):
             mine = or_(mine, cls.shared_with_coordinators.is_(True))
         return and_(cls.published_at.is_(None), mine)
+
+
+for _spec in ALL_FIELDS:
+    setattr(Post, _spec.name, _spec.column())
 
 
 def no_posts() -> object:

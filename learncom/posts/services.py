@@ -22,7 +22,9 @@ from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.markdown import render_markdown
 from learncom.permissions import can_manage_neighbourhoods, can_post_for_team, can_view_post
-from learncom.posts.kinds import KIND_FIELDS, WORKFLOW_FIELDS
+from learncom.posts import filters
+from learncom.posts.filters import MAX_TAG_LENGTH, normalise_tag
+from learncom.posts.kinds import KIND_FIELDS, KINDS, WORKFLOW_FIELDS
 from learncom.posts.models import (
     LogEntry,
     Neighbourhood,
@@ -35,7 +37,6 @@ from learncom.posts.models import (
 from learncom.text import slugify
 
 MAX_TAGS = 10
-MAX_TAG_LENGTH = 40
 #: The longest Markdown text a post, a kind field or a log entry may hold (forms and import).
 MAX_TEXT = 50_000
 
@@ -45,13 +46,6 @@ class PostError(ValueError):
 
 
 # -- tags and neighbourhoods -------------------------------------------------------------------
-
-def normalise_tag(raw: str) -> str:
-    """Trimmed, lower case, runs of spaces to one hyphen, at most 40 characters."""
-    tag = re.sub(r"\s+", "-", (raw or "").strip().lower())
-    tag = re.sub(r"-{2,}", "-", tag).strip("-#,")
-    return tag[:MAX_TAG_LENGTH].strip("-")
-
 
 def parse_tags(raw: str | list[str]) -> list[str]:
     """Tags from a comma-separated string (or a list), normalised, unique, in the given order."""
@@ -368,8 +362,8 @@ def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,
             .where(Tag.name == tag)))
     if neighbourhood_id:
         query = query.where(Post.neighbourhood_id == neighbourhood_id)
-    if status and kind in vocab.STATUS_FIELD:
-        query = query.where(getattr(Post, vocab.STATUS_FIELD[kind]) == status)
+    if status and kind in KINDS and KINDS[kind].status_field:
+        query = query.where(getattr(Post, KINDS[kind].status_field) == status)
     if author_id:
         query = query.where(Post.author_id == author_id)
     if author_kind:
@@ -422,6 +416,20 @@ def visible_neighbourhood(slug: str, viewer) -> Neighbourhood | None:
     if can_manage_neighbourhoods(viewer):
         return hood
     return hood if has_visible_posts(viewer, neighbourhood_id=hood.id) else None
+
+
+def visible_hood_filter(parsed: filters.Parsed, viewer) -> None:
+    """Turn a parsed `neighbourhood` filter (a slug) into the neighbourhood, if the viewer may
+    filter on it; otherwise the filter is left out and named (the same for an unknown one)."""
+    slug = parsed.values.pop("neighbourhood", None)
+    if slug is None:
+        return
+    hood = visible_neighbourhood(slug, viewer)
+    if hood is None:
+        parsed.errors["neighbourhood"] = (filters.NEIGHBOURHOOD.label,
+                                          _("This neighbourhood is unknown here."))
+    else:
+        parsed.values["neighbourhood"] = hood
 
 
 def tag_counts(viewer) -> list[tuple[str, int]]:
@@ -501,11 +509,8 @@ def home_lists(viewer, limit: int = 6) -> dict[str, list[Post]]:
     curated (curated lessons are featured above them; showing them here would show them
     twice). Three statements for all: the ids of every list at once, their posts, their tags."""
     newest = (Post.created_at.desc(), Post.id.desc())
-    lists = {
-        "experiment": Post.kind == "experiment",
-        "friction": Post.kind == "friction",
-        "lesson": and_(Post.kind == "lesson", Post.curated.is_not(True)),
-    }
+    lists = {name: Post.kind == name for name in KINDS}
+    lists["lesson"] = and_(lists["lesson"], Post.curated.is_not(True))
     parts = [select(literal(name).label("list"), Post.id.label("id"), Post.created_at)
              .where(Post.visible_to(viewer), condition).order_by(*newest).limit(limit)
              .subquery() for name, condition in lists.items()]

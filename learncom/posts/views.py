@@ -7,8 +7,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learncom import slots, vocab
+from learncom import slots
 from learncom.accounts.models import Team
+from learncom.errors import Gone
 from learncom.extensions import db
 from learncom.guard import services as privacy
 from learncom.permissions import (
@@ -18,10 +19,11 @@ from learncom.permissions import (
     can_log,
     can_manage_neighbourhoods,
     can_redact_revision,
+    hidden_post_notice,
     require,
 )
+from learncom.posts import filters, kinds, services
 from learncom.posts import history as post_history
-from learncom.posts import services
 from learncom.posts.forms import (
     LinkForm,
     LogEntryForm,
@@ -29,21 +31,25 @@ from learncom.posts.forms import (
     post_form_class,
     post_form_data,
 )
-from learncom.posts.kinds import KIND_FIELDS
+from learncom.posts.kinds import BY_NEW_SLUG, BY_SLUG, KINDS, SLUG_CONVERTER
+from learncom.posts.models import Post
 from learncom.web import keep_refused_form, page_arg, restore_form
 
 bp = Blueprint("posts", __name__)
 slots.add_count("drafts", services.draft_count_query)
 
-# /posts/nieuw/<kind>: Dutch words in links we make; the English kind names work too.
-NEW_POST_SLUGS = {"experiment": "experiment", "friction": "frictie", "lesson": "les"}
-_NEW_POST_KINDS = {**{kind: kind for kind in KIND_FIELDS},
-                   **{slug: kind for kind, slug in NEW_POST_SLUGS.items()}}
-
-
 @bp.app_context_processor
 def _post_helpers():
-    return {"new_post_slugs": NEW_POST_SLUGS}
+    return {"kinds": KINDS}
+
+
+@bp.get("/kinds.css")
+def kinds_css():
+    """Each kind's colour (posts/kinds.py) as CSS: a new kind needs no stylesheet edit."""
+    response = current_app.response_class(kinds.css(), mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 def _per_page() -> int:
@@ -78,41 +84,26 @@ def home():
                            extras=slots.card_context(shown), **context)
 
 
-def _list_filters(kind: str | None) -> dict:
-    """The filters in the query string that make sense; anything else is ignored."""
-    args = request.args
-    filters: dict = {}
-    tag = services.normalise_tag(services.clean_arg(args.get("tag")))
-    if tag:
-        filters["tag"] = tag
-    hood = services.visible_neighbourhood(args.get("neighbourhood", ""), current_user)
-    if hood is not None:
-        filters["neighbourhood"] = hood
-    status = args.get("status", "")
-    if kind in vocab.STATUSES_BY_KIND and status in vocab.STATUSES_BY_KIND[kind]:
-        filters["status"] = status
-    author_kind = args.get("author_kind", "")
-    if author_kind in vocab.MEMBER_KINDS:
-        filters["author_kind"] = author_kind
-    return filters
-
-
-@bp.get("/<any(experimenten, fricties, lessen):slug>")
+@bp.get(f"/<{SLUG_CONVERTER}:slug>")
 def list_kind(slug: str):
-    kind = vocab.SLUG_KINDS[slug]
-    filters = _list_filters(kind)
-    sort = request.args.get("sort", "")
+    kind = BY_SLUG[slug]
     sorts = services.list_sorts(kind)
-    if sort not in sorts:
-        sort = "newest"
-    hood = filters.get("neighbourhood")
+    parsed = filters.parse(request.args, filters.TAG, filters.NEIGHBOURHOOD,
+                           filters.status_of(kind), filters.AUTHOR_KIND, filters.PAGE,
+                           filters.one_of("sort", _("Order"), sorts))
+    services.visible_hood_filter(parsed, current_user)
+    active = {name: value for name, value in parsed.values.items()
+              if name not in ("page", "sort")}
+    sort = parsed.get("sort", "newest")
+    hood = active.get("neighbourhood")
     query = services.filtered_posts(
-        current_user, kind=kind, tag=filters.get("tag"),
-        neighbourhood_id=hood.id if hood else None, status=filters.get("status"),
-        author_kind=filters.get("author_kind"), sort=sort)
-    page = _paginate(query)
-    return render_template("posts/list.html", kind=kind, slug=slug, page=page, filters=filters,
-                           sort=sort, sorts=sorts,
+        current_user, kind=kind, tag=active.get("tag"),
+        neighbourhood_id=hood.id if hood else None, status=active.get("status"),
+        author_kind=active.get("author_kind"), sort=sort)
+    page = db.paginate(query, page=parsed.get("page", 1), per_page=_per_page(),
+                       error_out=False)
+    return render_template("posts/list.html", kind=kind, slug=slug, page=page, filters=active,
+                           filter_errors=parsed.errors, sort=sort, sorts=sorts,
                            neighbourhoods=services.all_neighbourhoods())
 
 
@@ -140,6 +131,10 @@ def _render_post(post, *, log_form=None, log_guard=None):
 def show(post_id: int):
     post = services.get_post_page(post_id, current_user)
     if post is None:
+        hidden = db.session.get(Post, post_id)
+        if hidden is not None and hidden_post_notice(current_user, hidden):
+            # Someone who followed a link to it learns why it is gone, not who wrote it.
+            raise Gone(_("This post is hidden by moderation."))
         abort(404)
     return _render_post(post)
 
@@ -274,7 +269,7 @@ def choose_kind():
 @bp.route("/posts/nieuw/<kind>", methods=["GET", "POST"])
 @login_required
 def new(kind: str):
-    kind = _NEW_POST_KINDS.get(kind)
+    kind = BY_NEW_SLUG.get(kind)
     if kind is None:
         abort(404)
     form = _make_form(kind)
@@ -360,7 +355,7 @@ def delete(post_id: int):
         flash(_("The draft is deleted.") if draft else _("The post is deleted."), "success")
         if draft:
             return redirect(url_for("posts.drafts"))
-        return redirect(url_for("posts.list_kind", slug=vocab.KIND_SLUGS[kind]))
+        return redirect(url_for("posts.list_kind", slug=KINDS[kind].slug))
     return render_template("posts/delete.html", post=post)
 
 

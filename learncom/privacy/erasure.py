@@ -8,12 +8,12 @@ Two modes:
   lessons applied, flag explanations and privacy-guard reasons go too. A comment that has
   replies by others keeps its place as "[verwijderd]", so the replies stay readable.
 
-In both modes the name, e-mail address, organisation, function, password, follows,
-notifications and team memberships go, "@name" mentions in other people's comments become
-"@voormalig lid", mail to or naming the member is removed from the outbox, and the row in
-``users`` stays as an empty tombstone (so ids are never reused): no name, no e-mail, no
-password, a new session token (every session ends), ``deleted_at`` set. Reactions keep
-pointing at the tombstone: the counts stay, nobody can tell whose they were.
+In both modes the name, e-mail address (and a new one waiting for its link), organisation,
+function, password, follows, notifications and team memberships go, "@name" mentions in other
+people's comments become "@voormalig lid", mail to or naming the member is removed from the
+outbox, and the row in ``users`` stays as an empty tombstone (so ids are never reused): no name,
+no e-mail, no password, a new session token (every session ends), ``deleted_at`` set. Reactions
+keep pointing at the tombstone: the counts stay, nobody can tell whose they were.
 
 What the core does not own, the features do themselves through the event ``member.erasing``
 (user, mode, actor), emitted while the name and e-mail are still on the row. Every other
@@ -35,7 +35,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
 from learncom import events, search
-from learncom.accounts.models import User, team_members
+from learncom.accounts.models import EmailChange, User, team_members
 from learncom.accounts.services import active_admin_count
 from learncom.accounts.sessions import end_all_sessions
 from learncom.dbtypes import utcnow
@@ -93,8 +93,11 @@ def erase_member(user: User, mode: str, *, by: User) -> ErasureReport:
     _scrub_mentions(name, report)
     events.emit("member.erasing", user=user, mode=mode, actor=by, report=report)
     db.session.execute(delete(team_members).where(team_members.c.user_id == user.id))
+    new_emails = list(db.session.scalars(select(EmailChange.new_email)
+                                         .where(EmailChange.user_id == user.id)))
+    db.session.execute(delete(EmailChange).where(EmailChange.user_id == user.id))
     _null_references(user.id)
-    _scrub_outbox(name, email)
+    _scrub_outbox(name, email, new_emails)
     _tombstone(user)
     db.session.flush()
     db.session.expire_all()
@@ -184,16 +187,20 @@ def word_pattern(text: str) -> re.Pattern:
     return re.compile(rf"(?<!\w){re.escape(text)}(?!\w)", re.IGNORECASE)
 
 
-def _scrub_outbox(name: str, email: str) -> None:
-    """Mail to the member goes; mail to others that names them no longer does."""
-    db.session.execute(delete(OutboxMessage).where(OutboxMessage.to == email)
+def _scrub_outbox(name: str, email: str, new_emails: list[str]) -> None:
+    """Mail to the member goes (also to a new address they asked for, unless another member
+    has it); mail to others that names them no longer does."""
+    own = [email, *(address for address in new_emails if db.session.scalar(
+        select(User.id).where(User.email == address)) is None)]
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.to.in_(own))
                        .execution_options(synchronize_session=False))
+    addresses = [email, *new_emails]
     naming = db.session.scalars(select(OutboxMessage).where(or_(
         OutboxMessage.subject.icontains(name, autoescape=True),
         OutboxMessage.body.icontains(name, autoescape=True),
-        OutboxMessage.body.icontains(email, autoescape=True))))
+        *(OutboxMessage.body.icontains(address, autoescape=True) for address in addresses))))
     for message in naming:
-        for pattern in (word_pattern(email), word_pattern(name)):
+        for pattern in (*map(word_pattern, addresses), word_pattern(name)):
             message.subject = pattern.sub(FORMER_MEMBER, message.subject)
             message.body = pattern.sub(FORMER_MEMBER, message.body)
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from learncom import events
-from learncom.accounts.models import User
+from learncom.accounts.models import EmailChange, User
 from learncom.dbtypes import utcnow
 from learncom.discussion.models import Comment
 from learncom.extensions import db
@@ -49,6 +49,7 @@ def export(user: User) -> dict:
         "log_entries": _log_entries(user),
         "comments": _comments(user),
         "privacy_overrides": _overrides(user),
+        "email_change": _email_change(user),
     }
     events.emit("member.exporting", user=user, data=data)
     for section in ADDON_SECTIONS:
@@ -63,6 +64,16 @@ def _profile(user: User) -> dict:
         "locale": user.locale, "public_profile": user.public_profile,
         "email_digest": user.email_digest, "created_at": iso(user.created_at),
     }
+
+
+def _email_change(user: User) -> dict | None:
+    """A new address waiting for its link (the token is never kept, so never exported)."""
+    change = db.session.scalar(select(EmailChange).where(EmailChange.user_id == user.id)
+                               .order_by(EmailChange.id.desc()).limit(1))
+    if change is None:
+        return None
+    return {"new_email": change.new_email, "created_at": iso(change.created_at),
+            "expires_at": iso(change.expires_at)}
 
 
 def _field(value):

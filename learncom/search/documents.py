@@ -27,16 +27,15 @@ from dataclasses import dataclass
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from learncom import vocab
 from learncom.accounts.models import User
 from learncom.discussion.models import Comment
+from learncom.posts.kinds import ALL_FIELDS, KINDS
 from learncom.posts.models import LogEntry, Neighbourhood, Post, Tag, post_tags
 from learncom.search.analysis import plain_text
 from learncom.search.backend import CheckReport, PostDocument
 
-# Kind-specific fields whose text is searched along with the body.
-TEXT_FIELDS = ("hypothesis", "approach", "target_group", "outcome_measures", "result",
-               "affected", "resolution_note", "statement", "context")
+# Kind-specific fields whose text is searched along with the body (posts/kinds.py).
+TEXT_FIELDS = tuple(spec.name for spec in ALL_FIELDS if spec.type in ("text", "line"))
 MAX_COMMENTS_CHARS = 60_000
 HIDDEN = "hidden"
 
@@ -77,7 +76,7 @@ def _tagged(session: Session, tags: list) -> Iterable[int]:
         post_tags.c.tag_id.in_([t.id for t in tags])))
 
 
-STATUS_FIELDS = tuple(sorted(set(vocab.STATUS_FIELD.values())))
+STATUS_FIELDS = tuple(sorted({kind.status_field for kind in KINDS.values() if kind.status_field}))
 
 CORE_SOURCES = (
     Source(Post, ("kind", "title", "body", "visibility", "team_id", "hidden_at", "created_at",
@@ -229,7 +228,7 @@ def body_text(post: Post) -> str:
 
 def document_for(post: Post, extra: dict | None = None) -> PostDocument:
     """The post's document; `extra`: the fields the contributions fill."""
-    status_field = vocab.STATUS_FIELD.get(post.kind)
+    status_field = KINDS[post.kind].status_field
     hood = post.neighbourhood
     comments = "\n".join(comment_texts(post))[:MAX_COMMENTS_CHARS]
     doc = PostDocument(

@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+
+from learncom.posts.filters import AUTHOR_KIND_VALUES, KIND_VALUES, STATUS_VALUES
 
 MAX_QUERY_LENGTH = 400
 MAX_CLAUSES = 24
@@ -178,34 +179,6 @@ def _words(word: str):
 
 # -- field values ------------------------------------------------------------------------------
 
-KIND_VALUES = {
-    "experiment": "experiment", "experimenten": "experiment",
-    "friction": "friction", "frictions": "friction", "frictie": "friction",
-    "fricties": "friction",
-    "lesson": "lesson", "lessons": "lesson", "les": "lesson", "lessen": "lesson",
-}
-STATUS_VALUES = {
-    # experiment
-    "idea": "idea", "idee": "idea", "running": "running", "lopend": "running",
-    "loopt": "running", "concluded": "concluded", "afgerond": "concluded",
-    "stopped": "stopped", "gestopt": "stopped",
-    # friction
-    "raised": "raised", "gemeld": "raised", "on_agenda": "on_agenda", "agenda": "on_agenda",
-    "being_addressed": "being_addressed", "opgepakt": "being_addressed",
-    "resolved": "resolved", "opgelost": "resolved",
-    "not_resolved": "not_resolved", "niet-opgelost": "not_resolved",
-}
-AUTHOR_KIND_VALUES = {
-    "professional": "professional", "professionals": "professional",
-    "resident": "resident", "residents": "resident", "bewoner": "resident",
-    "bewoners": "resident", "volunteer": "volunteer", "vrijwilliger": "volunteer",
-    "vrijwilligers": "volunteer", "expert_by_experience": "expert_by_experience",
-    "ervaringsdeskundige": "expert_by_experience",
-    "ervaringsdeskundigen": "expert_by_experience", "civil_servant": "civil_servant",
-    "ambtenaar": "civil_servant", "ambtenaren": "civil_servant",
-}
-
-
 def normalise_value(name: str, value: str) -> str | None:
     """A filter value as the index stores it, or None when it cannot match anything."""
     value = (value or "").strip().lower()
@@ -218,16 +191,3 @@ def normalise_value(name: str, value: str) -> str | None:
     if name == "author_kind":
         return AUTHOR_KIND_VALUES.get(value.replace(" ", "_"), AUTHOR_KIND_VALUES.get(value))
     return value
-
-
-def parse_date(value: object) -> date | None:
-    """YYYY-MM-DD (or YYYY-MM, YYYY) as a date; None for anything else."""
-    text = str(value or "").strip()
-    for pattern, fill in ((r"\d{4}-\d{2}-\d{2}", ""), (r"\d{4}-\d{2}", "-01"),
-                          (r"\d{4}", "-01-01")):
-        if re.fullmatch(pattern, text):
-            try:
-                return date.fromisoformat(text + fill)
-            except ValueError:
-                return None
-    return None

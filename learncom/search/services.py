@@ -16,7 +16,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import ceil
 from pathlib import Path
 
@@ -29,6 +29,8 @@ from sqlalchemy.orm import selectinload
 from learncom import vocab
 from learncom.extensions import db
 from learncom.permissions import can_view_post
+from learncom.posts import filters as post_filters
+from learncom.posts import kinds
 from learncom.posts.models import Neighbourhood, Post
 from learncom.posts.services import card_options
 from learncom.search import documents, tracking
@@ -44,7 +46,7 @@ from learncom.search.backend import (
     SearchBackend,
     Visibility,
 )
-from learncom.search.query import clean, normalise_value, parse, parse_date
+from learncom.search.query import clean, parse
 from learncom.web import format_when
 
 PER_PAGE = 10
@@ -160,27 +162,34 @@ class Results:
         }
 
 
+#: The filters of a search (learncom/posts/filters.py), named as in the query string.
+FILTER_FIELDS = (post_filters.KIND, post_filters.TAG, post_filters.NEIGHBOURHOOD,
+                 post_filters.STATUS, post_filters.AUTHOR_KIND, post_filters.AFTER,
+                 post_filters.BEFORE)
+
+
+#: Results pages go this deep, no further.
+PAGE = replace(post_filters.PAGE, parse=post_filters.integer(1, MAX_PAGE))
+
+
+def parse_filters(args, *, strict: bool = False) -> tuple[Filters, dict]:
+    """The search filters in a query string, and the ones it could not use (`strict`: the
+    first of those raises post_filters.BadFilter)."""
+    parse = post_filters.parse_strict if strict else post_filters.parse
+    parsed = parse(args or {}, *FILTER_FIELDS)
+    return Filters(**parsed.values), parsed.errors
+
+
+def parse_page(args, *, strict: bool = False) -> tuple[int, dict]:
+    """The results page asked for (1 when absent or bad), and its error if bad."""
+    parse = post_filters.parse_strict if strict else post_filters.parse
+    parsed = parse(args or {}, PAGE)
+    return parsed.get("page", 1), parsed.errors
+
+
 def coerce_filters(raw: Filters | dict | None) -> Filters:
     """UI filters from a dict of query arguments; bad values are dropped, never an error."""
-    if isinstance(raw, Filters):
-        return raw
-    raw = raw or {}
-
-    def text(name: str) -> str | None:
-        value = raw.get(name)
-        # clean(): no control characters (PostgreSQL text cannot hold NUL), NFC, bounded.
-        return clean(value)[:80] or None if isinstance(value, str) else None
-
-    kind = text("kind")
-    return Filters(
-        kind=normalise_value("kind", kind) if kind else None,
-        tag=text("tag"),
-        neighbourhood=text("neighbourhood") or text("wijk"),
-        status=normalise_value("status", text("status")) if text("status") else None,
-        author_kind=(normalise_value("author_kind", text("author_kind"))
-                     if text("author_kind") else None),
-        after=parse_date(text("after")), before=parse_date(text("before")),
-    )
+    return raw if isinstance(raw, Filters) else parse_filters(raw)[0]
 
 
 def search(query: str, filters: Filters | dict | None = None, page: int = 1, viewer=None, *,
@@ -257,12 +266,12 @@ def _suggestion(text: str, corrections: dict[str, str]) -> str | None:
 def _facet_labels(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, object]]:
     """Display labels per facet value (lazy strings: translated when the page renders)."""
     labels: dict[str, dict[str, object]] = {
-        "kind": {k: vocab.POST_KINDS.get(k, k) for k in facets.get("kind", {})},
+        "kind": {k: kinds.label(k) for k in facets.get("kind", {})},
         "status": {},
         "tag": {t: t for t in facets.get("tag", {})},
         "neighbourhood": {},
     }
-    all_statuses = {**vocab.EXPERIMENT_STATUSES, **vocab.CHANGE_STATUSES}
+    all_statuses = kinds.status_labels()
     labels["status"] = {s: all_statuses.get(s, s) for s in facets.get("status", {})}
     slugs = list(facets.get("neighbourhood", {}))
     if slugs:
@@ -277,7 +286,7 @@ def filter_chips(filters: Filters, facet_labels: dict[str, dict[str, object]]
                  ) -> list[tuple[str, str]]:
     """The active filters as (query argument, what the person reads): names and labels, never
     stored values ("Ervaringsdeskundige", "Vanaf 1 jan 2026", not "expert_by_experience")."""
-    all_statuses = {**vocab.EXPERIMENT_STATUSES, **vocab.CHANGE_STATUSES}
+    all_statuses = kinds.status_labels()
     chips = []
     for name, value in vars(filters).items():
         if not value:
@@ -288,7 +297,7 @@ def filter_chips(filters: Filters, facet_labels: dict[str, dict[str, object]]
         elif name == "author_kind":
             label = _("Written by: %(kind)s", kind=vocab.MEMBER_KINDS.get(value, value))
         elif name == "kind":
-            label = str(vocab.POST_KINDS.get(value, value))
+            label = kinds.label(value)
         elif name == "status":
             label = str(all_statuses.get(value, value))
         elif name == "neighbourhood":

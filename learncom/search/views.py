@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
+from learncom.posts import filters as post_filters
 from learncom.search import services
-from learncom.web import page_arg
+from learncom.web import bad_parameter
 
 bp = Blueprint("search", __name__)
 
@@ -14,9 +15,6 @@ bp = Blueprint("search", __name__)
 @bp.app_context_processor
 def _search_helpers():
     return {"filter_chips": services.filter_chips}
-
-FILTER_ARGS = ("kind", "tag", "neighbourhood", "status", "author_kind", "after", "before")
-
 
 def _arg(name: str, limit: int = 400) -> str:
     value = request.args.get(name, "")
@@ -28,34 +26,34 @@ def _value(name: str, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def _filters() -> dict:
-    found = {name: _arg(name, 80) for name in FILTER_ARGS if _arg(name, 80)}
-    if "neighbourhood" not in found and _arg("wijk", 80):
-        found["neighbourhood"] = _arg("wijk", 80)
-    return found
-
-
-def _run():
+def _run(*, strict: bool = False):
+    """The search the query string asks for (None without words or filters), and the
+    arguments it could not use (learncom/posts/filters.py; `strict`: BadFilter)."""
     query = _arg("q")
-    filters = _filters()
-    if not query.strip() and not filters:
-        return None
-    return services.search(query, filters, page_arg(), current_user,
-                           sort=_arg("sort", 20) or "relevance")
+    filters, errors = services.parse_filters(request.args, strict=strict)
+    page, page_errors = services.parse_page(request.args, strict=strict)
+    if not query.strip() and not filters.active():
+        return None, page, {**errors, **page_errors}
+    return (services.search(query, filters, page, current_user,
+                            sort=_arg("sort", 20) or "relevance"),
+            page, {**errors, **page_errors})
 
 
 @bp.get("/zoeken")
 def results():
-    found = _run()
+    found, _page, errors = _run()
     return render_template("search/results.html", results=found, q=_arg("q"),
-                           sort=_arg("sort", 20) or "relevance")
+                           sort=_arg("sort", 20) or "relevance", filter_errors=errors)
 
 
 @bp.get("/api/v1/search")
 def api_search():
-    found = _run()
+    try:
+        found, page, _errors = _run(strict=True)
+    except post_filters.BadFilter as error:
+        return bad_parameter(error.name, error.message)
     if found is None:
-        return jsonify({"total": 0, "page": page_arg(), "items": [],
+        return jsonify({"total": 0, "page": page, "items": [],
                         "facets": {"kind": {}, "tag": {}, "neighbourhood": {}, "status": {}},
                         "suggestion": None})
     return jsonify(found.to_json())

@@ -81,3 +81,68 @@ def test_a_member_deletes_their_account(page, live_server, create_user, create_p
     page.goto(f"/posts/{post_id}")
     expect(page.locator(".post-byline")).to_contain_text("voormalig lid")
     expect(page.locator("body")).not_to_contain_text("Quistorp")
+
+
+def test_history_redaction_and_the_member_directory(page, open_context, create_user,
+                                                    create_post, journey):
+    """The history shows each version only to those who could see it then; the author removes a
+    version's text for good; visitors find in the member list only who chose a public page."""
+    from learncom.accounts.services import get_or_create_team
+    from learncom.posts import services
+
+    author = create_user("Anke Inloop", email="anke@example.org", teams=["Team Oost"])
+    create_user("Carla Buiten", email="carla@example.org")
+    post = create_post(author, title="Inloop", body="Eerste versie met mevrouw Vermeulen.",
+                       visibility="team", team=get_or_create_team("Team Oost"))
+    services.update_post(post, author, services.PostInput(
+        kind="experiment", title="Inloop", body="Openbare versie zonder naam.",
+        tags=["eenzaamheid"], visibility="public", team_id=None,
+        fields={"status": "running"}))
+    services.update_post(post, author, services.PostInput(
+        kind="experiment", title="Inloop", body="Openbare versie, met meer tekst.",
+        tags=["eenzaamheid"], visibility="public", team_id=None,
+        fields={"status": "running"}))
+    post_id = post.id
+    end_transaction()
+    steps = journey("privacy")
+
+    # A visitor: the post, no history link, and nobody in the member list yet.
+    visitor = open_context().new_page()
+    visitor.goto(f"/posts/{post_id}")
+    expect(visitor.locator("#history-link")).to_have_count(0)
+    visitor.goto("/leden")
+    expect(visitor.locator("body")).not_to_contain_text("Anke Inloop")
+    steps.step(visitor, "visitor: the member list")
+
+    # A member outside the team: the history starts at the first public version.
+    log_in(page, "carla@example.org")
+    page.goto(f"/posts/{post_id}")
+    page.locator("#history-link").click()
+    expect(page.locator("#revision-1")).to_have_count(0)
+    expect(page.locator(".revision-earliest")).to_be_visible()
+    expect(page.locator("body")).not_to_contain_text("Vermeulen")
+    steps.step(page, "outsider: the history")
+    page.context.clear_cookies()
+
+    # The author removes the text of the first version, and makes her page public.
+    log_in(page, "anke@example.org")
+    page.goto(f"/posts/{post_id}/geschiedenis")
+    # Version 2 shows what it took out of version 1.
+    expect(page.locator("#revision-2 .change-body")).to_contain_text("Vermeulen")
+    steps.step(page, "author: the history")
+    first = page.locator("#revision-1")
+    first.locator("details.confirm-redact summary").click()
+    first.locator("details.confirm-redact button[type=submit]").click()
+    expect(page.locator("#revision-1 .revision-redacted")).to_contain_text("Anke Inloop")
+    expect(page.locator("body")).not_to_contain_text("Vermeulen")
+    steps.step(page, "author: the first version's text removed")
+    page.goto("/account/profiel")
+    page.locator("#public_profile").check()
+    page.locator("#public_profile").locator("xpath=ancestor::form").locator(
+        "button[type=submit]").first.click()
+    expect(page.locator(".flash-success")).to_be_visible()
+
+    visitor.goto("/leden")
+    expect(visitor.locator("body")).to_contain_text("Anke Inloop")
+    expect(visitor.locator("body")).not_to_contain_text("Carla Buiten")
+    steps.step(visitor, "visitor: the member list with a public page")

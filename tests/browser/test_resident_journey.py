@@ -97,7 +97,7 @@ def test_resident_journey(way, open_context, neighbourhood, journey):
     expect(page).to_have_url(re.compile(r"/welkom\?next=(/|%2F)$"))
     expect(page.locator(".flash-success")).to_contain_text(f"Welkom, {NAME}!")
     expect(page.locator("#welcome h1")).to_contain_text(NAME)
-    expect(page.locator("#welcome-kinds-title")).to_have_text("Drie soorten berichten")
+    expect(page.locator("#welcome-kinds-title")).to_have_text("Soorten berichten")
     steps.step(page, "welcome page")
     resident = db.session.scalars(select(User).where(User.email == EMAIL)).one()
     assert (resident.name, resident.kind, resident.role) == (NAME, "resident", "member")

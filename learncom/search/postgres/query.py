@@ -23,8 +23,6 @@ quoted lexemes and passed as one bound parameter: user text is never spliced int
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import time as dtime
@@ -50,9 +48,10 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.sql import func
 
 from learncom.dbtypes import UTCDateTime
-from learncom.posts.services import normalise_tag
+from learncom.posts.filters import normalise_tag, parse_date
 from learncom.search.analysis import MIN_COMPOUND_LENGTH
 from learncom.search.backend import Filters
+from learncom.search.caches import SharedCache
 from learncom.search.query import (
     MIN_PREFIX_LENGTH,
     FieldFilter,
@@ -60,7 +59,6 @@ from learncom.search.query import (
     Phrase,
     Word,
     normalise_value,
-    parse_date,
 )
 from learncom.text import slugify
 
@@ -98,14 +96,11 @@ class Analyser:
     only changes with the configuration, i.e. with a migration)."""
 
     def __init__(self, size: int = 50_000):
-        self._lock = threading.Lock()
-        self._items: OrderedDict[str, Analysis] = OrderedDict()
-        self._size = size
+        self._items = SharedCache(size)
 
     def __call__(self, connection, texts) -> dict[str, Analysis]:
         wanted = set(texts)
-        with self._lock:
-            found = {t: self._items[t] for t in wanted if t in self._items}
+        found = {t: hit for t in wanted if (hit := self._items.get(t)) is not None}
         missing = sorted(wanted - set(found))
         if missing:
             rows = connection.execute(text(
@@ -115,10 +110,8 @@ class Analyser:
                 "FROM unnest(CAST(:words AS text[])) AS w"), {"words": missing})
             fresh = {w: Analysis(d, n, p) for w, d, n, p in rows}
             found.update(fresh)
-            with self._lock:
-                self._items.update(fresh)
-                while len(self._items) > self._size:
-                    self._items.popitem(last=False)
+            for word, analysis in fresh.items():
+                self._items.put(word, analysis)
         return found
 
 

@@ -48,13 +48,14 @@ import shutil
 import threading
 import time
 import uuid
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from datetime import time as dtime
 from itertools import chain
 from pathlib import Path
 
+from cachetools import LRUCache
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -62,7 +63,7 @@ from whoosh.collectors import TimeLimit
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 
-from learncom.posts.services import normalise_tag
+from learncom.posts.filters import normalise_tag, parse_date
 from learncom.search import documents
 from learncom.search.analysis import MIN_COMPOUND_LENGTH
 from learncom.search.backend import (
@@ -78,6 +79,7 @@ from learncom.search.backend import (
     SearchBackend,
     Visibility,
 )
+from learncom.search.caches import SharedCache
 from learncom.search.query import (
     MIN_PREFIX_LENGTH,
     FieldFilter,
@@ -262,15 +264,29 @@ class _Lease:
         self.pid = os.getpid()
 
 
+def _retire(lease: _Lease) -> None:
+    lease.retired = True
+    if lease.users == 0:
+        lease.searcher.close()
+
+
+class _Leases(LRUCache):
+    """The open searchers by index; the least recently used is retired when one too many."""
+
+    def popitem(self):
+        key, lease = super().popitem()
+        _retire(lease)
+        return key, lease
+
+
 class SearcherPool:
     """One open searcher per index per process, replaced when the index changed; a searcher in
     use by another thread is closed only when that thread is done with it."""
 
     def __init__(self, max_indexes: int = 8):
         self._lock = threading.Lock()
-        self._leases: OrderedDict[str, _Lease] = OrderedDict()
         # A deployment has one index; test runs make one per test. Bound the open files.
-        self._max = max_indexes
+        self._leases = _Leases(maxsize=max_indexes)
 
     @contextlib.contextmanager
     def searcher(self, store: IndexStore):
@@ -289,14 +305,11 @@ class SearcherPool:
                 lease = None  # inherited through fork (gunicorn --preload): the parent's files
             if lease is not None and (lease.path != path
                                       or lease.ix.latest_generation() != lease.generation):
-                self._retire(lease)
+                _retire(lease)
                 lease = None
             if lease is None:
                 lease = _Lease(path, store.open(path))
                 self._leases[key] = lease
-                while len(self._leases) > self._max:
-                    self._retire(self._leases.popitem(last=False)[1])
-            self._leases.move_to_end(key)
             lease.users += 1
             return lease
 
@@ -306,54 +319,23 @@ class SearcherPool:
             if lease.retired and lease.users == 0:
                 lease.searcher.close()
 
-    def _retire(self, lease: _Lease) -> None:
-        lease.retired = True
-        if lease.users == 0:
-            lease.searcher.close()
-
     def close(self, root: str | os.PathLike | None = None) -> None:
         """Close the searchers of one index (or all): tests and `rebuild` use this."""
         with self._lock:
             for key in [k for k in self._leases if root is None or k == str(Path(root))]:
-                self._retire(self._leases.pop(key))
+                _retire(self._leases.pop(key))
 
 
 POOL = SearcherPool()
 
 
-class _ResultCache:
-    """The engine's answer to the last few hundred (query, filters, visibility, page, sort)
-    per process, keyed by the searcher's index generation: people page back and forth, share
-    links and repeat popular searches, and any change to the index starts a new generation.
-    Timed-out (partial) answers are not kept."""
-
-    def __init__(self, size: int = 512):
-        self._lock = threading.Lock()
-        self._items: OrderedDict[tuple, EngineResults] = OrderedDict()
-        self._size = size
-
-    def get(self, key: tuple) -> EngineResults | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, results: EngineResults) -> None:
-        with self._lock:
-            self._items[key] = results
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-RESULTS = _ResultCache()
+#: The engine's answer to the last few hundred (index generation, query, filters, visibility,
+#: page, sort) per process: people page back and forth, share links and repeat popular
+#: searches, and any change to the index starts a new generation. Timed-out (partial) answers
+#: are not kept.
+RESULTS = SharedCache(512)
 #: "Did you mean" corrections per (index generation, words, visibility), the same way.
-SUGGESTIONS = _ResultCache()
+SUGGESTIONS = SharedCache(512)
 #: The spelling pass stops looking at further words after this many seconds.
 SUGGEST_TIME_LIMIT = 0.1
 
@@ -397,24 +379,16 @@ class _FacetCache:
     over its docnums, instead of Whoosh's per-search un-inverting of the tags field."""
 
     def __init__(self, size: int = 256):
-        self._lock = threading.Lock()
-        self._arrays: OrderedDict[tuple, dict] = OrderedDict()
-        self._size = size
+        self._arrays = SharedCache(size)
 
     def arrays(self, path: Path, reader) -> dict:
         segment = reader.segment()
         key = (str(path), segment.segment_id() if segment is not None else id(reader))
-        with self._lock:
-            found = self._arrays.get(key)
-            if found is not None:
-                self._arrays.move_to_end(key)
-                return found
-        built = self._build(reader)
-        with self._lock:
-            self._arrays[key] = built
-            while len(self._arrays) > self._size:
-                self._arrays.popitem(last=False)
-        return built
+        found = self._arrays.get(key)
+        if found is None:
+            found = self._build(reader)
+            self._arrays.put(key, found)
+        return found
 
     @staticmethod
     def _build(reader) -> dict:
@@ -1022,8 +996,6 @@ class _QueryBuilder:
                          if clause.prefix else wq.Term("people", last))
             return parts[0] if len(parts) == 1 else wq.And(parts)
         if name in ("after", "before"):
-            from learncom.search.query import parse_date
-
             day = parse_date(value)
             if day is None:
                 return None

@@ -102,9 +102,9 @@ def new_term_cache():
     """The per-searcher cache of the fast evaluator (None when the layer is off)."""
     if not ENABLED:
         return None
-    from learncom.search.whoosh.internals.evaluate import TermCache
+    from learncom.search.whoosh.internals.evaluate import term_cache
 
-    return TermCache()
+    return term_cache()
 
 
 def evaluator(searcher, time_limit: float | None):
@@ -112,10 +112,10 @@ def evaluator(searcher, time_limit: float | None):
     documents removed; `segment.reader` and `segment.offset` as in Whoosh's leaf searchers."""
     if not ENABLED:
         return StockEvaluator(searcher, time_limit=time_limit)
-    from learncom.search.whoosh.internals.evaluate import LENGTHS, Evaluator, TermCache
+    from learncom.search.whoosh.internals.evaluate import LENGTHS, Evaluator, term_cache
 
     cache = getattr(searcher, "learncom_terms", None)
-    return Evaluator(searcher, cache if cache is not None else TermCache(), LENGTHS,
+    return Evaluator(searcher, cache if cache is not None else term_cache(), LENGTHS,
                      time_limit=time_limit)
 
 

@@ -27,11 +27,9 @@ another kind are read through the generic matcher interface.
 
 from __future__ import annotations
 
-import threading
 import time
 from array import array
-from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -41,6 +39,8 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
+
+from learncom.search.caches import SharedCache
 
 _B = BM25F().B
 _K1 = BM25F().K1
@@ -62,71 +62,23 @@ class _Deadline:
             raise TimeLimit()
 
 
-class TermCache:
-    """{(segment, field, text): {docnum: score}} and {(segment, field, text): docnums} for one
-    searcher, bounded by the number of postings held (least recently used dropped first)."""
-
-    def __init__(self, limit: int = CACHE_POSTINGS, size=len):
-        self._lock = threading.Lock()
-        self._items: OrderedDict[tuple, object] = OrderedDict()
-        self._held = 0
-        self._limit = limit
-        self._size = size
-
-    def get(self, key: tuple):
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, value) -> None:
-        size = self._size(value) + 1
-        if size > self._limit:
-            return
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = value
-            self._held += size
-            while self._held > self._limit:
-                _key, old = self._items.popitem(last=False)
-                self._held -= self._size(old) + 1
+def term_cache(limit: int = CACHE_POSTINGS, size: Callable[[object], int] = len) -> SharedCache:
+    """{(segment, field, text): {docnum: score}} and {(segment, field, text): docnums}, bounded
+    by the number of postings held (least recently used dropped first)."""
+    return SharedCache(limit, getsizeof=lambda value: size(value) + 1)
 
 
 # Decoded postings (docnums and weights, 12 bytes each) shared by every searcher of the process:
 # a segment never changes, so a term read by one query (or before the last change to the index)
 # is not read and decoded again. Reading blocks was half of a first-time query at 100,000 posts.
-POSTINGS = TermCache(limit=2_000_000, size=lambda value: len(value[0]))
+POSTINGS = term_cache(limit=2_000_000, size=lambda value: len(value[0]))
 
 
-class SegmentLengths:
-    """{(segment id, field): [length per docnum]}, shared by every searcher of the process:
-    a segment never changes, so a new searcher after a change (a new small segment) reuses
-    the lengths of the large segments instead of reading them again (tens of milliseconds
-    each at 10,000 posts). Bounded: merged-away segments drop out."""
-
-    def __init__(self, size: int = 256):
-        self._lock = threading.Lock()
-        self._items: OrderedDict[tuple, list] = OrderedDict()
-        self._size = size
-
-    def get(self, key: tuple):
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def __setitem__(self, key: tuple, value: list) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-LENGTHS = SegmentLengths()
+#: {(segment id, field): [length per docnum]}, shared by every searcher of the process: a
+#: segment never changes, so a new searcher after a change (a new small segment) reuses the
+#: lengths of the large segments instead of reading them again (tens of milliseconds each at
+#: 10,000 posts). Bounded: merged-away segments drop out.
+LENGTHS = SharedCache(256)
 
 _LENGTH_OF_BYTE = [byte_to_length(b) if b else 1 for b in range(256)]
 
@@ -155,7 +107,7 @@ def _read_lengths(reader, field: str) -> list[int]:
 class Segment:
     """One segment of a searcher, with its cached field lengths."""
 
-    def __init__(self, top, subsearcher, offset: int, number: int, cache: TermCache,
+    def __init__(self, top, subsearcher, offset: int, number: int, cache: SharedCache,
                  lengths: dict):
         self.top = top
         self.searcher = subsearcher
@@ -267,7 +219,7 @@ def _constant(q) -> float:
 class Evaluator:
     """Evaluates one Whoosh query over every segment of a searcher."""
 
-    def __init__(self, searcher, cache: TermCache, lengths: dict,
+    def __init__(self, searcher, cache: SharedCache, lengths: dict,
                  time_limit: float | None = None):
         self.searcher = searcher
         self.cache = cache
