@@ -1,7 +1,7 @@
 """the PostgreSQL search engine: phrases as pair lexemes, and a change log of its documents
 
 Revision ID: 0012
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07 02:00:00
 
 PostgreSQL only (on SQLite this migration does nothing), like 0009:
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
