@@ -148,18 +148,39 @@ def make_app(workdir: Path, url: str | None = None, engine: str = "whoosh"):
     })
 
 
-def postgres_url(workdir: Path, given: str | None, cleanup: list) -> str:
-    """A fresh database on `given`'s server, or on a server started here."""
+def postgres_url(workdir: Path, given: str | None, cleanup: list, *,
+                 keep: bool = False, reuse: bool = False) -> str:
+    """A fresh database on `given`'s server, or on a server started here (`keep`: its files
+    stay in `workdir/pg`; `reuse`: start that kept server again and use its database)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from sqlalchemy.engine import make_url
+
     from tests.postgres import drop_database, fresh_database_url, start_postgres
 
-    if given is None:
-        server = start_postgres(workdir / "pg", tuning=PG_SETTINGS)
+    own = given is None
+    if own:
+        server = start_postgres(workdir / "pg", tuning=PG_SETTINGS,
+                                keep=workdir / "pg" if keep else None)
         cleanup.append(server.stop)
         given = server.url
+    if reuse:
+        return make_url(given).set(database="learncom_bench").render_as_string(
+            hide_password=False)
     url = fresh_database_url(given, "learncom_bench")
-    cleanup.append(lambda: drop_database(given, "learncom_bench"))
+    if not (keep and own):  # a database on someone else's server never stays
+        cleanup.append(lambda: drop_database(given, "learncom_bench"))
     return url
+
+
+def install_engine(app) -> None:
+    """The PostgreSQL engine's tables (idempotent: a reused database gets what is new)."""
+    from learncom.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            from learncom.search.postgres import schema
+
+            schema.install(db.engine)
 
 
 def build_corpus(app, posts: int, seed: int, report: Report | None) -> None:
@@ -168,10 +189,7 @@ def build_corpus(app, posts: int, seed: int, report: Report | None) -> None:
 
     with app.app_context():
         db.create_all()
-        if db.engine.dialect.name == "postgresql":
-            from learncom.search.postgres import schema
-
-            schema.install(db.engine)
+        install_engine(app)
         step = max(posts // 10, 1)
         done = [0]
 
@@ -245,8 +263,9 @@ def rebuild_index(app, procs: int, figures: dict) -> None:
                         "ok": report.ok}
 
 
-def _marker(i: int) -> str:
-    rng = random.Random(1000 + i)
+def _marker(i: int, salt: str = "") -> str:
+    """A word no post holds (`salt`: another word per run, for a reused corpus)."""
+    rng = random.Random(f"{1000 + i}{salt}")
     return "zq" + "".join(rng.choice(string.ascii_lowercase[:20]) for _ in range(8)) + "ak"
 
 
@@ -279,9 +298,10 @@ def change_latency(app, samples: int, figures: dict, timeout: float = 30.0) -> N
         ids = list(db.session.scalars(select(Post.id).where(Post.visibility == "public")
                                       .order_by(Post.id)))
     rng = random.Random(99)
+    salt = str(time.time_ns())  # a reused corpus holds the words of earlier runs
     commits, latencies, missed = [], [], 0
     for i in range(samples):
-        word = _marker(i)
+        word = _marker(i, salt)
         with app.app_context():
             post = db.session.get(Post, rng.choice(ids))
             editor = post.author
@@ -329,7 +349,7 @@ def pick_viewer(app) -> int:
 
 def run_learncom(app, queries: list[BenchQuery], viewer_id: int,
                  figures: dict) -> tuple[list[float], list[int]]:
-    from learncom.search.services import search
+    from learncom.search.services import get_backend, search
     from learncom.search.whoosh.backend import RESULTS
 
     cpu: list[float] = []
@@ -346,7 +366,12 @@ def run_learncom(app, queries: list[BenchQuery], viewer_id: int,
     first_ms, _total, _r = one(queries[0])
     for q in queries[1:6]:  # warm the searcher the way a running server has it
         one(q)
-    RESULTS.clear()  # ... but no answer is cached before it is asked in the measured run
+    # ... but no answer is cached before it is asked in the measured run (Whoosh: its result
+    # cache; PostgreSQL: the census's match sets; its facet bitmaps stay, as in a server)
+    RESULTS.clear()
+    census = getattr(get_backend(app), "census", None)
+    if census is not None:
+        census.clear()
     cpu.clear()
     times, totals, timed_out = [], [], 0
     for q in queries:
@@ -359,6 +384,31 @@ def run_learncom(app, queries: list[BenchQuery], viewer_id: int,
     # CPU time of this process only: the PostgreSQL engine's work is mostly the server's.
     figures["cpu_ms"] = summary(cpu)
     return times, totals
+
+
+class Kept:
+    """What earlier runs left in a `--dir` (`bench.json`): the corpus per database, the FTS5
+    reference and each engine's index, with their figures, for one `--posts` and `--seed`."""
+
+    def __init__(self, workdir: Path, posts: int, seed: int, *, reuse: bool):
+        self.reuse = reuse
+        self.path = workdir / "bench.json"
+        self.stamp = json.loads(self.path.read_text()) if self.path.exists() else {}
+        if self.stamp and (self.stamp.get("posts"), self.stamp.get("seed")) != (posts, seed):
+            raise SystemExit(f"{workdir} holds a corpus of {self.stamp.get('posts')} posts "
+                             f"(seed {self.stamp.get('seed')}): use another --dir")
+        self.stamp.update(posts=posts, seed=seed)
+
+    def has(self, part: str) -> bool:
+        """`part` is there to reuse (only with --reuse)."""
+        return self.reuse and part in self.stamp.get("built", [])
+
+    def mark(self, part: str, **figures) -> None:
+        built = self.stamp.setdefault("built", [])
+        if part not in built:
+            built.append(part)
+        self.stamp.update(figures)
+        self.path.write_text(json.dumps(self.stamp, indent=2, default=str))
 
 
 # -- the FTS5 reference --------------------------------------------------------------------------
@@ -627,16 +677,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=("whoosh", "postgres", "both"), default="whoosh")
     parser.add_argument("--pg-url", help="a PostgreSQL server to create the benchmark database "
                                          "on; default: start a throwaway one")
-    parser.add_argument("--dir", help="work directory (kept); default: a temp dir, removed")
+    parser.add_argument("--dir", help="work directory (kept, with the PostgreSQL server's "
+                                      "files); default: a temp dir, removed")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --dir: use the corpus and indexes an earlier run left there "
+                             "(same --posts and --seed), building only what is missing")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="with --reuse: index the reused corpus again")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the slowest learncom query and print the top calls")
     args = parser.parse_args(argv)
 
+    if args.reuse and not args.dir:
+        parser.error("--reuse needs --dir")
     if args.dir:
-        workdir = Path(args.dir)
-        if workdir.exists() and any(workdir.iterdir()):
-            parser.error(f"--dir {workdir} is not empty")
+        workdir = Path(args.dir).resolve()
+        if workdir.exists() and any(workdir.iterdir()) and not args.reuse:
+            parser.error(f"--dir {workdir} is not empty (--reuse to use what is there)")
         workdir.mkdir(parents=True, exist_ok=True)
     else:
         workdir = Path(tempfile.mkdtemp(prefix="learncom-bench-"))
@@ -644,19 +702,41 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(posts=args.posts)
     report.add("engines", {name: {} for name in engines})
     cleanup: list = []
+    kept = Kept(workdir, args.posts, args.seed, reuse=args.reuse) if args.dir else None
     try:
         sqlite_app = make_app(workdir)
         say(f"bench: {args.posts:,} posts, {args.queries} queries, procs={args.procs}, "
             f"engines {', '.join(engines)}, in {workdir}")
-        build_corpus(sqlite_app, args.posts, args.seed, report)
-        conn = build_fts(workdir, report)
+        if kept and kept.has("sqlite"):
+            report.add("corpus", kept.stamp["corpus"])
+            say(f"corpus (sqlite): reused ({kept.stamp['corpus']['posts']:,} posts)")
+        else:
+            build_corpus(sqlite_app, args.posts, args.seed, report)
+            if kept:
+                kept.mark("sqlite", corpus=report.figures["corpus"])
+        if kept and kept.has("fts5") and (workdir / "fts5.db").exists():
+            conn = sqlite3.connect(workdir / "fts5.db")
+            report.add("fts5_build", kept.stamp["fts5_build"])
+            say("fts5 reference: reused")
+        else:
+            conn = build_fts(workdir, report)
+            if kept:
+                kept.mark("fts5", fts5_build=report.figures["fts5_build"])
         apps = {}
         if "whoosh" in engines:
             apps["whoosh"] = sqlite_app
         if "postgres" in engines:
-            url = postgres_url(workdir, args.pg_url, cleanup)
+            reused = bool(kept and kept.has("postgres") and args.pg_url is None)
+            url = postgres_url(workdir, args.pg_url, cleanup, keep=bool(args.dir),
+                               reuse=reused)
             apps["postgres"] = make_app(workdir, url, "postgres")
-            build_corpus(apps["postgres"], args.posts, args.seed, None)
+            if reused:
+                install_engine(apps["postgres"])
+                say("corpus (postgresql): reused")
+            else:
+                build_corpus(apps["postgres"], args.posts, args.seed, None)
+                if kept and args.pg_url is None:
+                    kept.mark("postgres")
         queries = query_set(args.queries)
         viewer_id = pick_viewer(sqlite_app)
         with sqlite_app.app_context():
@@ -666,7 +746,14 @@ def main(argv: list[str] | None = None) -> int:
         totals: dict[str, list[int]] = {}
         for name, app in apps.items():
             figures = report.figures["engines"][name]
-            rebuild_index(app, args.procs, figures)
+            if kept and kept.has(f"index:{name}") and not args.rebuild:
+                figures.update(kept.stamp[f"index:{name}"])
+                say(f"rebuild ({name}): reused the index of an earlier run")
+            else:
+                rebuild_index(app, args.procs, figures)
+                if kept:
+                    kept.mark(f"index:{name}", **{f"index:{name}": {
+                        key: figures[key] for key in ("rebuild", "check")}})
             if args.changes:
                 change_latency(app, args.changes, figures)
             times[name], totals[name] = run_learncom(app, queries, viewer_id, figures)

@@ -66,6 +66,7 @@ class PostgresServer:
     port: int
     run_as: str | None  # system user to run the server tools as (None: the current user)
     database: str = DATABASE
+    kept: bool = False  # stop() leaves the data directory (see start_postgres's `keep`)
     _stopped: bool = field(default=False, repr=False)
 
     @property
@@ -108,9 +109,11 @@ class PostgresServer:
             return
         self._stopped = True
         if (self.data_dir / "postmaster.pid").exists():
-            self.run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "immediate", "-w",
-                     check=False)
-        shutil.rmtree(self.root, ignore_errors=True)
+            # A kept server shuts down cleanly (fsync is off: only a clean stop writes it all).
+            self.run("pg_ctl", "stop", "-D", str(self.data_dir), "-m",
+                     "fast" if self.kept else "immediate", "-w", check=False)
+        if not self.kept:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def _connect(dsn: str):
@@ -150,17 +153,30 @@ def _prepare_root(tmp_dir: Path, run_as: str | None) -> Path:
     return root
 
 
+def _kept_root(root: Path, run_as: str | None) -> Path:
+    """`root`, created if needed, owned by the server's user."""
+    root = Path(root).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    if run_as is not None:
+        account = pwd.getpwnam(run_as)
+        os.chown(root, account.pw_uid, account.pw_gid)
+    root.chmod(0o700)
+    return root
+
+
 # A test database need not survive a crash: no fsync, no full-page writes, no waiting for WAL.
 TEST_SETTINGS = {"fsync": "off", "full_page_writes": "off", "synchronous_commit": "off"}
 
 
 def start_postgres(tmp_dir: Path, *, attempts: int = 3,
                    durability: dict[str, str] | None = None,
-                   tuning: dict[str, str] | None = None) -> PostgresServer:
+                   tuning: dict[str, str] | None = None,
+                   keep: Path | None = None) -> PostgresServer:
     """Initialise and start a PostgreSQL server with a fresh `learncom_test` database.
     `durability`: settings instead of TEST_SETTINGS ({} for PostgreSQL's own defaults, as the
     load benchmark uses); `tuning`: more postgresql.conf settings (the benchmarks give it more
-    memory)."""
+    memory); `keep`: a directory to hold the server's files, kept when it stops and started
+    again as it is when it already holds a data directory (a benchmark's corpus, reused)."""
     bindir = find_bindir()
     run_as = None
     if os.geteuid() == 0:
@@ -172,11 +188,13 @@ def start_postgres(tmp_dir: Path, *, attempts: int = 3,
                 "postgresql package) to run initdb and pg_ctl"
             ) from error
         run_as = SUPERUSER
-    root = _prepare_root(Path(tmp_dir), run_as)
-    server = PostgresServer(bindir=bindir, root=root, port=0, run_as=run_as)
+    root = _prepare_root(Path(tmp_dir), run_as) if keep is None else _kept_root(keep, run_as)
+    server = PostgresServer(bindir=bindir, root=root, port=0, run_as=run_as, kept=keep is not None)
+    existing = (server.data_dir / "PG_VERSION").exists()
     try:
-        server.run("initdb", "-D", str(server.data_dir), "-U", SUPERUSER, "-A", "trust",
-                   "-E", "UTF8", "--no-locale", "--no-sync")
+        if not existing:
+            server.run("initdb", "-D", str(server.data_dir), "-U", SUPERUSER, "-A", "trust",
+                       "-E", "UTF8", "--no-locale", "--no-sync")
         for _attempt in range(attempts):
             server.port = _free_port()
             settings = {
@@ -188,8 +206,9 @@ def start_postgres(tmp_dir: Path, *, attempts: int = 3,
                 "log_min_messages": "warning",
                 **(tuning or {}),
             }
-            with (server.data_dir / "postgresql.auto.conf").open("a") as conf:
-                conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
+            # Written anew each attempt (and each start of a kept server): the last port only.
+            (server.data_dir / "postgresql.auto.conf").write_text(
+                "".join(f"{key} = {value}\n" for key, value in settings.items()))
             started = server.run("pg_ctl", "start", "-D", str(server.data_dir), "-w",
                                  "-t", str(int(READY_TIMEOUT)), "-l", str(server.log_file),
                                  "-o", "-F", check=False)
@@ -204,8 +223,9 @@ def start_postgres(tmp_dir: Path, *, attempts: int = 3,
                 f"pg_ctl start failed:\n{started.stdout}\n{started.stderr}\n{server.server_log()}"
             )
         _wait_until_ready(server)
-        with _connect(server.dsn("postgres")) as conn:
-            conn.execute(f'CREATE DATABASE "{server.database}"')
+        if not existing:
+            with _connect(server.dsn("postgres")) as conn:
+                conn.execute(f'CREATE DATABASE "{server.database}"')
     except BaseException:
         server.stop()
         raise

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from learncom import create_app
@@ -174,3 +174,424 @@ def test_the_benchmark_runs_both_engines(database_url, tmp_path, capsys):
     assert figures["queries"]["all"]["postgres"]["n"] == 10
     # The same corpus: both engines find posts for the same queries.
     assert figures["mean_total"]["postgres"] > 0 and figures["mean_total"]["whoosh"] > 0
+
+
+# -- phrases as pair lexemes -----------------------------------------------------------------
+
+def _post_ids(sql: str, **params) -> set[int]:
+    return set(db.session.scalars(text(sql), params))
+
+
+def _phrase_positions(post_id: int) -> dict[int, str]:
+    return {position: lexeme for lexeme, positions in db.session.execute(text(
+        "SELECT lexeme, positions FROM unnest((SELECT document FROM search_documents "
+        "WHERE post_id = :id))"), {"id": post_id}) for position in positions}
+
+
+def _holds(at: dict[int, str], steps: list[tuple[str, int]]) -> bool:
+    """The chain occurs at consecutive positions, with nothing but stop words (positions
+    without a lexeme) where the chain skips positions."""
+    for start, lexeme in at.items():
+        if lexeme != steps[0][0]:
+            continue
+        position, ok = start, True
+        for (_word, gap), (following, _next) in zip(steps, steps[1:], strict=False):
+            if any(p in at for p in range(position + 1, position + gap)):
+                ok = False
+                break
+            position += gap
+            if at.get(position) != following:
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+def test_a_phrase_as_pair_lexemes_finds_what_the_position_check_found(search_app):
+    """On the demo data, every run of two to four words of every title, and phrases with stop
+    words, hyphens and field boundaries: the pairs column gives the same posts as the position
+    check it replaces (`document @@ phraseto_tsquery`), except that a stop word of the phrase
+    stands for a stop word only, where `<2>` let any word fill the gap."""
+    from learncom.demo.loader import load_demo
+    from learncom.posts.models import Post
+    from learncom.search.backend import Filters
+    from learncom.search.postgres.query import _STEP, DOCS, Analyser, Compiler, pairs
+    from learncom.search.query import Phrase, parse
+
+    assert load_demo().loaded
+    db.session.commit()
+    phrases = {"tussen wal en schip", "in de buurtkamer", "samen aanbellen", "sociaal team",
+               "ggz-consulent in het wijkteam", "de kostendelersnorm jaagt",
+               "een weekje logeeropvang", "van het buurtteam", "eenzaamheid onder jongeren"}
+    for title in db.session.scalars(select(Post.title)):
+        words = title.split()
+        for size in (2, 3, 4):
+            phrases.update(" ".join(words[i:i + size]) for i in range(len(words) - size + 1))
+    same = stricter = 0
+    for phrase in sorted(phrases):
+        chain = db.session.scalar(text("SELECT phraseto_tsquery('search_dutch', :p)::text"),
+                                  {"p": phrase})
+        pair_query = pairs(chain)
+        if pair_query is None:
+            continue
+        by_position = _post_ids("SELECT post_id FROM search_documents WHERE document @@ "
+                                "CAST(:q AS tsquery)", q=chain)
+        parsed = parse(f'"{phrase}"')
+        assert parsed.groups == [[Phrase(phrase)]]
+        compiled = Compiler(Analyser()(db.session.connection(), {phrase})).compile(
+            parsed, Filters())
+        by_pairs = set(db.session.scalars(select(DOCS.c.post_id).where(*compiled.conditions)))
+        steps = [(m.group(1)[1:-1].replace("''", "'"), 1 if m.group(2) == "-" else
+                  int(m.group(2) or 0)) for m in _STEP.finditer(chain)]
+        if all(gap == 1 for _lexeme, gap in steps[:-1]):
+            assert by_pairs == by_position, (phrase, chain, pair_query)
+            same += bool(by_position)
+        else:
+            expected = {post_id for post_id in by_position
+                        if _holds(_phrase_positions(post_id), steps)}
+            assert by_pairs == expected, (phrase, chain, pair_query)
+            stricter += by_pairs != by_position
+    assert same >= 150  # phrases without stop words that match something
+    assert stricter >= 1  # 'eenzam' <2> 'jonger': "eenzaamheid bij jongeren", not "... X ..."
+
+
+def test_pairs_keep_the_distance_of_stop_words_and_phrases_use_them(search_app, create_user,
+                                                                     create_post):
+    from learncom.search import search
+
+    author = create_user("Anke")
+    apart = create_post(author, title="Een schip in de haven",
+                        body="Hij viel tussen de wal. Later voer het schip weg.")
+    phrase = create_post(author, title="Opvang", body="Zij viel tussen wal en schip.")
+    near = create_post(author, title="Wal schip", body="Tussen wal schip.")
+    pairs_of = dict(db.session.execute(text(
+        "SELECT post_id, pairs::text FROM search_documents")).all())
+    assert "'wal  schip'" in pairs_of[phrase.id] and "'wal schip'" in pairs_of[near.id]
+    assert [hit.id for hit in search('"tussen wal en schip"').hits] == [phrase.id]
+    assert {hit.id for hit in search('"wal schip"').hits} == {near.id}
+    assert {hit.id for hit in search('schip -"wal en schip"').hits} == {apart.id, near.id}
+    # A phrase of two words is looked up in the pairs only, not in the positions; a longer
+    # one checks its chain too (on the posts that have every pair).
+    from learncom.search.backend import Filters
+    from learncom.search.postgres.query import Analyser, Compiler
+    from learncom.search.query import parse
+
+    def rendered(query: str, words: set[str]):
+        compiled = Compiler(Analyser()(db.session.connection(), words)).compile(
+            parse(query), Filters())
+        return compiled, " AND ".join(str(c.compile(compile_kwargs={"literal_binds": True}))
+                                      for c in compiled.conditions)
+
+    compiled, sql = rendered('"wal en schip" opvang', {"wal en schip", "opvang"})
+    assert "search_documents.pairs @@ CAST('( ''wal  schip'' )' AS TSQUERY)" in sql
+    assert "<2>" not in sql and "<2>" in compiled.terms  # ranking and highlights: the chain
+    _compiled, sql = rendered('"tussen wal en schip"', {"tussen wal en schip"})
+    assert "''tuss wal'' & ''wal  schip''" in sql and "''tuss'' <-> ''wal'' <2>" in sql
+
+
+# -- the census: exact counts from bitmaps ---------------------------------------------------
+
+CENSUS_QUERIES = [("buurtkamer", {}), ("buurt*", {}), ('"samen aanbellen"', {}),
+                  ("buurtkamer", {"kind": "lesson"}), ("tag:eenzaamheid aanbellen", {}),
+                  ("buurtkamer OR aanbellen", {}), ("aanbellen -buurtkamer", {})]
+
+
+def _viewers(people):
+    from learncom.search.backend import Visibility
+
+    return [Visibility(), Visibility.for_viewer(people["outsider"]),
+            Visibility.for_viewer(people["teammate"]), Visibility.for_viewer(people["author"])]
+
+
+def _by_census_and_by_sql(query: str, filters: dict, visibility):
+    """The engine's answer (census) and the same counts from one SQL statement (GROUPING SETS
+    over the matches, the way every search counted before the census)."""
+    from learncom.search.postgres.backend import ANALYSER
+    from learncom.search.postgres.query import (
+        Compiler,
+        texts_to_analyse,
+        visibility_condition,
+    )
+    from learncom.search.query import parse
+    from learncom.search.services import coerce_filters
+
+    backend = get_backend()
+    parsed, coerced = parse(query), coerce_filters(filters)
+    engine = backend.search(parsed, coerced, visibility, page=1, per_page=10, sort="relevance")
+    conn = db.session.connection()
+    compiled = Compiler(ANALYSER(conn, texts_to_analyse(parsed))).compile(parsed, coerced)
+    sql = backend._run(conn, [visibility_condition(visibility), *compiled.conditions],  # noqa: SLF001
+                       compiled.terms, compiled.exact, 1, 10, "relevance")
+    return ((engine.total, engine.facets, [h.id for h in engine.hits]),
+            (sql.total, sql.facets, [h.id for h in sql.hits]))
+
+
+def _assert_exact(people, step: str) -> None:
+    for query, filters in CENSUS_QUERIES:
+        for visibility in _viewers(people):
+            census, sql = _by_census_and_by_sql(query, filters, visibility)
+            assert census == sql, (step, query, filters, visibility)
+    db.session.rollback()
+
+
+def test_the_census_stays_exact_through_inserts_edits_deletes_and_visibility(
+        search_app, people, create_post):
+    """Counts, facets and hits from the census equal a fresh SQL count after every kind of
+    change: the cached match sets and facet bitmaps follow the documents' change log."""
+    from learncom.moderation import services as moderation
+    from learncom.posts import services as post_services
+    from learncom.posts.models import Post
+
+    author, teammate = people["author"], people["teammate"]
+    team = next(iter(author.teams))
+    team_id = team.id
+    posts = [create_post(author, title=f"Buurtkamer {n}", body="Samen aanbellen helpt.",
+                         tags=("eenzaamheid",) if n % 2 else ("armoede",),
+                         kind="lesson" if n % 3 == 0 else "experiment",
+                         neighbourhood="Overvecht" if n % 2 else "Zuilen")
+             for n in range(6)]
+    posts.append(create_post(teammate, title="Buurtkamer van het team", body="Aanbellen.",
+                             visibility="team", team=team))
+    posts.append(create_post(author, title="Alleen leden", body="Buurtkamers en aanbellen.",
+                             visibility="members"))
+    db.session.commit()
+    ids = [post.id for post in posts]
+    _assert_exact(people, "start")  # the census is loaded and every set is cached now
+    assert get_backend().census._sets  # noqa: SLF001
+
+    create_post(author, title="Nog een buurtkamer", body="Samen aanbellen.", tags=("armoede",))
+    db.session.commit()
+    _assert_exact(people, "insert")
+
+    post = db.session.get(Post, ids[0])
+    post_services.update_post(post, author, post_services.PostInput(
+        kind="friction", title="Iets anders", body="Niets meer hierover.", tags=["wonen"],
+        neighbourhood_id=post.neighbourhood_id, team_id=None, visibility="public"))
+    db.session.commit()
+    _assert_exact(people, "edit")
+
+    db.session.get(Post, ids[1]).visibility = "members"
+    made_team = db.session.get(Post, ids[2])
+    made_team.visibility, made_team.team_id = "team", team_id
+    db.session.get(Post, ids[6]).visibility = "public"
+    db.session.commit()
+    _assert_exact(people, "visibility")
+
+    moderation.hide(db.session.get(Post, ids[3]), people["admin"], "test")
+    db.session.commit()
+    _assert_exact(people, "hidden")
+
+    post_services.delete_post(db.session.get(Post, ids[4]))
+    db.session.commit()
+    _assert_exact(people, "delete")
+
+    # Behind the listener's back: a cascade from raw SQL, and a TRUNCATE with a rebuild.
+    db.session.execute(text("DELETE FROM posts WHERE id = :id"), {"id": ids[5]})
+    db.session.commit()
+    _assert_exact(people, "raw delete")
+    db.session.execute(text("TRUNCATE search_documents"))
+    db.session.commit()
+    _assert_exact(people, "truncated")
+    get_backend().rebuild()
+    _assert_exact(people, "rebuilt")
+
+
+def test_a_transaction_committing_after_a_younger_one_is_not_missed(search_app, people,
+                                                                      create_post):
+    """The census orders changes by transaction id and snapshot, not by commit time: a
+    transaction that wrote first but commits last is still applied."""
+    from learncom.posts.models import Post
+
+    author = people["author"]
+    old = create_post(author, title="Buurtkamer oud", body="Aanbellen.")
+    other = create_post(author, title="Tweede post", body="Koffie.")
+    db.session.commit()
+    _assert_exact(people, "start")
+    first, second = Session(db.engine), Session(db.engine)
+    try:
+        first.get(Post, old.id).title = "Inloop oud"  # the older transaction: it writes first
+        first.flush()
+        get_backend().index(first, [old.id])
+        second.get(Post, other.id).title = "Buurtkamer nieuw"
+        second.flush()
+        get_backend().index(second, [other.id])
+        second.commit()
+        _assert_exact(people, "younger committed")  # the older one still runs: not seen
+        first.commit()
+        _assert_exact(people, "older committed")
+    finally:
+        first.close()
+        second.close()
+    assert _by_census_and_by_sql("buurtkamer", {}, _viewers(people)[0])[0][2] == [other.id]
+
+
+def test_a_search_in_the_writing_transaction_counts_in_sql_and_leaves_the_census_alone(
+        search_app, people, create_post):
+    from learncom.posts.models import Post
+    from learncom.search import search
+
+    post = create_post(people["author"], title="Buurtkamer", body="Aanbellen.")
+    db.session.commit()
+    assert search("buurtkamer").total == 1
+    db.session.get(Post, post.id).title = "Inloop"
+    db.session.flush()
+    get_backend().index(db.session, [post.id])  # the document, not yet committed
+    assert search("buurtkamer").total == 0 and search("inloop").total == 1
+    db.session.rollback()
+    assert search("buurtkamer").total == 1 and search("inloop").total == 0
+
+
+def test_an_answer_straddling_a_commit_is_not_settled_and_is_answered_again(search_app,
+                                                                            people, create_post):
+    """Under READ COMMITTED the census's statements may see different states; `settled` tells
+    when a change committed in between, and the engine then answers again."""
+    from learncom.posts.models import Post
+    from learncom.search import search
+    from learncom.search.backend import Filters, Visibility
+    from learncom.search.postgres.backend import ANALYSER
+    from learncom.search.postgres.query import Compiler
+    from learncom.search.query import parse
+
+    post = create_post(people["author"], title="Buurtkamer", body="Aanbellen.")
+    create_post(people["author"], title="Buurtkamer twee", body="Koffie.")
+    assert search("buurtkamer").total == 2
+    census = get_backend().census
+    conn = db.session.connection()
+    conditions = Compiler(ANALYSER(conn, {"buurtkamer"})).compile(
+        parse("buurtkamer"), Filters()).conditions
+    counted = census.count(conn, "test", conditions, Visibility())
+    assert counted.total == 2 and census.settled(conn, counted)
+    with Session(db.engine) as other:
+        other.get(Post, post.id).title = "Inloop"
+        other.flush()
+        get_backend().index(other, [post.id])
+        other.commit()
+    assert not census.settled(conn, counted)  # the change is applied now ...
+    again = census.count(conn, "test", conditions, Visibility())
+    assert again.total == 1 and census.settled(conn, again)  # ... and the answer is new
+    assert search("buurtkamer").total == 1
+
+
+def test_the_change_log_keeps_a_late_commit_until_its_end_is_a_day_old(search_app, people,
+                                                                       create_post):
+    """A row goes when its transaction is known to have ended over a day ago, not when it was
+    written a day ago: a transaction that wrote long ago and commits now is still read."""
+    post = create_post(people["author"], title="Buurtkamer", body="Aanbellen.")
+    old = "INSERT INTO search_changes (at, post_ids) VALUES " \
+          "(clock_timestamp() - interval '2 days', CAST(:ids AS integer[])) RETURNING xid::text"
+
+    def log() -> dict[str, list[int]]:
+        return dict(db.session.execute(text("SELECT xid::text, post_ids FROM search_changes")
+                                       ).all())
+
+    def write_a_document() -> None:  # any write runs the trigger, which drops old rows
+        db.session.execute(text("UPDATE search_documents SET applied = applied "
+                                "WHERE post_id = :id"), {"id": post.id})
+        db.session.commit()
+
+    with Session(db.engine) as late, Session(db.engine) as meanwhile:
+        late_xid = late.scalar(text(old), {"ids": [-1]})  # written "two days ago", still open
+        meanwhile.scalar(text(old), {"ids": [-2]})  # also old, but late was running
+        meanwhile.commit()
+        late.commit()
+    write_a_document()
+    assert late_xid in log()  # by `at` alone it would have been dropped, unread
+    with Session(db.engine) as after:
+        after.scalar(text(old), {"ids": [-3]})  # written after late ended
+        after.commit()
+    write_a_document()
+    assert late_xid not in log() and [-3] in log().values()
+
+
+def test_a_census_idle_for_an_hour_reads_everything_again(search_app, people, create_post):
+    """The log drops what ended a day ago; a process that has not searched for an hour (by the
+    database's clock) may have missed such rows, so it starts afresh."""
+    from datetime import timedelta
+
+    from learncom.posts.models import Post
+
+    post = create_post(people["author"], title="Buurtkamer", body="Aanbellen.")
+    _assert_exact(people, "start")
+    db.session.get(Post, post.id).title = "Inloop"
+    db.session.commit()
+    db.session.execute(text("DELETE FROM search_changes"))  # as if dropped meanwhile
+    db.session.commit()
+    get_backend().census._synced -= timedelta(hours=2)  # noqa: SLF001
+    _assert_exact(people, "after an idle hour")
+
+
+def test_the_census_stays_exact_while_several_writers_commit(search_app, people, create_post):
+    """Writers on their own connections (as other processes would) commit changes in any order
+    while this process searches (its census applying them as they come); once the writers
+    are done, every answer equals a fresh SQL count."""
+    import random
+
+    from flask import current_app
+
+    from learncom.posts.models import Post
+
+    app = current_app._get_current_object()  # noqa: SLF001
+
+    author = people["author"]
+    ids = [create_post(author, title=f"Buurtkamer {n}", body="Aanbellen.").id for n in range(12)]
+    team_id = next(iter(author.teams)).id
+    _assert_exact(people, "start")
+    committed: list[int] = []  # how many writes were committed (appended after each commit)
+    errors: list[BaseException] = []
+
+    def writer(seed: int) -> None:
+        chance = random.Random(seed)
+        try:
+            with app.app_context(), Session(db.engine) as session:
+                for _round in range(8):
+                    post = session.get(Post, chance.choice(ids))
+                    post.title = chance.choice(["Buurtkamer", "Inloop", "Buurtkamer en inloop"])
+                    post.visibility = chance.choice(["public", "members", "team"])
+                    post.team_id = team_id if post.visibility == "team" else None
+                    session.flush()
+                    get_backend().index(session, [post.id])
+                    session.commit()
+                    committed.append(1)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(seed,)) for seed in range(3)]
+    for thread in threads:
+        thread.start()
+    from learncom.search import search
+
+    while any(thread.is_alive() for thread in threads):
+        search("buurtkamer")
+        db.session.rollback()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(committed) == 24
+    _assert_exact(people, "after the writers")
+
+
+def test_a_search_in_a_repeatable_read_transaction_counts_in_sql(search_app, people,
+                                                                 create_post):
+    """Such a transaction sees one snapshot throughout, possibly older than the census: the
+    census must not answer for it (its visibility bitmaps would already say what the
+    snapshot does not)."""
+    from learncom.posts.models import Post
+    from learncom.search import search
+    from learncom.search.backend import Visibility
+
+    post = create_post(people["author"], title="Buurtkamer", body="Aanbellen.")
+    assert search("buurtkamer").total == 1
+    db.session.rollback()
+    db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    assert search("buurtkamer").total == 1  # the snapshot is taken here
+    with Session(db.engine) as other:
+        other.get(Post, post.id).visibility = "members"
+        other.flush()
+        get_backend().index(other, [post.id])
+        other.commit()
+    census = get_backend().census
+    with db.engine.connect() as elsewhere:  # another request of this process sees the change
+        assert census.settled(elsewhere, census.count(elsewhere, "x", [], Visibility()))
+    assert search("buurtkamer").total == 1  # what its snapshot holds
+    db.session.rollback()
+    assert search("buurtkamer").total == 0

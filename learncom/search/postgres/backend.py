@@ -8,14 +8,17 @@ never stale. Two transactions changing the same post take a transaction-level ad
 it first, so the second builds its document only after the first committed (READ COMMITTED:
 each statement sees what committed before it) and a document never misses a concurrent change.
 
-Searching is one SQL statement: the matches (GIN index on `document`, the filters and the
-viewer's visibility as plain conditions), their exact total and facet counts (GROUPING SETS over
-the matches), and the page of hits. Ranking is `ts_rank` over the weighted document (title A,
-tags and kind fields B, body, log and names C, comments D). That reads each candidate's whole
-tsvector (out of line, TOAST), so it is done for every match only up to `RANK_ALL` matches;
-beyond that the candidates are the posts whose title or tags match (best `head` rank first) and
-the newest matches, and only those are ranked exactly. For a word in thousands of posts, the
-ones that carry it in their title or tags come first, as they would with every match ranked.
+Searching: the matches are found by PostgreSQL (GIN indexes on `document`, and on `pairs` for
+phrases; the filters as plain conditions); their exact total and facet counts for the viewer
+come from the process's census (census.py: the match set as a bitmap, cached and kept exact by
+the documents' change log, ANDed with visibility and facet bitmaps); then one statement ranks
+the candidates for the page. Ranking is `ts_rank` over the weighted document (title A, tags and
+kind fields B, body, log and names C, comments D). That reads each candidate's whole tsvector
+(out of line, TOAST), so it is done for every match only up to `RANK_ALL` matches; beyond that
+the candidates are the posts whose title or tags match (best `head` rank first) and the newest
+matches, and only those are ranked exactly. For a word in thousands of posts, the ones that
+carry it in their title or tags come first, as they would with every match ranked. (When the
+census cannot answer, one statement does it all: matches, GROUPING SETS counts and the page.)
 
 Highlights are `ts_headline` over the page's texts, which are HTML-escaped before PostgreSQL
 sees them: PostgreSQL only adds its markers, which become our `<mark>`.
@@ -34,6 +37,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import (
     Float,
     Integer,
+    LargeBinary,
     and_,
     case,
     cast,
@@ -68,6 +72,7 @@ from learncom.search.backend import (
     PostDocument,
     Visibility,
 )
+from learncom.search.postgres.census import Census, Counted, members
 from learncom.search.postgres.query import (
     DOCS,
     Analyser,
@@ -83,6 +88,7 @@ NORMALIZATION = 0  # ts_rank without length normalisation (1, 2, 8, 16 all ranke
 RANK_ALL = 1_000  # up to this many matches, every match is ranked exactly
 RANK_NEWEST = 100  # beyond: the newest matches ...
 RANK_HEADS = 200  # ... and the best title/tag matches are ranked exactly
+SETTLE_ATTEMPTS = 3  # census answers tried before counting in SQL (see `_find`)
 LOCK_SPACE = 4208  # pg_advisory_xact_lock(LOCK_SPACE, post_id) while writing a document
 BATCH = 500
 ANALYSER = Analyser()
@@ -190,6 +196,7 @@ class PostgresBackend:
 
     def __init__(self, app=None):
         self.time_limit = float(app.config.get("SEARCH_TIME_LIMIT", 2.0)) if app else 2.0
+        self.census = Census()
 
     # -- writing ---------------------------------------------------------------------------
     def index(self, session: Session, post_ids) -> None:
@@ -286,19 +293,40 @@ class PostgresBackend:
         compiled = compiler.compile(query, filters)
         if not compiled.searchable:
             return EngineResults(hits=[], total=0)
-        allowed = visibility_condition(visibility)
+        self.census.load(conn)  # once per process, outside the time limit
+        key = (repr(query), repr(filters))
         try:
             with _time_limit(conn, self.time_limit):
-                results = self._run(conn, [allowed, *compiled.conditions], compiled.terms,
-                                    compiled.exact, page, per_page, sort)
+                results = self._find(conn, (*key, "and"), compiled.conditions, visibility,
+                                     compiled.terms, compiled.exact, page, per_page, sort)
                 if results.total == 0 and compiled.either is not None:
-                    results = self._run(conn, [allowed, *compiled.either], compiled.terms,
-                                        compiled.exact, page, per_page, sort)
+                    results = self._find(conn, (*key, "or"), compiled.either, visibility,
+                                         compiled.terms, compiled.exact, page, per_page, sort)
                     results.fallback = True
         except TimedOut:
             return EngineResults(hits=[], total=0, timed_out=True)
         results.highlighter = PostgresHighlighter(compiled.terms)
         return results
+
+    def _find(self, conn, key, conditions: list, visibility: Visibility, terms: str | None,
+              exact: str | None, page: int, per_page: int, sort: str) -> EngineResults:
+        """The census's counts and the page among its matches, answered again when a change
+        committed meanwhile (`Census.settled`): all of it then describes one state of the
+        documents. Under a stream of changes, or when the census cannot answer, one SQL
+        statement does it all."""
+        for _attempt in range(SETTLE_ATTEMPTS):
+            counted = self.census.count(conn, key, conditions, visibility)
+            if counted is None:
+                break
+            hits = []
+            if counted.total > (page - 1) * per_page:
+                statement = page_statement(counted, terms, exact, page, per_page, sort)
+                hits = [EngineHit(row.post_id, float(row.score or 0.0))
+                        for row in conn.execute(statement)]
+            if self.census.settled(conn, counted):
+                return EngineResults(hits=hits, total=counted.total, facets=counted.facets)
+        return self._run(conn, [visibility_condition(visibility), *conditions], terms,
+                         exact, page, per_page, sort)
 
     def _run(self, conn, conditions: list, terms: str | None, exact: str | None, page: int,
              per_page: int, sort: str, *, facets: bool = True) -> EngineResults:
@@ -497,6 +525,61 @@ def search_statement(conditions: list, terms: str | None, exact: str | None, pag
                         null().cast(ARRAY(TEXT)).label("tags"), null().cast(Integer).label("n"),
                         page_part.c.post_id, page_part.c.score))
     return union_all(*parts)
+
+
+def _visible(counted: Counted):
+    """`post_id` is among the counted matches: bit `post_id` of their bitmap, passed as bytea
+    (get_bit numbers bits from the least significant of the first byte, as int.to_bytes
+    'little' lays them out)."""
+    bits = counted.bits.to_bytes(max(1, (counted.bits.bit_length() + 7) // 8), "little")
+    return case((DOCS.c.post_id < len(bits) * 8,
+                 func.get_bit(literal(bits, LargeBinary), DOCS.c.post_id) == 1), else_=False)
+
+
+def page_statement(counted: Counted, terms: str | None, exact: str | None, page: int,
+                   per_page: int, sort: str):
+    """The page of hits among the counted matches: up to RANK_ALL of them ranked exactly
+    (their ids passed in), more by the candidates `_candidates` picks, tested against the
+    bitmap in the rows themselves (no TOAST read, no text search again)."""
+    keep = page * per_page
+    if counted.total <= RANK_ALL:
+        every = select(func.unnest(literal(members(counted.bits), ARRAY(Integer))))
+        ranked = _scored(every, terms, exact)
+        if sort == "newest":
+            order = [ranked.c.created_at.desc(), ranked.c.post_id.desc()]
+        else:
+            order = [ranked.c.score.desc(), ranked.c.post_id]
+            if sort == "applied":
+                order.insert(0, ranked.c.applied.desc())
+        return (select(ranked.c.post_id, ranked.c.score).order_by(*order)
+                .offset(keep - per_page).limit(per_page))
+    visible = _visible(counted)
+    if sort == "newest":
+        newest = (select(DOCS.c.post_id).where(visible)
+                  .order_by(DOCS.c.created_at.desc(), DOCS.c.post_id.desc())
+                  .offset(keep - per_page).limit(per_page))
+        ranked = _scored(newest, terms, exact)
+        return (select(ranked.c.post_id, ranked.c.score)
+                .order_by(ranked.c.created_at.desc(), ranked.c.post_id.desc()))
+    newest_order = [DOCS.c.created_at.desc(), DOCS.c.post_id.desc()]
+    if sort == "applied":
+        newest_order.insert(0, DOCS.c.applied.desc())
+    parts = [select(DOCS.c.post_id).where(visible).order_by(*newest_order)
+             .limit(max(keep, RANK_NEWEST))]
+    if terms:
+        rank_query = tsquery(terms)
+        parts.append(select(DOCS.c.post_id)
+                     .where(DOCS.c.head.op("@@")(rank_query), visible)
+                     .order_by(func.ts_rank(DOCS.c.head, rank_query).desc(),
+                               DOCS.c.created_at.desc())
+                     .limit(max(keep, RANK_HEADS)))
+    candidates = union(*[part.subquery().select() for part in parts]).subquery("candidates")
+    ranked = _scored(select(candidates.c.post_id), terms, exact)
+    order = [ranked.c.score.desc(), ranked.c.post_id]
+    if sort == "applied":
+        order.insert(0, ranked.c.applied.desc())
+    return (select(ranked.c.post_id, ranked.c.score).order_by(*order)
+            .offset(keep - per_page).limit(per_page))
 
 
 def _candidates(matched, total, rank_query, keep: int, sort: str):

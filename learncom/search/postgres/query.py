@@ -8,7 +8,10 @@ documents, once per distinct word and process (`Analyser`):
                 compounds it starts ('schuldhulp' | 'schuldhulp':* finds schuldhulpverlening;
                 a post with the word itself matches both alternatives and ranks above)
     word*       a prefix of the folded word and of its stem
-    "a phrase"  phraseto_tsquery: consecutive (<->), stop words keep their distance (<2>)
+    "a phrase"  the pair lexemes of phraseto_tsquery's chain, looked up in the `pairs` vector:
+                'sociaal' <-> 'team' is the one lexeme 'sociaal team', 'wal' <2> 'schip'
+                (a stop word between) is 'wal  schip' (one space per step), a longer phrase
+                the AND of its pairs (see `pairs`); ranking and highlights use the chain itself
     -x, NOT x   !x (without compound expansion)
     a OR b      a | b
 
@@ -66,8 +69,8 @@ DOCS = Table(
     Column("visibility", String), Column("team_id", Integer), Column("author_id", Integer),
     Column("author_kind", String), Column("neighbourhood", String), Column("status", String),
     Column("tags", ARRAY(Text)), Column("created_at", UTCDateTime), Column("applied", Integer),
-    Column("head", TSVECTOR), Column("document", TSVECTOR), Column("people", TSVECTOR),
-    Column("fingerprint", String),
+    Column("head", TSVECTOR), Column("document", TSVECTOR), Column("pairs", TSVECTOR),
+    Column("people", TSVECTOR), Column("fingerprint", String),
 )
 
 
@@ -76,7 +79,7 @@ def tsquery(value: str):
 
 
 def matches(column, value: str):
-    return column.op("@@")(tsquery(value))
+    return column.op("@@", is_comparison=True)(tsquery(value))
 
 
 # -- analysis, by PostgreSQL -------------------------------------------------------------------
@@ -146,6 +149,30 @@ def _all(parts: list[str]) -> str | None:
     return parts[0] if len(parts) == 1 else " & ".join(parts)
 
 
+_STEP = re.compile(r"('(?:[^']|'')+')(?: <(-|\d+)> |$)")
+
+
+def pairs(phrase: str) -> str | None:
+    """A phrase's chain of lexemes (phraseto_tsquery: 'a' <-> 'b' <2> 'c') as the AND of the
+    pair lexemes `search_pairs` stores for documents ('a b' & 'b  c'): the same posts as the
+    chain for two lexemes; for longer phrases every step must occur, in theory apart (the
+    Whoosh engine's phrases work the same way). None when the phrase is not such a chain (a
+    single lexeme, or anything else PostgreSQL made of it): then the chain itself is used."""
+    steps: list[tuple[str, int]] = []
+    position = 0
+    while position < len(phrase):
+        found = _STEP.match(phrase, position)
+        if found is None:
+            return None
+        distance = found.group(2)
+        steps.append((found.group(1)[1:-1], 1 if distance == "-" else int(distance or 0)))
+        position = found.end()
+    if len(steps) < 2 or steps[-1][1] or any(gap < 1 for _lexeme, gap in steps[:-1]):
+        return None
+    return " & ".join(f"'{a}{' ' * gap}{b}'"
+                      for (a, gap), (b, _next) in zip(steps, steps[1:], strict=False))
+
+
 def texts_to_analyse(query: ParsedQuery) -> set[str]:
     found = set()
     for clause in [c for group in query.groups for c in group] + query.excluded:
@@ -157,6 +184,33 @@ def texts_to_analyse(query: ParsedQuery) -> set[str]:
 
 
 # -- compiling ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Text:
+    """One text clause: a tsquery on `document` (words), or a phrase: its pair lexemes on
+    `pairs`, and for three or more lexemes also its chain on `document` (the pairs alone could
+    occur apart; the chain is then checked only on the posts that have every pair)."""
+
+    document: str | None = None
+    pairs: str | None = None
+    chain: str | None = None
+
+    def condition(self):
+        if self.pairs is None:
+            return matches(DOCS.c.document, self.document)
+        found = matches(DOCS.c.pairs, self.pairs)
+        return and_(found, matches(DOCS.c.document, self.chain)) if self.chain else found
+
+
+@dataclass(frozen=True)
+class _Group:
+    """An OR group of the query: words only (one document tsquery), single-pair phrases only
+    (one pairs tsquery), or anything else as a condition (with fields, mixed, rechecked)."""
+
+    document: str | None = None
+    pairs: str | None = None
+    other: object = None
+
 
 @dataclass
 class Compiled:
@@ -175,7 +229,9 @@ class Compiler:
         self.exact: list[str] = []
 
     def compile(self, query: ParsedQuery, filters: Filters) -> Compiled:
-        groups: list[tuple[str | None, object]] = []  # (tsquery, field condition) per text group
+        groups: list[_Group] = []
+        texts: list[Text] = []  # every positive text (for the OR-ed fallback)
+        fields_any = []
         field_groups = []
         for group in query.groups:
             fields = [f for f in (self.field(c) for c in group if isinstance(c, FieldFilter))
@@ -184,62 +240,49 @@ class Compiler:
                 if fields:
                     field_groups.append(or_(*fields))
                 continue
-            tq = _any([self.text(c) for c in group if isinstance(c, Word | Phrase)])
-            if tq is None and not fields:
+            found = [t for t in (self.text(c) for c in group if isinstance(c, Word | Phrase))
+                     if t is not None]
+            if not found and not fields:
                 continue  # only stop words: nothing to look for
-            groups.append((tq, or_(*fields) if fields else None))
+            texts += found
+            fields_any += fields
+            groups.append(_group(found, fields))
         negative = [t for t in (self.text(c, positive=False) for c in query.excluded
-                                if isinstance(c, Word | Phrase)) if t]
+                                if isinstance(c, Word | Phrase)) if t is not None]
         negative_fields = [f for f in (self.field(c) for c in query.excluded
                                        if isinstance(c, FieldFilter)) if f is not None]
         restrictions = field_groups + [not_(f) for f in negative_fields] + self.filters(filters)
         compiled = Compiled(terms=_any(self.positive), exact=_any(self.exact),
                             searchable=bool(groups or restrictions or negative))
-        nots = [f"!{_paren(t)}" for t in negative]
-        compiled.conditions = restrictions + self._and(groups, nots)
+        # Excluded words join the document's tsquery; excluded phrases are a condition each.
+        nots = [f"!{_paren(t.document)}" for t in negative if t.pairs is None]
+        not_phrases = [not_(t.condition()) for t in negative if t.pairs is not None]
+        compiled.conditions = restrictions + _and(groups, nots) + not_phrases
         if len(groups) > 1:
-            compiled.either = restrictions + self._or(groups, nots)
+            either = _group(texts, fields_any)
+            compiled.either = restrictions + _and([either], nots) + not_phrases
         return compiled
 
-    @staticmethod
-    def _and(groups, nots) -> list:
-        pure = [tq for tq, fields in groups if fields is None]
-        conditions = []
-        match = _all([_paren(t) for t in pure] + nots)
-        if match:
-            conditions.append(matches(DOCS.c.document, match))
-        for tq, fields in groups:
-            if fields is not None:
-                conditions.append(or_(matches(DOCS.c.document, tq), fields) if tq else fields)
-        return conditions
-
-    @staticmethod
-    def _or(groups, nots) -> list:
-        either = _any([tq for tq, _fields in groups if tq])
-        fields = [f for _tq, f in groups if f is not None]
-        conditions = []
-        if fields:
-            conditions.append(or_(*([matches(DOCS.c.document, either)] if either else []),
-                                  *fields))
-            either = None
-        match = _all(([_paren(either)] if either else []) + nots)
-        if match:
-            conditions.append(matches(DOCS.c.document, match))
-        return conditions
-
     # -- text ------------------------------------------------------------------------------
-    def text(self, clause, *, positive: bool = True) -> str | None:
+    def text(self, clause, *, positive: bool = True) -> Text | None:
         if isinstance(clause, Phrase):
             found = exact = self.analyses[clause.text].phrase or None
-        elif clause.prefix:
-            found = exact = self.prefix(clause)
+            pair_query = pairs(found) if found else None
+            if pair_query is None:
+                text_ = Text(document=found)
+            else:
+                text_ = Text(pairs=pair_query, chain=found if "&" in pair_query else None)
         else:
-            found = self.word(clause, expand=positive)
-            exact = self.word(clause, expand=False)
+            if clause.prefix:
+                found = exact = self.prefix(clause)
+            else:
+                found = self.word(clause, expand=positive)
+                exact = self.word(clause, expand=False)
+            text_ = Text(document=found)
         if found and positive:
             self.positive.append(found)
             self.exact.append(exact)
-        return found
+        return text_ if found else None
 
     def word(self, word: Word, *, expand: bool = True) -> str | None:
         analysis = self.analyses[word.text]
@@ -314,6 +357,28 @@ class Compiler:
         if filters.after or filters.before:
             found.append(_dates(filters.after, filters.before))
         return found
+
+
+def _group(texts: list[Text], fields: list) -> _Group:
+    if not fields and all(t.pairs is None for t in texts):
+        return _Group(document=_any([t.document for t in texts]))
+    if not fields and all(t.pairs is not None and t.chain is None for t in texts):
+        return _Group(pairs=_any([t.pairs for t in texts]))
+    return _Group(other=or_(*[t.condition() for t in texts], *fields))
+
+
+def _and(groups: list[_Group], nots: list[str]) -> list:
+    """The groups AND-ed: the word groups (and excluded words) as one tsquery on the
+    document, one GIN index scan; the phrase groups as one on the pairs; the rest as
+    conditions of their own."""
+    conditions = []
+    match = _all([_paren(g.document) for g in groups if g.document] + nots)
+    if match:
+        conditions.append(matches(DOCS.c.document, match))
+    phrases = [_paren(g.pairs) for g in groups if g.pairs]
+    if phrases:
+        conditions.append(matches(DOCS.c.pairs, _all(phrases)))
+    return conditions + [g.other for g in groups if g.other is not None]
 
 
 def _like(prefix: str) -> str:

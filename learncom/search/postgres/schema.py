@@ -9,12 +9,23 @@
                         head      title A and tags B only: small enough to stay in the row, so
                                   ranking a very large result set first by it costs no TOAST
                                   reads (see backend.py)
+                        pairs     generated from `document` (`search_pairs`): one lexeme per
+                                  two consecutive lexemes, 'sociaal team', with one space per
+                                  position between them ('wal  schip': a stop word between).
+                                  A phrase is looked up in its GIN index like a word, instead
+                                  of `<->` re-reading each candidate's positions from TOAST
                         people    the author's name (the `author:` filter)
     search_vocabulary every unstemmed word of titles and bodies, for "did you mean" (pg_trgm)
+    search_changes    which documents changed, by which transaction (`xid`): written by a
+                      trigger on search_documents (whatever writes it: the engine, a cascade, a
+                      TRUNCATE), read by each process to keep its match sets and facet bitmaps
+                      exact (census.py); rows of transactions that ended over a day ago are
+                      dropped by the trigger
 
-Migration 0009 creates the same objects (tests/test_search_postgres.py compares them); the test
-suite, which builds its schema with `create_all`, calls `install`. The tables are not models:
-the models stay portable, and `migrations/env.py` leaves these tables out of autogenerate.
+Migrations 0009 and 0012 create the same objects (tests/test_search_postgres.py compares them);
+the test suite, which builds its schema with `create_all`, calls `install`. The tables are not
+models: the models stay portable, and `migrations/env.py` leaves these tables out of
+autogenerate.
 """
 
 from __future__ import annotations
@@ -25,7 +36,70 @@ from sqlalchemy.orm import Session
 
 DUTCH = "search_dutch"  # the configuration names, as every statement writes them out
 NAMES = "search_names"
-TABLES = ("search_documents", "search_vocabulary")
+TABLES = ("search_documents", "search_vocabulary", "search_changes")
+
+# Added by migration 0012 (copied there): phrases as pair lexemes, and the change log.
+PAIRS_AND_CHANGES = (
+    # The pairs of a vector's consecutive positions ("a b", "a  b" two positions apart):
+    # exactly the steps `<->`/`<N>` of phraseto_tsquery check. Positions shared by two lexemes
+    # (only past PostgreSQL's 16,383rd position) make no pair.
+    """CREATE OR REPLACE FUNCTION search_pairs(vector tsvector) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        SELECT coalesce(array_to_tsvector(array_agg(DISTINCT pair)), ''::tsvector)
+        FROM (SELECT lexeme || repeat(' ', lead(position) OVER w - position)
+                     || lead(lexeme) OVER w AS pair,
+                     lead(position) OVER w - position AS gap
+              FROM unnest(vector) AS u(lexeme, positions, weights),
+                   unnest(positions) AS position
+              WINDOW w AS (ORDER BY position)) steps
+        WHERE gap > 0
+    $$""",
+    "ALTER TABLE search_documents ADD COLUMN IF NOT EXISTS pairs tsvector "
+    "GENERATED ALWAYS AS (search_pairs(document)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_search_documents_pairs ON search_documents USING gin (pairs)",
+    """CREATE TABLE IF NOT EXISTS search_changes (
+        xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        horizon xid8 NOT NULL DEFAULT pg_snapshot_xmin(pg_current_snapshot()),
+        at timestamp with time zone NOT NULL DEFAULT clock_timestamp(),
+        post_ids integer[]
+    )""",
+    "CREATE INDEX IF NOT EXISTS ix_search_changes_xid ON search_changes (xid)",
+    "CREATE INDEX IF NOT EXISTS ix_search_changes_at ON search_changes (at)",
+    # post_ids NULL: every document (a TRUNCATE). A row goes once its transaction is known
+    # to have ended more than a day ago: every transaction older than the horizon of a row
+    # written a day ago had ended when that row was written (a row's own `at` says when it
+    # was written, not when it committed, and every process reads rows it has not seen).
+    """CREATE OR REPLACE FUNCTION search_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+            INSERT INTO search_changes (post_ids) VALUES (NULL);
+        ELSIF TG_OP = 'INSERT' THEN
+            INSERT INTO search_changes (post_ids)
+            SELECT array_agg(post_id) FROM new_rows HAVING count(*) > 0;
+        ELSIF TG_OP = 'UPDATE' THEN
+            INSERT INTO search_changes (post_ids)
+            SELECT array_agg(post_id) FROM (SELECT post_id FROM new_rows
+                                            UNION SELECT post_id FROM old_rows) c
+            HAVING count(*) > 0;
+        ELSE
+            INSERT INTO search_changes (post_ids)
+            SELECT array_agg(post_id) FROM old_rows HAVING count(*) > 0;
+        END IF;
+        DELETE FROM search_changes WHERE xid < (
+            SELECT max(horizon) FROM search_changes
+            WHERE at < clock_timestamp() - interval '1 day');
+        RETURN NULL;
+    END $$""",
+    "CREATE OR REPLACE TRIGGER search_documents_inserted AFTER INSERT ON search_documents "
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION search_changed()",
+    "CREATE OR REPLACE TRIGGER search_documents_updated AFTER UPDATE ON search_documents "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION search_changed()",
+    "CREATE OR REPLACE TRIGGER search_documents_deleted AFTER DELETE ON search_documents "
+    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION search_changed()",
+    "CREATE OR REPLACE TRIGGER search_documents_truncated AFTER TRUNCATE ON search_documents "
+    "FOR EACH STATEMENT EXECUTE FUNCTION search_changed()",
+)
 
 STATEMENTS = (
     "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -71,6 +145,7 @@ STATEMENTS = (
     )""",
     "CREATE INDEX IF NOT EXISTS ix_search_vocabulary_trigrams ON search_vocabulary "
     "USING gin (word gin_trgm_ops)",
+    *PAIRS_AND_CHANGES,
 )
 
 
@@ -86,7 +161,7 @@ def install(engine: Engine) -> None:
 
 def installed(conn) -> bool:
     return bool(conn.execute(text(
-        "SELECT to_regclass('search_documents') IS NOT NULL "
+        "SELECT to_regclass('search_changes') IS NOT NULL "
         "AND EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'search_dutch')")).scalar())
 
 
