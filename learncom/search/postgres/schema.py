@@ -22,7 +22,7 @@
                       exact (census.py); rows of transactions that ended over a day ago are
                       dropped by the trigger
 
-Migrations 0009 and 0012 create the same objects (tests/test_search_postgres.py compares them);
+Migrations 0009 and 0015 create the same objects (tests/test_search_postgres.py compares them);
 the test suite, which builds its schema with `create_all`, calls `install`. The tables are not
 models: the models stay portable, and `migrations/env.py` leaves these tables out of
 autogenerate.
@@ -38,7 +38,7 @@ DUTCH = "search_dutch"  # the configuration names, as every statement writes the
 NAMES = "search_names"
 TABLES = ("search_documents", "search_vocabulary", "search_changes")
 
-# Added by migration 0012 (copied there): phrases as pair lexemes, and the change log.
+# Added by migration 0015 (copied there): phrases as pair lexemes, and the change log.
 PAIRS_AND_CHANGES = (
     # The pairs of a vector's consecutive positions ("a b", "a  b" two positions apart):
     # exactly the steps `<->`/`<N>` of phraseto_tsquery check. Positions shared by two lexemes

@@ -1,6 +1,6 @@
 """the PostgreSQL search engine: phrases as pair lexemes, and a change log of its documents
 
-Revision ID: 0012
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-07 02:00:00
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
+revision = '0015'
 down_revision = '0014'
 branch_labels = None
 depends_on = None
