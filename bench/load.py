@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -202,7 +203,11 @@ def statement_counts(stack: Stack, the_plan: dict) -> dict[str, int]:
             client.get(url)  # warm: caches and lazy imports are not what is counted
             seen: list[str] = []
 
-            def listener(_conn, _cursor, statement, *_args, seen=seen):
+            def listener(_conn, _cursor, statement, *_args, seen=seen,
+                         thread=threading.get_ident()):
+                # The request's own statements: not those of the background index check.
+                if thread != threading.get_ident():
+                    return
                 if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "COMMIT",
                                                                "ROLLBACK", "SAVEPOINT",
                                                                "RELEASE")):

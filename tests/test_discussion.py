@@ -707,3 +707,23 @@ def test_comment_changes_reach_the_search_index(client, auth, create_user, creat
 
     client.post(f"/reacties/{comment.id}/verwijderen")
     assert found("taalcafé") == []
+
+
+def test_recent_activity_walks_past_newer_rows_the_viewer_may_not_see(create_user, create_post,
+                                                                     create_comment):
+    """Recent activity walks the newest rows and asks each one's visibility: newer comments on
+    a team post are passed over for an outsider, and an older visible one is found."""
+    from learncom.discussion import services as discussion
+
+    author = create_user("Anke", teams=["Team Oost"])
+    outsider = create_user("Olga")
+    public = create_post(author, title="Openbaar")
+    secret = create_post(author, title="Teamzaak", visibility="team", team="Team Oost")
+    create_comment(public, author, "Oude openbare reactie")
+    for n in range(5):
+        create_comment(secret, author, f"Teamreactie {n}")
+    db.session.commit()
+    seen = [item.text for item in discussion.recent_activity(outsider)]
+    assert seen == ["Oude openbare reactie"]
+    mine = [item.text for item in discussion.recent_activity(author, limit=3)]
+    assert mine == ["Teamreactie 4", "Teamreactie 3", "Teamreactie 2"]

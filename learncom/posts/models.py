@@ -276,7 +276,7 @@ class LogEntry(Rendered, db.Model):
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
     excerpt: Mapped[str] = mapped_column(Text, default="", server_default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     post: Mapped[Post] = relationship(back_populates="log_entries")
     author: Mapped[User | None] = relationship()
