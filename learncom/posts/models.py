@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -74,6 +75,8 @@ class Post(Rendered, db.Model):
         CheckConstraint(f"kind IN ({', '.join(repr(kind) for kind in KINDS)})", name="kind"),
         CheckConstraint("visibility IN ('public', 'members', 'team')", name="visibility"),
         CheckConstraint("visibility != 'team' OR team_id IS NOT NULL", name="team_has_team"),
+        # A kind's list, newest first, walks this and stops after a page (migration 0016).
+        Index("ix_posts_kind_created_at", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
