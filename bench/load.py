@@ -246,7 +246,7 @@ class Server:
         deadline = time.monotonic() + 120
         while True:
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as answer:  # noqa: S310
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as answer:  # noqa: S310  # nosec B310
                     self.health = json.loads(answer.read())
                     return
             except OSError:
