@@ -32,7 +32,7 @@ class TooManyAttempts(TooManyRequests):
         super().__init__(description=message, retry_after=retry_after)
 
 
-class Gone(NotFound):
+class NotFoundWithReason(NotFound):
     """A 404 that says why, for someone allowed to know (e.g. a post hidden by moderation)."""
 
     def __init__(self, message: str):
@@ -75,7 +75,8 @@ def register(app: Flask) -> None:
             return error
         retry_after = getattr(error, "retry_after", None)
         # Our own messages only, never Werkzeug's or Flask-Limiter's English descriptions.
-        message = error.description if isinstance(error, TooManyAttempts | Gone) else None
+        own = isinstance(error, TooManyAttempts | NotFoundWithReason)
+        message = error.description if own else None
         return respond(error.code, message,
                        retry_after=retry_after if isinstance(retry_after, int) else None)
 

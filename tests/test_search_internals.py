@@ -166,8 +166,9 @@ def test_the_searcher_pool_closes_the_least_recently_used_index_but_not_while_in
     with pool.searcher(stores[0]) as first:
         with pool.searcher(stores[1]) as second:
             pass
-        with pool.searcher(stores[2]):
-            pass  # "a" is the least recently used: retired, but still in use here
+        with pool.searcher(stores[2]) as third:
+            # "a" is the least recently used: retired, but still in use here.
+            assert not first.is_closed and not third.is_closed
         assert not first.is_closed
     assert first.is_closed and not second.is_closed
     with pool.searcher(stores[1]) as again:

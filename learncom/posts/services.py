@@ -21,7 +21,12 @@ from learncom.accounts.models import Team, User
 from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.markdown import render_markdown
-from learncom.permissions import can_manage_neighbourhoods, can_post_for_team, can_view_post
+from learncom.permissions import (
+    can_manage_neighbourhoods,
+    can_post_for_team,
+    can_view_post,
+    hidden_post_notice,
+)
 from learncom.posts import filters
 from learncom.posts.filters import MAX_TAG_LENGTH, normalise_tag
 from learncom.posts.kinds import KIND_FIELDS, KINDS, WORKFLOW_FIELDS
@@ -502,6 +507,13 @@ def get_post_page(post_id: int, viewer) -> Post | None:
             *card_options(), joinedload(Post.owner),
             selectinload(Post.log_entries).joinedload(LogEntry.author)))
     return post if post is not None and can_view_post(viewer, post) else None
+
+
+def hidden_by_moderation_for(post_id: int, viewer) -> bool:
+    """Whether the viewer is to be told that this post is hidden by moderation (they could
+    read it otherwise; anyone else gets a bare "not found")."""
+    post = db.session.get(Post, post_id)
+    return post is not None and hidden_post_notice(viewer, post)
 
 
 def home_lists(viewer, limit: int = 6) -> dict[str, list[Post]]:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from learncom import slots
 from learncom.accounts.models import Team
-from learncom.errors import Gone
+from learncom.errors import NotFoundWithReason
 from learncom.extensions import db
 from learncom.guard import services as privacy
 from learncom.permissions import (
@@ -19,7 +19,6 @@ from learncom.permissions import (
     can_log,
     can_manage_neighbourhoods,
     can_redact_revision,
-    hidden_post_notice,
     require,
 )
 from learncom.posts import filters, kinds, services
@@ -32,7 +31,6 @@ from learncom.posts.forms import (
     post_form_data,
 )
 from learncom.posts.kinds import BY_NEW_SLUG, BY_SLUG, KINDS, SLUG_CONVERTER
-from learncom.posts.models import Post
 from learncom.web import keep_refused_form, page_arg, restore_form
 
 bp = Blueprint("posts", __name__)
@@ -131,10 +129,9 @@ def _render_post(post, *, log_form=None, log_guard=None):
 def show(post_id: int):
     post = services.get_post_page(post_id, current_user)
     if post is None:
-        hidden = db.session.get(Post, post_id)
-        if hidden is not None and hidden_post_notice(current_user, hidden):
+        if services.hidden_by_moderation_for(post_id, current_user):
             # Someone who followed a link to it learns why it is gone, not who wrote it.
-            raise Gone(_("This post is hidden by moderation."))
+            raise NotFoundWithReason(_("This post is hidden by moderation."))
         abort(404)
     return _render_post(post)
 
