@@ -61,7 +61,8 @@ def free_port() -> int:
 class Stack:
     """A database (and, for PostgreSQL, its server) with the app's environment for it."""
 
-    def __init__(self, engine: str, workdir: Path):
+    def __init__(self, engine: str, workdir: Path, *, keep: bool = False):
+        """`keep`: the PostgreSQL server's files stay in `workdir/pg` (for --reuse)."""
         self.engine = engine
         self.workdir = workdir
         self.server = None
@@ -69,7 +70,8 @@ class Stack:
         if engine == "postgres":
             from tests.postgres import start_postgres
 
-            self.server = start_postgres(workdir, durability={})
+            self.server = start_postgres(workdir, durability={},
+                                         keep=workdir / "pg" if keep else None)
             url = self.server.url
         else:
             url = f"sqlite:///{workdir / 'learncom.db'}"
@@ -371,7 +373,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--dir", type=Path, help="keep the work directory here")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --dir: measure the corpus seeded there before (after "
+                             "`flask db upgrade`) instead of seeding again")
     args = parser.parse_args(argv)
+    if args.reuse and args.dir is None:
+        parser.error("--reuse needs --dir")
 
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="learncom-load-"))
     figures: dict = {"posts": args.posts, "comments": args.comments, "clients": args.clients,
@@ -380,9 +387,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
             say(f"== {engine}: {args.posts:,} posts, {args.comments:,} comments ==")
-            stack = Stack(engine, workdir / engine)
+            stack = Stack(engine, workdir / engine, keep=args.dir is not None)
+            seeded = stack.workdir / "seeded.json"
             try:
-                data = seed(stack, args.posts, args.comments, args.busy_thread, args.clients)
+                if args.reuse and seeded.exists():
+                    data = json.loads(seeded.read_text())
+                    stack.flask("db", "upgrade")  # what is new since it was seeded
+                    say(f"  corpus: reused ({data['posts']:,} posts, "
+                        f"{data['comments']:,} comments)")
+                else:
+                    data = seed(stack, args.posts, args.comments, args.busy_thread,
+                                args.clients)
+                    if args.dir is not None:
+                        seeded.write_text(json.dumps(data))
                 result = measure(stack, args, data)
             finally:
                 stack.stop()

@@ -90,7 +90,7 @@ def test_load_bench_runs_end_to_end(tmp_path, capsys):
 
     out_json = tmp_path / "load.json"
     code = load.main(["--posts", "60", "--comments", "400", "--busy-thread", "20",
-                      "--clients", "2", "--duration", "3", "--warmup", "2",
+                      "--clients", "2", "--duration", "2", "--warmup", "1",
                       "--engines", "sqlite", "--dir", str(tmp_path / "load"),
                       "--json", str(out_json)])
     assert code == 0
@@ -115,7 +115,7 @@ def test_soak_loses_no_acknowledged_write(request, tmp_path, capsys):
     out_json = tmp_path / "soak.json"
     # The suite runs beside this in other processes: the healing gets more time than the
     # benchmark's 10 s, which `make soak` holds on an idle machine.
-    code = soak.main(["--clients", "4", "--workers", "2", "--seconds", "8", "--posts", "40",
+    code = soak.main(["--clients", "4", "--workers", "2", "--seconds", "4", "--posts", "40",
                       "--engines", engine, "--dir", str(tmp_path / "soak"),
                       "--json", str(out_json), "--check-within", "60"])
     printed = capsys.readouterr().out

@@ -219,6 +219,31 @@ def test_similar_posts_respect_visibility_and_exclude_the_post(team_world):
     assert similar_text("", "", None) == []
 
 
+def test_a_shared_similar_ranking_is_cut_per_viewer_and_ranked_again_when_too_little_is_left(
+        team_world, create_post, index, monkeypatch):
+    """The post page ranks similar posts once for all viewers (search/services.py
+    `similar`): each viewer gets what they may see of it, in the same order as a ranking of
+    their own, and a ranking of their own when too little of the shared one is left."""
+    from learncom.search import services
+
+    w = team_world
+    shared = services.similar(w["public"], w["member"], limit=5)
+    assert shared == services._similar(  # the viewer's own ranking  # noqa: SLF001
+        "\n".join([w["public"].title, w["public"].title, services.plain_text(w["public"].body)]),
+        w["member"],
+        exclude=w["public"].id, limit=5, cards=False)
+    twins = [create_post(w["member"], title="Openbaar verslag over de voedselbank",
+                         body=w["public"].body, visibility="team", team="Wijkteam Noord")
+             for _ in range(2)]
+    index(*twins)
+    # Only two are shared: the team's twins of the post rank first, so an outsider has
+    # nothing left of them and gets a ranking of their own (the members' post).
+    monkeypatch.setattr(services, "SIMILAR_SHARED", 2)
+    services._similar_cache().clear()  # noqa: SLF001
+    assert services.similar(w["public"], w["member"], limit=2) == twins
+    assert services.similar(w["public"], w["outsider"]) == [w["members"]]
+
+
 # -- results -----------------------------------------------------------------------------------
 
 def test_highlights_escape_the_users_text(search_app, create_user, post_factory,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text, and_, or_, true
+from sqlalchemy import ForeignKey, Index, Text, and_, or_, true
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from learncom import permissions
@@ -74,3 +74,8 @@ class Comment(Rendered, db.Model):
     def hidden_from(self, user) -> bool:
         """True when this viewer sees "hidden by moderation" instead of the text."""
         return self.hidden_at is not None and not permissions.can_see_hidden(user, self)
+
+
+# A card's comment count (not deleted, per post) is read from this index alone, not from the
+# comments' rows (migration 0017).
+Index("ix_comments_post_id_deleted_at", Comment.post_id, Comment.deleted_at)

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from flask import current_app
 
-from learncom.extensions import db
 from learncom.posts import services
 from learncom.posts.models import Post
 from learncom.web import page_arg
 
 
 def _page(query):
-    return db.paginate(query, page=page_arg(), per_page=int(current_app.config["PER_PAGE"]),
-                       error_out=False)
+    return services.paginate_posts(query, page_arg(), int(current_app.config["PER_PAGE"]))
 
 
 def member(member, viewer) -> dict:

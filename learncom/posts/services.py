@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import SelectPagination
 from markupsafe import Markup, escape
 from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
@@ -350,6 +351,29 @@ def card_options():
 
 def visible_posts(viewer) -> Select:
     return select(Post).where(Post.visible_to(viewer)).options(*card_options())
+
+
+class PostPagination(SelectPagination):
+    """A page of a post list in two steps: the page's ids in the list's order, then those posts
+    with what their cards show. Ordering whole rows made SQLite carry every post's texts
+    through the sort (lessons by "applied" at 100,000 posts: 320 ms; ids alone: 18 ms, from the
+    list indexes of migration 0017)."""
+
+    def _query_items(self) -> list[Post]:
+        select_, session = self._query_args["select"], self._query_args["session"]
+        ids = session.scalars(select_.with_only_columns(Post.id).limit(self.per_page)
+                              .offset(self._query_offset)).all()
+        if not ids:
+            return []
+        posts = {post.id: post for post in session.scalars(
+            select(Post).where(Post.id.in_(ids)).options(*card_options()))}
+        return [posts[post_id] for post_id in ids]
+
+
+def paginate_posts(query: Select, page: int, per_page: int) -> PostPagination:
+    """A page of `filtered_posts` (a page past the last is empty, not a 404)."""
+    return PostPagination(select=query, session=db.session(), page=page, per_page=per_page,
+                          error_out=False, count=True)
 
 
 def filtered_posts(viewer, *, kind: str | None = None, tag: str | None = None,

@@ -55,7 +55,7 @@ def _per_page() -> int:
 
 
 def _paginate(query):
-    return db.paginate(query, page=page_arg(), per_page=_per_page(), error_out=False)
+    return services.paginate_posts(query, page_arg(), _per_page())
 
 
 def _visible_or_404(post_id: int, *, drafts: bool = False):
@@ -98,8 +98,7 @@ def list_kind(slug: str):
         current_user, kind=kind, tag=active.get("tag"),
         neighbourhood_id=hood.id if hood else None, status=active.get("status"),
         author_kind=active.get("author_kind"), sort=sort)
-    page = db.paginate(query, page=parsed.get("page", 1), per_page=_per_page(),
-                       error_out=False)
+    page = services.paginate_posts(query, parsed.get("page", 1), _per_page())
     return render_template("posts/list.html", kind=kind, slug=slug, page=page, filters=active,
                            filter_errors=parsed.errors, sort=sort, sorts=sorts,
                            neighbourhoods=services.all_neighbourhoods())

@@ -44,6 +44,9 @@ class Visibility:
     members: bool = False
     user_id: int | None = None
     team_ids: frozenset[int] = frozenset()
+    #: Every indexed post, whoever may see it: only for rankings that are filtered per viewer
+    #: afterwards (the similar posts a post page shares between its viewers).
+    everything: bool = False
 
     @classmethod
     def for_viewer(cls, viewer) -> Visibility:

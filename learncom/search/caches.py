@@ -8,16 +8,19 @@ import contextlib
 import threading
 from collections.abc import Callable
 
-from cachetools import LRUCache
+from cachetools import LRUCache, TTLCache
 
 
 class SharedCache:
     """A least-recently-used cache of at most `maxsize` (counted by `getsizeof`, one per item
-    by default) that threads can share. A value larger than the whole cache is not kept."""
+    by default) that threads can share. A value larger than the whole cache is not kept.
+    With `ttl`, an item is also dropped that many seconds after it was put."""
 
-    def __init__(self, maxsize: int, getsizeof: Callable[[object], int] | None = None):
+    def __init__(self, maxsize: int, getsizeof: Callable[[object], int] | None = None, *,
+                 ttl: float | None = None):
         self._lock = threading.Lock()
-        self._cache = LRUCache(maxsize=maxsize, getsizeof=getsizeof)
+        self._cache = (LRUCache(maxsize=maxsize, getsizeof=getsizeof) if ttl is None
+                       else TTLCache(maxsize=maxsize, ttl=ttl, getsizeof=getsizeof))
 
     def get(self, key, default=None):
         with self._lock:

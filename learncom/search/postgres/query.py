@@ -43,6 +43,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.sql import func
@@ -397,6 +398,8 @@ def _dates(after, before):
 def visibility_condition(visibility):
     """Posts the viewer may see, as the engine enforces it inside every query (hidden posts
     are indexed under a visibility nobody searches)."""
+    if visibility.everything:
+        return true()
     public = DOCS.c.visibility == "public"
     if not visibility.members:
         return public

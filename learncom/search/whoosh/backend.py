@@ -708,7 +708,8 @@ def similar_query(searcher, text: str, visibility: Visibility, exclude: int | No
         return None
     q = wq.Or([wq.Term(field, term, boost=weight) for term, weight in keys
                for field in ("title", "body", "tagtext")])
-    q = wq.And([q, wq.ConstantScoreQuery(_QueryBuilder.visibility(visibility), 0.0)])
+    if not visibility.everything:
+        q = wq.And([q, wq.ConstantScoreQuery(_QueryBuilder.visibility(visibility), 0.0)])
     if exclude is not None:
         q = wq.AndNot(q, wq.Term("id", str(exclude)))
     return q
@@ -849,6 +850,8 @@ class _QueryBuilder:
     # -- visibility, always inside the query ----------------------------------------------
     @staticmethod
     def visibility(visibility: Visibility):
+        if visibility.everything:
+            return wq.Every()
         public = wq.Term("visibility", "public")
         if not visibility.members:
             return public
