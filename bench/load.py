@@ -35,6 +35,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -44,6 +45,9 @@ GOAL_BUSY_POST_P95_MS = 50.0
 GOAL_HOME_P95_MS = 30.0
 GOAL_MAX_STATEMENTS = 15
 PAGE_KINDS = ("home", "list", "post", "post (busy)", "search", "comment (POST)")
+#: The lists the clients open (with the plan, to bench/locustfile.py).
+LISTS = ["/experimenten", "/fricties", "/lessen", "/fricties?status=raised",
+         "/experimenten?status=running", "/lessen?sort=applied"]
 
 
 def say(message: str) -> None:
@@ -181,7 +185,7 @@ def plan(stack: Stack, accounts: list[str], busy_thread: int) -> dict:
         sample = sorted({rng.randint(1, top) for _ in range(3_000)} - set(busy))
         posts = list(db.session.scalars(public.where(Post.id.in_(sample))))
     return {"password": PASSWORD, "accounts": accounts, "posts": posts, "busy_posts": busy,
-            "busy_thread": busy_thread,
+            "busy_thread": busy_thread, "lists": LISTS,
             "queries": ONE_WORD + MULTI_WORD + PHRASES + PREFIXES,
             "comments": [c.format(wijk="de wijk") for c in COMMENTS]}
 
@@ -235,14 +239,47 @@ def statement_counts(stack: Stack, the_plan: dict) -> dict[str, int]:
     return counts
 
 
+def service_times(stack: Stack, the_plan: dict, n: int = 20) -> dict[str, dict]:
+    """Milliseconds per page kind, one request at a time through the test client (no queue,
+    no HTTP): what a page costs the worker that serves it. Each request asks for another
+    post, list or query, as the clients do, so per-post caches are cold as in the run."""
+    urls = {
+        "home": ["/"] * n,
+        "list": [the_plan["lists"][i % len(the_plan["lists"])] for i in range(n)],
+        "post": [f"/posts/{post_id}" for post_id in the_plan["posts"][-n:]],
+        "post (busy)": [f"/posts/{post_id}" for post_id in the_plan["busy_posts"][-n:]],
+        "search": ["/zoeken?" + urlencode({"q": q}) for q in the_plan["queries"][:n]],
+    }
+    times: dict[str, dict] = {}
+    with stack.context() as app:
+        app.config.update(WTF_CSRF_ENABLED=False)
+        client = app.test_client()
+        client.post("/account/inloggen", data={"email": the_plan["accounts"][-1],
+                                               "password": PASSWORD})
+        client.get("/")  # lazy imports and first connections are not what is measured
+        for kind, pages in urls.items():
+            took = []
+            for url in pages:
+                started = time.perf_counter()
+                status = client.get(url).status_code
+                took.append((time.perf_counter() - started) * 1000)
+                if status != 200:
+                    raise RuntimeError(f"{url} answered {status}")
+            took.sort()
+            times[kind] = {"mean": round(sum(took) / len(took), 1),
+                           "p50": round(took[len(took) // 2], 1), "max": round(took[-1], 1)}
+    return times
+
+
 class Server:
-    def __init__(self, stack: Stack, workers: int, log: Path, port: int | None = None):
+    def __init__(self, stack: Stack, workers: int, log: Path, port: int | None = None, *,
+                 threads: int = 1):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log.open("w")
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(workers), "--bind",
-             f"127.0.0.1:{self.port}", "--no-control-socket", "--timeout", "120",
+            [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads),
+             "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "--timeout", "120",
              "bench.load_wsgi:app"],
             cwd=ROOT, env=stack.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
@@ -304,14 +341,18 @@ def measure(stack: Stack, args, data: dict) -> dict:
     plan_file.write_text(json.dumps(the_plan))
     counts = statement_counts(stack, the_plan)
     say("  SQL statements per page: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    server = Server(stack, args.workers, stack.workdir / "gunicorn.log")
+    alone = service_times(stack, the_plan)
+    say("  one request at a time (ms, mean / p50): " + ", ".join(
+        f"{k} {v['mean']:.0f} / {v['p50']:.0f}" for k, v in alone.items()))
+    server = Server(stack, args.workers, stack.workdir / "gunicorn.log", threads=args.threads)
     try:
         say(f"  serving: {server.health}")
         hello = locust(server.url, "HelloClient", args, stack.workdir / "hello", plan_file)
         mix = locust(server.url, "Member", args, stack.workdir / "mix", plan_file)
     finally:
         server.stop()
-    return {"statements": counts, "hello": hello, "mix": mix, "health": server.health}
+    return {"statements": counts, "alone_ms": alone, "hello": hello, "mix": mix,
+            "health": server.health}
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -367,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--busy-thread", type=int, default=200)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per worker (gunicorn's gthread worker when more than 1)")
     parser.add_argument("--duration", type=int, default=60, help="measured seconds per round")
     parser.add_argument("--warmup", type=int, default=10,
                         help="seconds before measuring (log-ins, caches, first searchers)")
@@ -382,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="learncom-load-"))
     figures: dict = {"posts": args.posts, "comments": args.comments, "clients": args.clients,
-                     "workers": args.workers, "duration_s": args.duration, "engines": {}}
+                     "workers": args.workers, "threads": args.threads,
+                     "duration_s": args.duration, "engines": {}}
     goals: list[str] = []
     try:
         for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:

@@ -39,8 +39,6 @@ def _write(**_kwargs):
         json.dump(_requests, log)
 _accounts = itertools.cycle(PLAN["accounts"])
 _CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-LISTS = ["/experimenten", "/fricties", "/lessen", "/fricties?status=raised",
-         "/experimenten?status=running", "/lessen?sort=applied"]
 
 
 class Member(HttpUser):
@@ -65,7 +63,7 @@ class Member(HttpUser):
 
     @task(20)
     def lists(self) -> None:
-        self.client.get(self.rng.choice(LISTS), name="list")
+        self.client.get(self.rng.choice(PLAN["lists"]), name="list")
 
     @task(31)
     def post(self) -> None:

@@ -755,3 +755,30 @@ def test_admin_cannot_deactivate_themself_even_with_other_admins(client, auth, c
     auth.login(admin)
     client.post(f"/beheer/leden/{admin.id}/deactiveren")
     assert admin.active is True
+
+
+def test_the_first_log_ins_of_a_process_in_several_threads_all_get_a_hasher(monkeypatch):
+    """The hasher and its dummy hash are made at the first log-in of a process. Under
+    gunicorn's threaded worker, a second thread found the hasher made and its dummy hash not
+    yet: KeyError, a 500 at log-in. (Outside an app context: argon2's default parameters, whose
+    hashing takes long enough for the other threads to arrive meanwhile.)"""
+    import threading
+
+    monkeypatch.setattr(services, "_HASHERS", {})
+    start = threading.Barrier(4)
+    got, errors = [], []
+
+    def log_in() -> None:
+        start.wait()
+        try:
+            got.append(services._password_hasher())  # noqa: SLF001
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=log_in) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    assert len(got) == 4 and len({dummy for _hasher, dummy in got}) == 1

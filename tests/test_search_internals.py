@@ -175,3 +175,31 @@ def test_the_searcher_pool_closes_the_least_recently_used_index_but_not_while_in
         assert again is second  # kept, and reused
     pool.close()
     assert second.is_closed
+
+
+def test_threads_take_turns_with_a_searcher(tmp_path):
+    """A searcher's segment files are shared file objects (seek, then read): two threads
+    reading postings at once read each other's bytes. Under gunicorn's threaded worker a search
+    answered 500 with `UnpicklingError: invalid load key`. A thread now waits for its turn; the
+    same thread may take the searcher again inside its turn (search, then suggest)."""
+    from learncom.search.whoosh.backend import IndexStore, SearcherPool
+
+    pool = SearcherPool()
+    store = IndexStore(tmp_path / "index")
+    order: list[str] = []
+
+    def other() -> None:
+        with pool.searcher(store):
+            order.append("other thread")
+
+    with pool.searcher(store) as searcher:
+        waiting = threading.Thread(target=other)
+        waiting.start()
+        waiting.join(0.3)
+        assert waiting.is_alive()  # it waits for its turn
+        with pool.searcher(store) as again:  # the same thread: no deadlock, the same searcher
+            assert again is searcher
+        order.append("first thread")
+    waiting.join(10)
+    assert order == ["first thread", "other thread"]
+    pool.close()

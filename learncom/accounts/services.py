@@ -39,8 +39,10 @@ MIN_PASSWORD_LENGTH = 10
 CONFIRM_LIFETIME = timedelta(hours=48)
 RESET_MAX_AGE = 60 * 60
 
-_HASHERS: dict[str, PasswordHasher] = {}
-_DUMMY_HASHES: dict[str, str] = {}
+#: profile -> (hasher, dummy hash), made once per process. One dict entry holding both: with
+#: two dicts, a thread could find the hasher made by another and its dummy hash not yet
+#: (a KeyError at log-in under gunicorn's threaded worker).
+_HASHERS: dict[str, tuple[PasswordHasher, str]] = {}
 
 
 def _password_hasher() -> tuple[PasswordHasher, str]:
@@ -49,13 +51,13 @@ def _password_hasher() -> tuple[PasswordHasher, str]:
     profile = "default"
     if has_app_context() and current_app.config.get("PASSWORD_HASH_PROFILE") == "fast":
         profile = "fast"
-    if profile not in _HASHERS:
+    made = _HASHERS.get(profile)
+    if made is None:
         hasher = (PasswordHasher.from_parameters(profiles.CHEAPEST) if profile == "fast"
                   else PasswordHasher())
-        _HASHERS[profile] = hasher
         # Verified against when the e-mail is unknown, so a failed login takes the same time.
-        _DUMMY_HASHES[profile] = hasher.hash("learncom-dummy-password")
-    return _HASHERS[profile], _DUMMY_HASHES[profile]
+        made = _HASHERS.setdefault(profile, (hasher, hasher.hash("learncom-dummy-password")))
+    return made
 
 
 class AccountError(ValueError):

@@ -259,6 +259,10 @@ class _Lease:
         self.searcher.learncom_generation = (str(path), self.generation, id(self))
         # What the set-at-a-time evaluator caches for this searcher (see evaluate.py).
         self.searcher.learncom_terms = internals.new_term_cache()
+        # One thread at a time reads through it: its segment files are shared file objects
+        # (seek, then read), so two threads reading postings at once read each other's bytes
+        # (UnpicklingError under gunicorn's threaded worker and the threaded dev server).
+        self.lock = threading.RLock()
         self.users = 0
         self.retired = False
         self.pid = os.getpid()
@@ -281,7 +285,8 @@ class _Leases(LRUCache):
 
 class SearcherPool:
     """One open searcher per index per process, replaced when the index changed; a searcher in
-    use by another thread is closed only when that thread is done with it."""
+    use by another thread is closed only when that thread is done with it. Threads take turns
+    with a searcher (see `_Lease.lock`)."""
 
     def __init__(self, max_indexes: int = 8):
         self._lock = threading.Lock()
@@ -292,7 +297,8 @@ class SearcherPool:
     def searcher(self, store: IndexStore):
         lease = self._acquire(store)
         try:
-            yield lease.searcher
+            with lease.lock:
+                yield lease.searcher
         finally:
             self._release(lease)
 
