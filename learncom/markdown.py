@@ -10,9 +10,10 @@ Rendering is bounded, because Python-Markdown has inputs that take quadratic tim
 stack (long paragraphs full of unclosed links, code spans or emphasis, deeply nested brackets,
 quotes or emphasis). A text is refused (`MarkdownTooComplex`) when it nests too deep, when the
 work the inline parser does on it grows beyond `WORK_BUDGET` (a count of characters scanned,
-so the same text is always refused), or as a last resort when it takes longer than
-`TIME_BUDGET`. Forms show the refusal to the member; everything else stores the text as plain
-paragraphs instead (`render_markdown(text)` never fails).
+so the same text is always refused), or as a last resort when rendering it takes more than
+`TIME_BUDGET` seconds of the thread's CPU time. Forms show the refusal to the member;
+everything else stores the text as plain paragraphs instead (`render_markdown(text)` never
+fails).
 
 Pages never render: the HTML and a plain-text excerpt are stored on the row when the text is
 written (learncom/rendered.py) and refreshed by `flask learncom rerender` after a change here
@@ -51,7 +52,9 @@ WORK_BUDGET = 40_000_000
 #: What trying one inline pattern on one piece of text costs, in the same units (a 50,000
 #: character text dense with headings, lists, links and tables pays 16 million).
 PATTERN_COST = 400
-#: Wall-clock limit, for slow inputs the work count does not see.
+#: CPU-time limit of the rendering thread, for slow inputs the work count does not see. CPU
+#: time, not the clock: on a busy server an ordinary long text took more than a second of
+#: wall-clock time and was refused.
 TIME_BUDGET = 1.0
 #: An HTML tag must close within this many characters, or its ``<`` is text: the HTML parser
 #: otherwise rescans the rest of the text from every unclosed ``<tag``.
@@ -294,13 +297,13 @@ class _Budget:
 
     def __init__(self, work: int, seconds: float):
         self.work = work
-        self.deadline = time.perf_counter() + seconds
+        self.deadline = time.thread_time() + seconds
 
     def charge(self, units: int) -> None:
         self.work -= units
         if self.work < 0:
             raise MarkdownTooComplex("complexity")
-        if time.perf_counter() > self.deadline:
+        if time.thread_time() > self.deadline:
             raise MarkdownTooComplex("complexity")
 
 

@@ -300,3 +300,39 @@ def test_renderer_version_is_part_of_the_feed_validator(client, create_user, cre
     before = client.get("/feeds/tags/buurt.atom").headers["ETag"]
     monkeypatch.setattr(markdown, "RENDERER_VERSION", markdown.RENDERER_VERSION + 1)
     assert client.get("/feeds/tags/buurt.atom").headers["ETag"] != before
+
+
+def test_a_busy_server_does_not_refuse_an_ordinary_long_text(monkeypatch):
+    """The time bound counts the rendering thread's CPU time, not the clock: on a loaded 2-core
+    machine the 50,000-character text above took over a second of wall-clock time and was
+    refused. Here three threads keep the interpreter busy while it renders, with a bound of
+    twice what the text costs alone."""
+    import threading
+
+    text = ("## Kop\n\nDe **buurtkamer** is *elke* dinsdag open, zie [de site]"
+            "(https://example.nl/b) en `code`.\n\n- punt met [link](https://a.nl)\n\n") * 200
+    started = time.thread_time()
+    check_markdown(text)
+    alone = time.thread_time() - started
+    monkeypatch.setattr(markdown, "TIME_BUDGET", max(2 * alone, 0.05))
+    busy = threading.Event()
+    busy.set()
+
+    def spin() -> None:
+        while busy.is_set():
+            sum(range(10_000))
+
+    spinners = [threading.Thread(target=spin) for _ in range(3)]
+    for thread in spinners:
+        thread.start()
+    try:
+        wall = time.perf_counter()
+        # Another text of the same cost (a text once rendered is remembered). It raised
+        # MarkdownTooComplex when the bound was the clock.
+        check_markdown(text + "\n\nNog een alinea.")
+        wall = time.perf_counter() - wall
+    finally:
+        busy.clear()
+        for thread in spinners:
+            thread.join()
+    assert wall > markdown.TIME_BUDGET  # the clock did run past the bound
