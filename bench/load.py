@@ -190,6 +190,17 @@ def plan(stack: Stack, accounts: list[str], busy_thread: int) -> dict:
             "comments": [c.format(wijk="de wijk") for c in COMMENTS]}
 
 
+@contextlib.contextmanager
+def member_client(stack: Stack, the_plan: dict):
+    """A test client of `stack`'s app, logged in as the plan's last bench member."""
+    with stack.context() as app:
+        app.config.update(WTF_CSRF_ENABLED=False)
+        client = app.test_client()
+        client.post("/account/inloggen", data={"email": the_plan["accounts"][-1],
+                                               "password": PASSWORD})
+        yield client
+
+
 def statement_counts(stack: Stack, the_plan: dict) -> dict[str, int]:
     """SQL statements per page kind for a logged-in member, through the test client."""
     from sqlalchemy import event
@@ -197,11 +208,7 @@ def statement_counts(stack: Stack, the_plan: dict) -> dict[str, int]:
     from learncom.extensions import db
 
     counts: dict[str, int] = {}
-    with stack.context() as app:
-        app.config.update(WTF_CSRF_ENABLED=False)
-        client = app.test_client()
-        client.post("/account/inloggen", data={"email": the_plan["accounts"][-1],
-                                               "password": PASSWORD})
+    with member_client(stack, the_plan) as client:
         # A short thread of the same kind as the long one: kinds show different parts.
         from sqlalchemy import select
 
@@ -251,11 +258,7 @@ def service_times(stack: Stack, the_plan: dict, n: int = 20) -> dict[str, dict]:
         "search": ["/zoeken?" + urlencode({"q": q}) for q in the_plan["queries"][:n]],
     }
     times: dict[str, dict] = {}
-    with stack.context() as app:
-        app.config.update(WTF_CSRF_ENABLED=False)
-        client = app.test_client()
-        client.post("/account/inloggen", data={"email": the_plan["accounts"][-1],
-                                               "password": PASSWORD})
+    with member_client(stack, the_plan) as client:
         client.get("/")  # lazy imports and first connections are not what is measured
         for kind, pages in urls.items():
             took = []
