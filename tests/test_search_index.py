@@ -67,6 +67,31 @@ def test_the_queue_row_is_written_in_the_changing_transaction(search_app, create
     assert [tuple(row) for row in rows] == [(post.id, "upsert")]
 
 
+def test_a_late_forget_never_drops_a_newer_posts_row(search_app, create_user):
+    """Two drains can index the same queue rows: the first commits the index and is about to
+    delete its rows (by id) when the second indexes them again and deletes them. A new post
+    queued right then must not get one of those ids back (SQLite reuses the largest rowid
+    unless the table is AUTOINCREMENT), or the first drain's late delete removes its row
+    unread and the post never reaches the index (a rare miss under concurrent writers)."""
+    from learncom.search.whoosh import queue
+
+    search_app.config["SEARCH_DRAIN_AFTER_COMMIT"] = False
+    author = create_user()
+    post_services.create_post(author, post_services.PostInput(
+        kind="experiment", title="Eerste bericht", tags=["wachtrij"]))
+    db.session.commit()
+    with get_backend().writing() as writer:  # the first drain, up to its commit
+        done = queue._index_queued(db.engine, writer, queue.BATCH)
+    assert drain().processed == 1  # the second drain, from start to end
+    later = post_services.create_post(author, post_services.PostInput(
+        kind="experiment", title="Tweede bericht", tags=["wachtrij"]))
+    db.session.commit()
+    queue._forget(db.engine, done)  # the first drain's late delete
+    assert queued() == 1
+    drain()
+    assert ids("tweede") == [later.id]
+
+
 def test_rollback_indexes_nothing(search_app, create_user):
     author = create_user()
     post_services.create_post(author, post_services.PostInput(

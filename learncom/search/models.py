@@ -21,7 +21,11 @@ OPS = ("upsert", "delete")
 
 class IndexQueue(db.Model):
     __tablename__ = "index_queue"
-    __table_args__ = (CheckConstraint("op IN ('upsert', 'delete')", name="op"),)
+    # AUTOINCREMENT on SQLite: a plain INTEGER PRIMARY KEY hands the id of a deleted newest row
+    # to the next row, and a drain that forgets the rows it indexed (by id) would then forget a
+    # new post's row that no drain has read: the post never reaches the index.
+    __table_args__ = (CheckConstraint("op IN ('upsert', 'delete')", name="op"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No foreign key: a "delete" row must outlive its post.
