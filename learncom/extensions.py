@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 from flask import has_request_context, request
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -34,6 +36,9 @@ babel = Babel()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+_CONFIGURED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, a busy timeout, secure delete, and BEGIN IMMEDIATE for write
     transactions.
@@ -44,7 +49,13 @@ def configure_sqlite(engine: Engine) -> None:
     A deferred BEGIN that reads and then writes fails with "database is locked" when another
     worker wrote in between; taking the write lock up front makes it wait instead. Read-only
     requests (GET/HEAD) keep a deferred BEGIN so readers never queue behind writers.
+
+    Once per engine: one engine may serve several apps (the test suite shares them), and a
+    second "begin" listener would issue a second BEGIN.
     """
+    if engine in _CONFIGURED:
+        return
+    _CONFIGURED.add(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
