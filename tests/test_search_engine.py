@@ -196,6 +196,26 @@ def test_team_posts_never_count_in_facets_or_totals_for_outsiders(team_world):
     assert search("", {"tag": "teamgeheim"}, 1, w["outsider"]).total == 0
 
 
+def test_an_author_still_finds_their_team_post_after_leaving_the_team(team_world, create_user):
+    """Members of the same teams search with one visibility (and share cached answers); the
+    author clause comes back for a member who wrote a team post outside their teams."""
+    from learncom.search.services import viewer_visibility
+
+    w = team_world
+    colleague = create_user("Collega", teams=["Wijkteam Noord"])
+    assert viewer_visibility(colleague) == viewer_visibility(w["member"])
+    assert viewer_visibility(w["outsider"]).user_id is None
+    w["member"].teams = []
+    db.session.commit()
+    assert viewer_visibility(w["member"]).user_id == w["member"].id
+    assert set(ids("voedselbank", w["member"])) == {w["public"].id, w["members"].id,
+                                                    w["team"].id}
+    assert set(ids("teamgeheim", w["member"])) == {w["team"].id}
+    assert set(ids("voedselbank", colleague)) == {w["public"].id, w["members"].id,
+                                                  w["team"].id}
+    assert set(ids("voedselbank", w["outsider"])) == {w["public"].id, w["members"].id}
+
+
 def test_suggestions_never_reveal_team_only_words(team_world):
     w = team_world
     # "zorgkaart" occurs only in the team post.

@@ -253,6 +253,24 @@ def test_the_result_cache_serves_repeats_and_never_an_old_generation(search_app,
     assert len(RESULTS) == 2
 
 
+def test_members_of_the_same_teams_share_one_cached_answer(search_app, create_user,
+                                                          post_factory):
+    from learncom.search import search
+    from learncom.search.whoosh.backend import RESULTS
+
+    author = create_user(teams=["Wijkteam Noord"])
+    colleague = create_user(teams=["Wijkteam Noord"])
+    stranger = create_user(teams=["Wijkteam Zuid"])
+    post = post_factory(author, title="Zwerfafval opruimen", visibility="team",
+                        team="Wijkteam Noord")
+    RESULTS.clear()
+    assert [h.id for h in search("zwerfafval", None, 1, author).hits] == [post.id]
+    assert [h.id for h in search("zwerfafval", None, 1, colleague).hits] == [post.id]
+    assert len(RESULTS) == 1  # the colleague's answer was the author's, from the cache
+    assert search("zwerfafval", None, 1, stranger).hits == []
+    assert len(RESULTS) == 2
+
+
 def test_similar_ranks_exhaustively_like_whoosh(many):
     from learncom.search.whoosh.backend import POOL, similar_query
 

@@ -598,3 +598,39 @@ def test_a_search_in_a_repeatable_read_transaction_counts_in_sql(search_app, peo
     assert search("buurtkamer").total == 1  # what its snapshot holds
     db.session.rollback()
     assert search("buurtkamer").total == 0
+
+
+def test_a_repeat_skips_the_ranking_until_a_document_changes(search_app, create_user,
+                                                             create_post):
+    """The ranked page is kept per census generation: a repeat (by the member or a colleague
+    in the same teams) runs no ranking statement; a new post makes a new generation."""
+    from sqlalchemy import event
+
+    from learncom.search import search
+
+    author = create_user("Anke", teams=["Wijkteam Noord"])
+    colleague = create_user("Ilse", teams=["Wijkteam Noord"])
+    first = create_post(author, title="Zwerfafval opruimen")
+    ranked: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if "ranked.post_id" in statement:
+            ranked.append(statement)
+
+    def found(viewer) -> set[int]:
+        answer = {hit.id for hit in search("zwerfafval", None, 1, viewer).hits}
+        db.session.commit()
+        return answer
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert found(author) == {first.id}
+        assert len(ranked) == 1
+        assert found(colleague) == {first.id}
+        assert found(author) == {first.id}
+        assert len(ranked) == 1  # both repeats came from the kept page
+        second = create_post(author, title="Zwerfafval in het park")
+        assert found(colleague) == {first.id, second.id}
+        assert len(ranked) == 2
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)

@@ -49,10 +49,14 @@ class Visibility:
     everything: bool = False
 
     @classmethod
-    def for_viewer(cls, viewer) -> Visibility:
+    def for_viewer(cls, viewer, *, as_author: bool = True) -> Visibility:
+        """`as_author=False` when the viewer wrote no team post outside their own teams: then
+        "or written by me" adds nothing to what the teams show, and members of the same teams
+        have the same visibility (and share the engines' cached answers)."""
         if viewer is None or not getattr(viewer, "is_authenticated", False):
             return cls()
-        return cls(members=True, user_id=viewer.id, team_ids=frozenset(viewer.team_ids))
+        return cls(members=True, user_id=viewer.id if as_author else None,
+                   team_ids=frozenset(viewer.team_ids))
 
 
 @dataclass

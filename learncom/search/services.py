@@ -23,7 +23,7 @@ from pathlib import Path
 from flask import Flask, current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import selectinload
 
 from learncom import vocab
@@ -204,7 +204,7 @@ def search(query: str, filters: Filters | dict | None = None, page: int = 1, vie
         page = max(1, min(int(page or 1), MAX_PAGE))
     except (TypeError, ValueError):
         page = 1
-    visibility = Visibility.for_viewer(viewer)
+    visibility = viewer_visibility(viewer)
     backend = get_backend()
     engine: EngineResults = backend.search(parsed, filters, visibility, page=page,
                                            per_page=per_page, sort=sort)
@@ -216,6 +216,21 @@ def search(query: str, filters: Filters | dict | None = None, page: int = 1, vie
                    facets=engine.facets, suggestion=suggestion, sort=sort, filters=filters,
                    fallback=engine.fallback, timed_out=engine.timed_out,
                    facet_labels=_facet_labels(engine.facets))
+
+
+def viewer_visibility(viewer) -> Visibility:
+    """The viewer's visibility for a search, with the author clause only for a member who wrote
+    a team post outside their current teams (one indexed look-up): every other member shares
+    cached answers with the members of the same teams (the Whoosh engine's result cache, the
+    PostgreSQL engine's ranked pages) instead of each holding their own."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return Visibility()
+    outside = select(Post.id).where(Post.author_id == viewer.id, Post.visibility == "team")
+    teams = viewer.team_ids
+    if teams:
+        outside = outside.where(or_(Post.team_id.is_(None), Post.team_id.not_in(teams)))
+    wrote_outside = db.session.scalar(outside.limit(1)) is not None
+    return Visibility.for_viewer(viewer, as_author=wrote_outside)
 
 
 def _hits(engine: EngineResults, viewer) -> list[Hit]:
