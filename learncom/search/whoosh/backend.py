@@ -344,6 +344,7 @@ RESULTS = SharedCache(512)
 SUGGESTIONS = SharedCache(512)
 #: The spelling pass stops looking at further words after this many seconds.
 SUGGEST_TIME_LIMIT = 0.1
+FREQUENCIES = 100_000  # document frequencies kept per searcher for similar posts' key terms
 
 
 def clear_suggestion_cache() -> None:
@@ -807,9 +808,17 @@ def _key_terms(searcher, text: str, count: int) -> list[tuple[str, float]]:
     reader = searcher.reader()
     total = max(searcher.doc_count(), 1)
     frequency = Counter(stems(text))
+    # Document frequencies per searcher: a post of 500 words asks ~900 of them (a third of a
+    # first similar ranking), and the next post asks mostly the same words again.
+    known = getattr(searcher, "learncom_frequencies", None)
+    if known is None:
+        known = searcher.learncom_frequencies = SharedCache(FREQUENCIES)
     weights = []
     for term, tf in frequency.most_common(300):
-        df = max(reader.doc_frequency(field, term) for field in ("title", "body", "tagtext"))
+        df = known.get(term)
+        if df is None:
+            df = max(reader.doc_frequency(field, term) for field in ("title", "body", "tagtext"))
+            known.put(term, df)
         if df == 0:
             continue
         weights.append((term, (1 + math.log(tf)) * math.log(1 + total / df)))

@@ -282,17 +282,32 @@ class Evaluator:
         return found
 
     def _or(self, subqueries, seg: Segment, within=None) -> dict[int, float]:
-        parts = [self.scores(sub, seg, within) for sub in subqueries]
-        parts = [p for p in parts if p]
+        parts = [self._weighted(sub, seg, within) for sub in subqueries]
+        parts = [(found, boost) for found, boost in parts if found]
         if not parts:
             return {}
-        parts.sort(key=len, reverse=True)
-        total = dict(parts[0])
+        parts.sort(key=lambda part: len(part[0]), reverse=True)
+        first, boost = parts[0]
+        total = dict(first) if boost == 1.0 else {d: s * boost for d, s in first.items()}
         get = total.get
-        for part in parts[1:]:
-            for d, s in part.items():
-                total[d] = get(d, 0.0) + s
+        for part, boost in parts[1:]:
+            if boost == 1.0:
+                for d, s in part.items():
+                    total[d] = get(d, 0.0) + s
+            else:
+                for d, s in part.items():
+                    total[d] = get(d, 0.0) + s * boost
         return total
+
+    def _weighted(self, q, seg: Segment, within=None) -> tuple[dict[int, float], float]:
+        """A part of an Or with its boost still to apply: a boosted term (the similar-posts
+        query has 45, each with its own boost) is multiplied while it is added instead of
+        copied first (the same products and sums, so the same scores)."""
+        boost = getattr(q, "boost", 1.0)
+        if isinstance(q, wq.Term) and boost != 1.0:
+            self.deadline.check()
+            return seg.term_scores(q.fieldname, q.text, within), boost
+        return self.scores(q, seg, within), 1.0
 
     def _and(self, subqueries, seg: Segment, within=None) -> dict[int, float]:
         """Constant parts as sets, then the scored parts from the rarest to the most common,
