@@ -228,7 +228,7 @@ def viewer_visibility(viewer) -> Visibility:
     outside = select(Post.id).where(Post.author_id == viewer.id, Post.visibility == "team")
     teams = viewer.team_ids
     if teams:
-        outside = outside.where(or_(Post.team_id.is_(None), Post.team_id.not_in(teams)))
+        outside = outside.where(or_(Post.team_id.is_(None), Post.team_id.not_in(sorted(teams))))
     wrote_outside = db.session.scalar(outside.limit(1)) is not None
     return Visibility.for_viewer(viewer, as_author=wrote_outside)
 
