@@ -142,6 +142,26 @@ def results_dir() -> Path:
     return RESULTS_DIR
 
 
+def screenshots_wanted(config) -> bool:
+    """Screenshots are for people to look at, and the pages are the same on both databases:
+    `make test` saves them in its SQLite run, and its PostgreSQL run (which would overwrite them
+    with the same pictures, ~10 % of a browser test's time) only checks the pages."""
+    return not config.getoption("--postgres")
+
+
+@pytest.fixture
+def screenshot(pytestconfig):
+    """`screenshot(page, path)`: a full-page screenshot, unless this run keeps none."""
+    wanted = screenshots_wanted(pytestconfig)
+
+    def save(page: Page, path: Path) -> None:
+        if wanted:
+            page.screenshot(path=str(path), full_page=True)
+
+    save.wanted = wanted
+    return save
+
+
 # -- accessibility: axe-core on every page state the browser tests see ------------------------
 
 # axe-core (npm package, MPL-2.0), vendored: tests/browser/assets/axe-core/README.md says which
@@ -342,11 +362,13 @@ class Journey:
     timers never fire), so axe checks a copy of that page's HTML, at the same size, in a page
     that runs scripts, with the page's own scripts left out."""
 
-    def __init__(self, name: str, check, open_context):
+    def __init__(self, name: str, check, open_context, screenshot):
         self.name = name
         self.folder = JOURNEYS_DIR / name
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True)
+        self._screenshot = screenshot
+        if getattr(screenshot, "wanted", True):  # else the last run's pictures stay
+            shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
         self._check = check
         self._open_context = open_context
         self._mirror = None
@@ -362,7 +384,7 @@ class Journey:
         counts = Counter(v["impact"] for v in violations)
         found = ", ".join(f"{counts[i]} {i}" for i in _IMPACTS if counts[i]) or "clean"
         self.rows.append((number, label, page.url, found))
-        page.screenshot(path=str(self.folder / f"{number}-{_slug(label)}.png"), full_page=True)
+        self._screenshot(page, self.folder / f"{number}-{_slug(label)}.png")
 
     def _check_copy(self, page: Page, label: str) -> list[dict]:
         if self._mirror is None:
@@ -428,12 +450,12 @@ def write_axe_summary() -> None:
 
 
 @pytest.fixture
-def journey(check_a11y, open_context):
+def journey(check_a11y, open_context, screenshot):
     """`journey("resident")`: a Journey whose steps are checked and saved (see Journey)."""
     started: list[Journey] = []
 
     def start(name: str) -> Journey:
-        started.append(Journey(name, check_a11y, open_context))
+        started.append(Journey(name, check_a11y, open_context, screenshot))
         return started[-1]
 
     yield start

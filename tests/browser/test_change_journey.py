@@ -23,7 +23,7 @@ REASON = "We bespreken dit op 12 maart in het wijkoverleg met de gemeente."
 
 
 def test_a_friction_goes_on_the_agenda(page: Page, open_context, live_server, create_user,
-                                       results_dir, check_a11y):
+                                       results_dir, check_a11y, screenshot):
     resident = create_user("Samira Bewoner", kind="resident", email="samira@example.org")
     member_emails = [create_user(name, email=f"lid{n}@example.org").email
                      for n, name in enumerate(("Bram Visser", "Anke Siegers", "Joost de Wit"))]
@@ -79,7 +79,7 @@ def test_a_friction_goes_on_the_agenda(page: Page, open_context, live_server, cr
     check_a11y(coordinator, "change board, coordinator")
     card.locator("details.board-move summary").click()
     check_a11y(coordinator, "change board, move form open")
-    coordinator.screenshot(path=str(results_dir / "change-board.png"), full_page=True)
+    screenshot(coordinator, results_dir / "change-board.png")
     card.locator(".board-card-title a").click()
     expect(coordinator).to_have_url(re.compile(rf"/posts/{post_id}$"))
     check_a11y(coordinator, "friction, as a coordinator")
@@ -112,7 +112,7 @@ def test_a_friction_goes_on_the_agenda(page: Page, open_context, live_server, cr
     coordinator.locator(".board-jump a[href='#column-on_agenda']").click()
     expect(coordinator.locator(f"#column-on_agenda #board-card-{post_id}")).to_be_in_viewport()
     check_a11y(coordinator, "change board at 360 px")
-    coordinator.screenshot(path=str(results_dir / "change-board-phone.png"), full_page=True)
+    screenshot(coordinator, results_dir / "change-board-phone.png")
 
     # -- the resident sees the timeline event in the thread -----------------------------------
     page.goto(f"/posts/{post_id}")
@@ -124,4 +124,4 @@ def test_a_friction_goes_on_the_agenda(page: Page, open_context, live_server, cr
     expect(event.locator(".member a")).to_have_text("Coby Coördinator")
     expect(page.locator("#change-status .status-on_agenda")).to_be_visible()
     check_a11y(page, "friction with its timeline, as its author")
-    page.screenshot(path=str(results_dir / "change-journey-thread.png"), full_page=True)
+    screenshot(page, results_dir / "change-journey-thread.png")

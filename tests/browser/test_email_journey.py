@@ -17,7 +17,7 @@ from tests.conftest import DEFAULT_PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_a_member_changes_her_e_mail_address(open_context, create_user, results_dir):
+def test_a_member_changes_her_e_mail_address(open_context, create_user, results_dir, screenshot):
     create_user("Anke Siegers", email="anke@example.org")
     end_transaction()
     laptop = open_context().new_page()
@@ -37,7 +37,7 @@ def test_a_member_changes_her_e_mail_address(open_context, create_user, results_
     laptop.locator("#email-form button[type=submit]").click()
     expect(laptop.locator("#email-change-pending")).to_contain_text(
         "Kijk in de mailbox van anke@voorbeeld.nl")
-    laptop.screenshot(path=str(results_dir / "email-change-sent.png"), full_page=True)
+    screenshot(laptop, results_dir / "email-change-sent.png")
 
     body = db.session.scalar(select(OutboxMessage.body)
                              .where(OutboxMessage.to == "anke@voorbeeld.nl"))

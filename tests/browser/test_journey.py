@@ -24,7 +24,7 @@ TITLE = "Buurtkamer als vindplaats voor eenzame ouderen"
 
 
 def test_register_post_find_and_discuss(page: Page, open_context, live_server, create_user,
-                                        results_dir, check_a11y):
+                                        results_dir, check_a11y, screenshot):
     # -- register and confirm ----------------------------------------------------------------
     page.goto("/")
     check_a11y(page, "home, anonymous")
@@ -124,7 +124,7 @@ def test_register_post_find_and_discuss(page: Page, open_context, live_server, c
     expect(nested.locator(".comment-body")).to_contain_text("vaste gastvrouw")
     expect(nested.locator(".member a")).to_have_text("Bram Visser")
     check_a11y(page, "thread with a nested reply")
-    page.screenshot(path=str(results_dir / "journey-post.png"), full_page=True)
+    screenshot(page, results_dir / "journey-post.png")
 
 
 def test_discussion_works_without_javascript(open_context, live_server, create_user,

@@ -132,7 +132,7 @@ def pages_for(role: str, w) -> dict[str, str]:
 
 @pytest.mark.parametrize("role", ["anonymous", "member", "coordinator"])
 def test_main_pages_pass_axe_wide_and_at_360(page: Page, live_server, world, role, check_a11y,
-                                             results_dir):
+                                             results_dir, screenshot):
     if role != "anonymous":
         log_in(page, "mo@example.org" if role == "member" else "anke@example.org")
     folder = results_dir / "pages-360"
@@ -147,7 +147,7 @@ def test_main_pages_pass_axe_wide_and_at_360(page: Page, live_server, world, rol
         # Nothing wider than the phone, except the change board's columns, which scroll.
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= PHONE["width"], (role, name, overflow)
-        page.screenshot(path=str(folder / f"{role}-{name}.png"), full_page=True)
+        screenshot(page, folder / f"{role}-{name}.png")
 
 
 def test_search_facet_links_are_big_enough_to_tap(page: Page, live_server, world, check_a11y):

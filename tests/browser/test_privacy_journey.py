@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_privacy_guard_works_without_javascript(open_context, live_server, create_user,
-                                                   create_post, results_dir):
+                                                   create_post, results_dir, screenshot):
     create_user("Anke Siegers", email="anke@example.org")
     other_post_id = create_post(create_user("Bert"), title="Inloop op dinsdag").id
     end_transaction()
@@ -37,7 +37,7 @@ def test_the_privacy_guard_works_without_javascript(open_context, live_server, c
     expect(guard).to_contain_text("Dit lijkt een adres")
     expect(guard.locator("mark.privacy-bsn")).to_have_text("123456782")
     expect(page.locator("#body")).to_have_value("Mevrouw (BSN 123456782) woont op 3581 AB 12.")
-    page.screenshot(path=str(results_dir / "privacy-guard.png"), full_page=True)
+    screenshot(page, results_dir / "privacy-guard.png")
     assert db.session.scalar(select(Post).where(Post.title == "Huisbezoek bij mevrouw")) is None
     end_transaction()
 
@@ -60,7 +60,7 @@ def test_the_privacy_guard_works_without_javascript(open_context, live_server, c
 
 
 def test_a_member_deletes_their_account(page, live_server, create_user, create_post,
-                                        results_dir):
+                                        results_dir, screenshot):
     member = create_user("Zebediah Quistorp", email="zeb@example.org")
     post_id = create_post(member, title="Buurtkamer in Overvecht").id
     end_transaction()
@@ -73,7 +73,7 @@ def test_a_member_deletes_their_account(page, live_server, create_user, create_p
     form = page.locator("#delete-account-form")
     form.locator("input[value=anonymise]").check()
     form.locator("input[name=password]").fill(DEFAULT_PASSWORD)
-    page.screenshot(path=str(results_dir / "privacy-delete-account.png"), full_page=True)
+    screenshot(page, results_dir / "privacy-delete-account.png")
     form.locator("button[type=submit]").click()
     expect(page.locator("#account-deleted")).to_contain_text("Je account is verwijderd")
     expect(page.locator("form[action='/account/uitloggen']")).to_have_count(0)
