@@ -26,7 +26,7 @@ def on_postgres(config) -> bool:
 
 # Modules that only mean something on PostgreSQL: the PostgreSQL search engine's own machinery,
 # and learncom deployed on several machines sharing one PostgreSQL.
-POSTGRES_ONLY = ("test_search_postgres.py", "test_deploy.py")
+POSTGRES_ONLY = ("test_search_postgres.py", "test_deploy.py", "test_privacy_postgres.py")
 
 
 def ignore_postgres_only(path, config) -> bool:

@@ -86,9 +86,27 @@ def end_transaction() -> None:
     db.session.commit()
 
 
+def _closing(app):
+    """The app with every response body read and closed before it is sent. Werkzeug's
+    development server closes the body after discarding what is left of the request, and when
+    the browser has already dropped the connection (a page it left while a style sheet was
+    still loading) that read raises first: the static file stays open, and its
+    ResourceWarning failed whichever test was running."""
+
+    def serve(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return serve
+
+
 class LiveServer:
     def __init__(self, app):
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         name="learncom-live-server", daemon=True)
