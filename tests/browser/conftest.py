@@ -167,17 +167,20 @@ def screenshots_wanted(config) -> bool:
     return not config.getoption("--postgres")
 
 
-@pytest.fixture
-def screenshot(pytestconfig):
+class Screenshots:
     """`screenshot(page, path)`: a full-page screenshot, unless this run keeps none."""
-    wanted = screenshots_wanted(pytestconfig)
 
-    def save(page: Page, path: Path) -> None:
-        if wanted:
+    def __init__(self, wanted: bool):
+        self.wanted = wanted
+
+    def __call__(self, page: Page, path: Path) -> None:
+        if self.wanted:
             page.screenshot(path=str(path), full_page=True)
 
-    save.wanted = wanted
-    return save
+
+@pytest.fixture
+def screenshot(pytestconfig) -> Screenshots:
+    return Screenshots(screenshots_wanted(pytestconfig))
 
 
 # -- accessibility: axe-core on every page state the browser tests see ------------------------
@@ -380,11 +383,11 @@ class Journey:
     timers never fire), so axe checks a copy of that page's HTML, at the same size, in a page
     that runs scripts, with the page's own scripts left out."""
 
-    def __init__(self, name: str, check, open_context, screenshot):
+    def __init__(self, name: str, check, open_context, screenshot: Screenshots):
         self.name = name
         self.folder = JOURNEYS_DIR / name
         self._screenshot = screenshot
-        if getattr(screenshot, "wanted", True):  # else the last run's pictures stay
+        if screenshot.wanted:  # else the last run's pictures stay
             shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._check = check
