@@ -13,14 +13,19 @@ owner importing it.
   ``post.actions``     (buttons beside Edit/History)                     post, current_user
   ``post.after_body``  (panels between the details and the log/links)    post, current_user
   ``post.sidebar``     (after the linked posts, before the discussion)   post, current_user
-  ``comment.meta``     (after a comment's time)       c (Comment), node, post, user
-  ``comment.actions``  (after Reply/Edit/Delete)      c, node, post, user
+  ``comment.meta``     (after a comment's time)       macro comment_meta(c, node, post, user)
+  ``comment.actions``  (after Reply/Edit/Delete)      macro comment_actions(c, node, post, user)
   ``home.top``         (top of the home page)                            current_user
   ``welcome.suggestions`` (the welcome page, after the kinds of post)    current_user
   ``list.actions``     (beside "New …" on a kind's list page)            kind, filters
   ``tag.actions``      (under a tag page's heading)                      tag (the name)
   ``neighbourhood.actions`` (under a neighbourhood page's heading)       neighbourhood
   ``card.meta``        (badges on a post card)            post, extra (this post's card context)
+
+- The two comment slots hold templates that define one macro each (named after the slot);
+  the thread imports each template once, with the post page's variables, and calls its macro
+  for every comment (`comment_slots`): including a template per comment cost a long thread
+  more than the comments themselves.
 
 - Card context: a feature registers ``(posts, viewer) -> {post_id: {key: value}}`` (one grouped
   query for the whole list); card templates read ``extra.<key>``.
@@ -58,6 +63,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from flask import g
+from jinja2 import pass_context
 from sqlalchemy import select
 
 _templates: dict[str, list[str]] = defaultdict(list)
@@ -76,6 +82,21 @@ def add_template(slot: str, template: str) -> None:
 
 def slot_templates(slot: str) -> list[str]:
     return list(_templates.get(slot, ()))
+
+
+@pass_context
+def comment_slots(context) -> dict[str, list]:
+    """{"meta": [...], "actions": [...]}: the macros of the comment slots' templates, each
+    template imported once with the page's variables (as `{% import t with context %}`)."""
+    found: dict[str, list] = {}
+    variables = context.get_all()
+    for slot in ("comment.meta", "comment.actions"):
+        name = slot.replace(".", "_")
+        found[slot.split(".")[1]] = [
+            getattr(context.environment.get_template(template).make_module(variables, True),
+                    name)
+            for template in _templates.get(slot, ())]
+    return found
 
 
 def add_post_context(fn: Callable[..., dict], *, drafts: bool = False) -> Callable[..., dict]:
@@ -174,5 +195,6 @@ def _all_counts() -> dict[str, int]:
 
 def register(app) -> None:
     app.jinja_env.globals["slot_templates"] = slot_templates
+    app.jinja_env.globals["comment_slots"] = comment_slots
     app.jinja_env.globals["card_extras"] = card_context
     app.jinja_env.globals["nav_count"] = nav_count

@@ -4,9 +4,10 @@ Jinja helpers, safe redirects, paging."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from babel.dates import get_datetime_format
+from babel.dates import get_datetime_format, parse_pattern
 from flask import Flask, Request, g, has_request_context, jsonify, request, session
 from flask_babel import (
     format_date,
@@ -15,6 +16,7 @@ from flask_babel import (
     get_locale,
     get_translations,
     gettext,
+    to_user_timezone,
 )
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -140,9 +142,39 @@ def page_arg(name: str = "page") -> int:
 def format_when(value: date | datetime | None, *, time: bool = False) -> str:
     """The one date style of the site: the locale's medium date ("13 jan 2026", "Jan 13,
     2026"), with the short time where a time matters ("13 jan 2026, 11:38"), in the site's
-    time zone. Templates use it as `|date` and `|datetime`, code calls it directly."""
+    time zone. Templates use it as `|date` and `|datetime`, code calls it directly.
+
+    In a request, the locale's patterns are parsed once (`_patterns`) and the value is moved
+    to the site's time zone once: a thread of 200 comments formats 400 times per view
+    (41 -> ~17 µs each, the same text as Flask-Babel's `format_date`/`format_time`)."""
     if value is None or value == "":
         return ""
+    locale = get_locale() if has_request_context() else None
+    if locale is None:
+        return _format_when_babel(value, time=time)
+    date_pattern, time_pattern, joined = _patterns(str(locale))
+    if not isinstance(value, datetime):
+        return date_pattern.apply(value, locale)
+    local = to_user_timezone(value)
+    day = date_pattern.apply(local.date(), locale)
+    if not time:
+        return day
+    clock = time_pattern.apply(local.timetz(), locale, reference_date=local.date())
+    return joined.replace("{1}", day).replace("{0}", clock)
+
+
+@lru_cache(maxsize=16)
+def _patterns(locale: str):
+    """The parsed medium date and short time patterns of `locale`, and how it joins them."""
+    from babel import Locale
+
+    parsed = Locale.parse(locale)
+    return (parse_pattern(parsed.date_formats["medium"]),
+            parse_pattern(parsed.time_formats["short"]), get_datetime_format("medium", parsed))
+
+
+def _format_when_babel(value: date | datetime, *, time: bool) -> str:
+    """`format_when` through Flask-Babel's formatters (outside a request)."""
     if not time or not isinstance(value, datetime):
         return format_date(value, "medium")
     pattern = get_datetime_format("medium", locale=get_locale())
@@ -223,18 +255,36 @@ def _url_with(**changes) -> str:
     return request.path + (f"?{query}" if query else "")
 
 
+def _translations():
+    """Flask-Babel's translations of the request's locale, looked up once per request and
+    locale (its own lookup costs ~8 µs, and a long thread asks a few thousand times). A
+    `force_locale` block or a `refresh()` changes the locale object, so the cache follows it."""
+    try:
+        ctx = g._flask_babel
+        cached = ctx.learncom_translations
+    except (AttributeError, RuntimeError):
+        cached, ctx = None, None
+    if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):
+        return cached[1]
+    translations = get_translations()
+    ctx = g.get("_flask_babel") if g else None
+    if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
+        ctx.learncom_translations = (ctx.babel_locale, translations)
+    return translations
+
+
 def _install_gettext(app: Flask) -> None:
     """Flask-Babel's template gettext, with the count of a plural message (`%(num)d`) written
     as the locale writes numbers: "1.234 berichten", not "1234 berichten"."""
     def ngettext(singular: str, plural: str, num):
-        text = get_translations().ungettext(singular, plural, num)
+        text = _translations().ungettext(singular, plural, num)
         return text.replace("%(num)d", format_decimal(num)) if isinstance(num, int) else text
 
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: get_translations().ugettext(s),
+        gettext=lambda s: _translations().ugettext(s),
         ngettext=ngettext,
-        pgettext=lambda c, s: get_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from flask_babel import force_locale
+import pytest
+from flask_babel import force_locale, get_translations
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from learncom.discussion.models import Comment
 from learncom.extensions import db
-from learncom.web import format_when
+from learncom.web import _format_when_babel, _translations, format_when
 
 WHEN = datetime(2026, 1, 13, 10, 38, 11, tzinfo=UTC)  # 11:38 in Amsterdam
 
@@ -23,6 +26,32 @@ def test_format_when_in_dutch_and_english(app):
         assert format_when(None) == ""
     with app.test_request_context(), force_locale("en"):
         assert format_when(WHEN, time=True) == "Jan 13, 2026, 11:38\u202fAM"
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moment=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1),
+                           timezones=st.sampled_from([None, UTC])))
+def test_the_fast_format_writes_what_flask_babel_writes(app, locale, moment):
+    """`format_when` parses the locale's patterns once; its text is Flask-Babel's, for any
+    moment (summer and winter time, naive values read as UTC) and for a plain date."""
+    with app.test_request_context(), force_locale(locale):
+        for time in (True, False):
+            assert format_when(moment, time=time) == _format_when_babel(moment, time=time)
+        assert format_when(moment.date()) == _format_when_babel(moment.date(), time=False)
+
+
+def test_the_kept_translations_follow_a_forced_locale(app):
+    """Templates look the translations up once per request; a `force_locale` block (a mail in
+    the member's language) still gets its own, and the page's come back after it."""
+    with app.test_request_context():
+        assert _translations().ugettext("Reply") == "Antwoorden"
+        with force_locale("en"):
+            assert _translations().ugettext("Reply") == "Reply"
+            assert _translations() is get_translations()
+        assert _translations().ugettext("Reply") == "Antwoorden"
+        assert _translations() is get_translations()
 
 
 # Other spellings of a date the site used to mix in: 13-01-2026, 6 dec 2026 22:40:11, 2026-01-13.
