@@ -81,7 +81,7 @@ def test_a_late_forget_never_drops_a_newer_posts_row(search_app, create_user):
         kind="experiment", title="Eerste bericht", tags=["wachtrij"]))
     db.session.commit()
     with get_backend().writing() as writer:  # the first drain, up to its commit
-        done = queue._index_queued(db.engine, writer, queue.BATCH)
+        done, _posts = queue._index_queued(db.engine, writer, queue.BATCH)
     assert drain().processed == 1  # the second drain, from start to end
     later = post_services.create_post(author, post_services.PostInput(
         kind="experiment", title="Tweede bericht", tags=["wachtrij"]))

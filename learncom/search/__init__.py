@@ -29,9 +29,11 @@ def __getattr__(name: str):
 
 class _SearchState:
     def __init__(self, app: Flask):
+        from learncom.search.services import SimilarRefresher
         from learncom.search.whoosh.queue import _Drainer
 
         self.drainer = _Drainer(app)
+        self.similar = SimilarRefresher(app)
         self.healing_pid: int | None = None
 
 
@@ -58,6 +60,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SEARCH_DRAIN_AFTER_COMMIT", True)
     app.config.setdefault("SEARCH_TIME_LIMIT", 2.0)
     app.config.setdefault("SEARCH_HEAL_ON_START", not app.testing)
+    # Similar posts ranked and kept in a background thread after a post's text is written
+    # and after a page view ranked them (False: ranked at a view, kept per process only).
+    # The tests that need it turn it on.
+    app.config.setdefault("SEARCH_SIMILAR_AFTER_COMMIT", not app.testing)
     services.check_engine(app)
     app.extensions["learncom_search"] = _SearchState(app)
     app.register_blueprint(bp)

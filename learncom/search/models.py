@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learncom.dbtypes import UTCDateTime, utcnow
@@ -35,3 +35,23 @@ class IndexQueue(db.Model):
 
     def __repr__(self) -> str:
         return f"<IndexQueue {self.id} {self.op} post={self.post_id}>"
+
+
+class SimilarRanking(db.Model):
+    """The posts most like a post, best first, ranked once per version of its text and kept
+    for every viewer, process and machine (`services.similar`). Ids only, no text: each viewer
+    still gets only the posts they may see. Ranked again in the background when the post's
+    text changes, and when the ranking is older than a day (newer posts may belong in it)."""
+
+    __tablename__ = "similar_rankings"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    #: blake2b of the text the ranking was made from (title and body).
+    digest: Mapped[str] = mapped_column(String(32))
+    #: Post ids, best first, separated by commas.
+    ranked: Mapped[str] = mapped_column(Text, default="")
+    ranked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SimilarRanking post={self.post_id}>"

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import re
 import socket
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from math import ceil
 from pathlib import Path
 
@@ -24,9 +26,11 @@ from flask import Flask, current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, selectinload
 
-from learncom import vocab
+from learncom import aftercommit, vocab
+from learncom.dbtypes import utcnow
 from learncom.extensions import db
 from learncom.permissions import can_view_post
 from learncom.posts import filters as post_filters
@@ -47,6 +51,7 @@ from learncom.search.backend import (
     Visibility,
 )
 from learncom.search.caches import SharedCache
+from learncom.search.models import SimilarRanking
 from learncom.search.query import clean, parse
 from learncom.web import format_when
 
@@ -334,10 +339,17 @@ def post_url(post_id: int) -> str:
 
 # -- similar posts ---------------------------------------------------------------------------
 
-#: How many of the posts most like a post are ranked once for all its viewers, and for how
-#: many seconds (per process) that ranking is used.
+#: How many of the posts most like a post are ranked once for all its viewers; for how many
+#: seconds a process keeps a ranking without asking the database; after how many seconds a
+#: kept ranking is made again (in the background: newer posts may belong in it).
 SIMILAR_SHARED = 30
 SIMILAR_TTL = 600
+SIMILAR_MAX_AGE = 24 * 3600
+#: Rankings made per run of the background refresh (then it runs again).
+SIMILAR_BATCH = 50
+#: When a post is ranked for a new text, the first this many of its ranking are ranked again:
+#: the new post likely belongs in theirs.
+SIMILAR_NEIGHBOURS = 10
 
 
 def similar(post: Post, viewer, limit: int = 5) -> list[Post]:
@@ -345,17 +357,23 @@ def similar(post: Post, viewer, limit: int = 5) -> list[Post]:
 
     The ranking does not depend on the viewer (the engine's visibility filter scores nothing,
     it only leaves posts out), so the best SIMILAR_SHARED of every indexed post are ranked
-    once per version of the post and kept for SIMILAR_TTL seconds, and each viewer gets the
-    first `limit` of them they may see: the same posts as a ranking of their own, without the
-    ~200 ms it costs at 100,000 posts. Only when fewer than `limit` of them are left for the
-    viewer is it ranked for the viewer alone."""
-    text = f"{post.title}\n{post.title}\n{plain_text(post.body)}"
+    once per version of the post's text and kept in the database (`SimilarRanking`, for every
+    process and machine; a process also keeps it SIMILAR_TTL seconds), and each viewer gets
+    the first `limit` of them they may see: the same posts as a ranking of their own, without
+    the 100-300 ms it costs at 100,000 posts. A post's ranking is made in the background when
+    its text is written (`refresh_similar`), so only the first view of a post written before
+    that ranks it. Only when fewer than `limit` are left for the viewer is it ranked for the
+    viewer alone."""
+    text = similar_source(post)
+    digest = _digest(text)
     cache = _similar_cache()
-    key = (post.id, hash(text))
+    key = (post.id, digest)
     ranked = cache.get(key)
     if ranked is None:
-        ranked = [hit.id for hit in get_backend().similar(
-            text, Visibility(everything=True), exclude=post.id, limit=SIMILAR_SHARED)]
+        ranked = _stored_ranking(post.id, digest)
+        if ranked is None:
+            ranked = _rank(post.id, text)
+            _keep_later({post.id: (digest, ranked)})
         cache.put(key, ranked)
     posts = _posts(ranked, cards=False)
     # Hidden posts are indexed under a visibility nobody searches: none here either.
@@ -364,6 +382,181 @@ def similar(post: Post, viewer, limit: int = 5) -> list[Post]:
     if len(found) < limit and len(ranked) == SIMILAR_SHARED:
         return _similar(text, viewer, exclude=post.id, limit=limit, cards=False)
     return found[:limit]
+
+
+def similar_source(post: Post) -> str:
+    """The text a post's similar posts are ranked from (the title counts twice)."""
+    return f"{post.title}\n{post.title}\n{plain_text(post.body)}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _rank(post_id: int, text: str) -> list[int]:
+    return [hit.id for hit in get_backend().similar(
+        text, Visibility(everything=True), exclude=post_id, limit=SIMILAR_SHARED)]
+
+
+def _stored_ranking(post_id: int, digest: str) -> list[int] | None:
+    """The kept ranking of this version of the post's text, or None. One that is older than
+    SIMILAR_MAX_AGE is still used, and made again in the background."""
+    row = db.session.execute(
+        select(SimilarRanking.ranked, SimilarRanking.ranked_at)
+        .where(SimilarRanking.post_id == post_id, SimilarRanking.digest == digest)).first()
+    if row is None:
+        return None
+    if row.ranked_at < utcnow() - timedelta(seconds=SIMILAR_MAX_AGE):
+        similar_later([post_id])
+    return [int(i) for i in row.ranked.split(",") if i]
+
+
+def _store_rankings(rows: dict[int, tuple[str, list[int]]]) -> None:
+    """Keep rankings ({post id: (digest, ids)}) in a transaction of their own. Losing one (a
+    post deleted meanwhile, a database busy for longer than its timeout) only means it is
+    ranked again later."""
+    if not rows:
+        return
+    values = [{"post_id": post_id, "digest": digest, "ranked": ",".join(map(str, ranked)),
+               "ranked_at": utcnow()} for post_id, (digest, ranked) in rows.items()]
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(SimilarRanking)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SimilarRanking.post_id],
+        set_={name: statement.excluded[name] for name in ("digest", "ranked", "ranked_at")})
+    try:
+        with engine.begin() as connection:
+            existing = set(connection.scalars(select(Post.id).where(Post.id.in_(rows))))
+            kept = [value for value in values if value["post_id"] in existing]
+            if kept:
+                connection.execute(statement, kept)
+    except DBAPIError:
+        current_app.logger.warning("search: could not keep %d similar rankings", len(rows),
+                                   exc_info=True)
+
+
+def refresh_similar(post_ids: Collection[int], *, force: Collection[int] = ()) -> list[int]:
+    """Rank again those of these posts whose kept ranking is missing, made from another text,
+    or older than SIMILAR_MAX_AGE (and those in `force`); keep the new rankings.
+
+    Returns the posts that now likely belong to have one of these in their own ranking: the
+    first SIMILAR_NEIGHBOURS of every post ranked for a new text (a new post is like the
+    posts it is like), for the caller to rank again with `force`."""
+    ids = sorted(set(post_ids) | set(force))
+    if not ids:
+        return []
+    # A deferred BEGIN on SQLite: reading never holds the write lock (extensions.py).
+    with Session(db.engine.execution_options(learncom_read_only=True)) as session:
+        stored = {row.post_id: row for row in session.execute(
+            select(SimilarRanking.post_id, SimilarRanking.digest, SimilarRanking.ranked_at)
+            .where(SimilarRanking.post_id.in_(ids)))}
+        texts = {post.id: similar_source(post)
+                 for post in session.scalars(select(Post).where(Post.id.in_(ids)))}
+    oldest = utcnow() - timedelta(seconds=SIMILAR_MAX_AGE)
+    rows: dict[int, tuple[str, list[int]]] = {}
+    neighbours: set[int] = set()
+    for post_id, source in texts.items():
+        digest = _digest(source)
+        kept = stored.get(post_id)
+        new_text = kept is None or kept.digest != digest
+        if new_text or kept.ranked_at < oldest or post_id in force:
+            rows[post_id] = (digest, _rank(post_id, source))
+            if new_text and post_id not in force:
+                neighbours.update(rows[post_id][1][:SIMILAR_NEIGHBOURS])
+    _store_rankings(rows)
+    return sorted(neighbours - set(rows))
+
+
+def similar_later(post_ids: Collection[int]) -> None:
+    """Have these posts' rankings checked (and made where needed) in the background, once
+    they are searchable (after the commit, or after the Whoosh drain indexed them) or when a
+    page view found an old ranking. Off when SEARCH_SIMILAR_AFTER_COMMIT is false."""
+    refresher = _refresher()
+    if post_ids and refresher is not None:
+        refresher.add(post_ids)
+        refresher.wake()
+
+
+def _keep_later(rows: dict[int, tuple[str, list[int]]]) -> None:
+    """A page view hands what it ranked to the background thread to keep: the view's own
+    transaction may hold SQLite's write lock (a refused form shown again), which a second
+    connection of the same thread would wait for in vain."""
+    refresher = _refresher()
+    if refresher is not None:
+        refresher.keep(rows)
+        refresher.wake()
+
+
+def _refresher() -> SimilarRefresher | None:
+    if not current_app.config.get("SEARCH_SIMILAR_AFTER_COMMIT"):
+        return None
+    state = current_app.extensions.get("learncom_search")
+    return state.similar if state is not None else None
+
+
+class SimilarRefresher:
+    """What a process has for `refresh_similar` (post ids, and the neighbours it named) and
+    rankings page views made, and the thread that does it (a batch at a time, so a bulk change
+    never holds it for long). Only a cache is lost if the process dies: the first view ranks
+    the post then."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.lock = threading.Lock()
+        self.pending: set[int] = set()
+        self.forced: set[int] = set()
+        self.ranked: dict[int, tuple[str, list[int]]] = {}
+        self.busy = 0
+        self.idle = threading.Condition(self.lock)
+        self.worker = aftercommit.Worker(app, "similar-rankings", self.run)
+
+    def add(self, post_ids: Collection[int]) -> None:
+        with self.lock:
+            self.pending.update(post_ids)
+
+    def keep(self, rows: dict[int, tuple[str, list[int]]]) -> None:
+        with self.lock:
+            self.ranked.update(rows)
+
+    def _waiting(self) -> bool:
+        return bool(self.pending or self.forced or self.ranked)
+
+    def run(self) -> float | None:
+        with self.lock:
+            batch = sorted(self.pending)[:SIMILAR_BATCH]
+            self.pending.difference_update(batch)
+            forced = sorted(self.forced)[:SIMILAR_BATCH - len(batch)]
+            self.forced.difference_update(forced)
+            ranked, self.ranked = self.ranked, {}
+            self.busy += 1
+        try:
+            _store_rankings(ranked)
+            neighbours = refresh_similar(batch, force=forced)
+            with self.lock:
+                self.forced.update(neighbours)
+        except Exception:
+            # A cache: the first view of these posts ranks them instead.
+            self.app.logger.exception("search: ranking similar posts failed")
+            db.session.rollback()
+        finally:
+            with self.lock:
+                self.busy -= 1
+                more = self._waiting()
+                if not more:
+                    self.idle.notify_all()
+        return 0.01 if more else None
+
+    def wake(self) -> None:
+        self.worker.wake()
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Until nothing is waiting or being ranked (for tests and the benchmark)."""
+        with self.lock:
+            return self.idle.wait_for(lambda: not (self._waiting() or self.busy), timeout)
 
 
 def _similar_cache() -> SharedCache:

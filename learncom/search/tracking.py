@@ -32,6 +32,7 @@ from learncom.search import documents
 
 _CHANGED = "learncom_search_changed"  # post ids to re-index
 _DELETED = "learncom_search_deleted"  # post ids deleted in this transaction
+_SIMILAR = "learncom_search_similar"  # post ids whose similar posts to look at after commit
 
 
 def _sources() -> dict[type, object]:
@@ -99,6 +100,18 @@ def _before_commit(session: Session) -> None:
     changed -= deleted
     if changed:
         backend.index(session, sorted(changed))
+        if backend.name == "postgres":
+            # Searchable at the commit: their similar posts are looked at after it (the
+            # Whoosh engine's drain does that once it has indexed them).
+            session.info.setdefault(_SIMILAR, set()).update(changed)
+
+
+def _after_commit(session: Session) -> None:
+    posts = session.info.pop(_SIMILAR, None)
+    if posts and has_app_context():
+        from learncom.search.services import similar_later
+
+        similar_later(posts)
 
 
 def _forget(session: Session, previous) -> None:
@@ -106,6 +119,7 @@ def _forget(session: Session, previous) -> None:
     if previous.parent is None:
         session.info.pop(_CHANGED, None)
         session.info.pop(_DELETED, None)
+        session.info.pop(_SIMILAR, None)
 
 
 _installed = False
@@ -119,5 +133,6 @@ def install() -> None:
     event.listen(Session, "before_flush", _before_flush)
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_commit", _after_commit)
     event.listen(Session, "after_soft_rollback", _forget)
     _installed = True

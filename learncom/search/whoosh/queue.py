@@ -85,11 +85,16 @@ def drain(backend=None, *, batch: int = BATCH, tidy: bool = True) -> DrainResult
     for _round in range(MAX_ROUNDS):
         try:
             with backend.writing() as writer:
-                done = _index_queued(engine, writer, batch)
+                done, posts = _index_queued(engine, writer, batch)
         except Busy:
             result.busy = True
             return result
         _forget(engine, done)
+        if posts:
+            # Searchable now: their similar posts are looked at (in the background).
+            from learncom.search.services import similar_later
+
+            similar_later(posts)
         result.processed += len(done)
         # Re-read after releasing the lock: a row committed while we held it, whose own drain
         # found the lock taken, is ours to do.
@@ -132,8 +137,10 @@ def read_session(engine=None) -> Session:
     return Session((engine or db.engine).execution_options(learncom_read_only=True))
 
 
-def _index_queued(engine, writer, batch: int) -> list[int]:
+def _index_queued(engine, writer, batch: int) -> tuple[list[int], list[int]]:
+    """(queue row ids done, post ids indexed)."""
     done: list[int] = []
+    indexed: list[int] = []
     last = 0
     while len(done) < MAX_PER_COMMIT:
         with read_session(engine) as session:
@@ -148,11 +155,12 @@ def _index_queued(engine, writer, batch: int) -> list[int]:
         for post_id in post_ids:
             if post_id in documents:
                 writer.upsert(documents[post_id])
+                indexed.append(post_id)
             else:
                 writer.delete(post_id)
         done += [row.id for row in rows]
         last = rows[-1].id
-    return done
+    return done, indexed
 
 
 def _forget(engine, ids: list[int]) -> None:
