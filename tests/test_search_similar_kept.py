@@ -141,3 +141,20 @@ def test_a_deleted_post_takes_its_ranking_along(world, settled):
         SimilarRanking.post_id == w["post"].id)) is None
     # Another post's ranking may still name it: it is left out when shown.
     assert w["post"].id not in [p.id for p in services.similar(w["like"], w["author"])]
+
+
+def test_the_command_ranks_every_post_without_a_kept_ranking(world, settled, runner):
+    w = world
+    db.session.execute(SimilarRanking.__table__.delete())
+    db.session.commit()
+    assert services.posts_without_ranking() == sorted(
+        p.id for p in (w["post"], w["like"], w["team"], w["other"]))
+    db.session.rollback()  # the command runs in a process of its own, not in this transaction
+    result = runner.invoke(args=["search", "similar", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    assert "3 posts" in result.output
+    assert services.posts_without_ranking() == [w["other"].id]
+    db.session.rollback()
+    assert runner.invoke(args=["search", "similar"]).exit_code == 0
+    assert services.posts_without_ranking() == []
+    assert w["like"].id in kept(w["post"])

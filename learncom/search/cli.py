@@ -1,4 +1,4 @@
-"""`flask search rebuild | sync | check`."""
+"""`flask search rebuild | sync | check | similar`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import click
 from flask.cli import AppGroup, with_appcontext
 
-search_cli = AppGroup("search", help="Search index: rebuild, sync, check.")
+search_cli = AppGroup("search", help="Search index: rebuild, sync, check; similar posts.")
 
 
 class _Rate:
@@ -89,3 +89,21 @@ def check_command(verbose: bool) -> None:
         click.echo("The index is out of date: run `flask search sync` "
                    "(or `flask search rebuild`).", err=True)
         raise SystemExit(1)
+
+
+@search_cli.command("similar")
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most this many posts.")
+@with_appcontext
+def similar_command(limit: int | None) -> None:
+    """Rank the similar posts of every post without a kept ranking (after an import or an
+    upgrade; otherwise a post is ranked when it is written, or at its first view)."""
+    from learncom.search import services
+
+    ids = services.posts_without_ranking(limit)
+    with click.progressbar(length=len(ids), label="Ranking similar posts", show_eta=True,
+                           show_pos=True) as bar:
+        for start in range(0, len(ids), services.SIMILAR_BATCH):
+            batch = ids[start:start + services.SIMILAR_BATCH]
+            services.refresh_similar(batch)
+            bar.update(len(batch))
+    click.echo(f"Ranked the similar posts of {len(ids)} posts.")

@@ -449,8 +449,7 @@ def refresh_similar(post_ids: Collection[int], *, force: Collection[int] = ()) -
     ids = sorted(set(post_ids) | set(force))
     if not ids:
         return []
-    # A deferred BEGIN on SQLite: reading never holds the write lock (extensions.py).
-    with Session(db.engine.execution_options(learncom_read_only=True)) as session:
+    with _read_session() as session:
         stored = {row.post_id: row for row in session.execute(
             select(SimilarRanking.post_id, SimilarRanking.digest, SimilarRanking.ranked_at)
             .where(SimilarRanking.post_id.in_(ids)))}
@@ -469,6 +468,19 @@ def refresh_similar(post_ids: Collection[int], *, force: Collection[int] = ()) -
                 neighbours.update(rows[post_id][1][:SIMILAR_NEIGHBOURS])
     _store_rankings(rows)
     return sorted(neighbours - set(rows))
+
+
+def posts_without_ranking(limit: int | None = None) -> list[int]:
+    """Ids of the posts that have no kept similar ranking (`flask search similar`)."""
+    query = (select(Post.id).outerjoin(SimilarRanking, SimilarRanking.post_id == Post.id)
+             .where(SimilarRanking.post_id.is_(None)).order_by(Post.id))
+    with _read_session() as session:  # the rankings are kept by another connection
+        return list(session.scalars(query.limit(limit) if limit else query))
+
+
+def _read_session() -> Session:
+    """A deferred BEGIN on SQLite: reading never holds the write lock (extensions.py)."""
+    return Session(db.engine.execution_options(learncom_read_only=True))
 
 
 def similar_later(post_ids: Collection[int]) -> None:
