@@ -158,3 +158,20 @@ def test_the_command_ranks_every_post_without_a_kept_ranking(world, settled, run
     assert runner.invoke(args=["search", "similar"]).exit_code == 0
     assert services.posts_without_ranking() == []
     assert w["like"].id in kept(w["post"])
+
+
+def test_an_old_post_without_a_ranking_is_ranked_at_its_first_view(
+        world, settled, create_post, create_comment, client):
+    """A post written before rankings were kept (an import, an upgrade) is not ranked because
+    a comment touched it (at 100,000 posts that made every comment cost a ranking and ten
+    more); its first view ranks it, or `flask search similar`."""
+    w = world
+    old = create_post(w["author"], title="Voedselbank en schuldhulp, een oud verslag",
+                      body="De voedselbank verwijst door naar schuldhulp.",
+                      created_at=utcnow() - timedelta(days=400))
+    create_comment(old, w["author"], "Nog steeds zo.")
+    settled()
+    assert kept(old) is None
+    client.get(f"/posts/{old.id}")
+    settled()
+    assert w["post"].id in kept(old)

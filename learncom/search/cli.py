@@ -104,6 +104,6 @@ def similar_command(limit: int | None) -> None:
                            show_pos=True) as bar:
         for start in range(0, len(ids), services.SIMILAR_BATCH):
             batch = ids[start:start + services.SIMILAR_BATCH]
-            services.refresh_similar(batch)
+            services.refresh_similar(batch, every=True)
             bar.update(len(batch))
     click.echo(f"Ranked the similar posts of {len(ids)} posts.")

@@ -439,12 +439,17 @@ def _store_rankings(rows: dict[int, tuple[str, list[int]]]) -> None:
                                    exc_info=True)
 
 
-def refresh_similar(post_ids: Collection[int], *, force: Collection[int] = ()) -> list[int]:
-    """Rank again those of these posts whose kept ranking is missing, made from another text,
-    or older than SIMILAR_MAX_AGE (and those in `force`); keep the new rankings.
+def refresh_similar(post_ids: Collection[int], *, force: Collection[int] = (),
+                    every: bool = False) -> list[int]:
+    """Rank again those of these posts whose kept ranking was made from another text or is
+    older than SIMILAR_MAX_AGE, and those without one that are new (written within
+    SIMILAR_MAX_AGE; `every`: all without one); and those in `force`. Keep the new rankings.
 
-    Returns the posts that now likely belong to have one of these in their own ranking: the
-    first SIMILAR_NEIGHBOURS of every post ranked for a new text (a new post is like the
+    A post written before rankings were kept (an import, an upgrade) gets one at its first
+    view or from `flask search similar`, not because a comment touched it.
+
+    Returns the posts that likely belong to have one of these in their own ranking: the first
+    SIMILAR_NEIGHBOURS of every post ranked for a new or changed text (a new post is like the
     posts it is like), for the caller to rank again with `force`."""
     ids = sorted(set(post_ids) | set(force))
     if not ids:
@@ -453,16 +458,21 @@ def refresh_similar(post_ids: Collection[int], *, force: Collection[int] = ()) -
         stored = {row.post_id: row for row in session.execute(
             select(SimilarRanking.post_id, SimilarRanking.digest, SimilarRanking.ranked_at)
             .where(SimilarRanking.post_id.in_(ids)))}
-        texts = {post.id: similar_source(post)
+        posts = {post.id: (similar_source(post), post.created_at)
                  for post in session.scalars(select(Post).where(Post.id.in_(ids)))}
     oldest = utcnow() - timedelta(seconds=SIMILAR_MAX_AGE)
     rows: dict[int, tuple[str, list[int]]] = {}
     neighbours: set[int] = set()
-    for post_id, source in texts.items():
+    for post_id, (source, created_at) in posts.items():
         digest = _digest(source)
         kept = stored.get(post_id)
-        new_text = kept is None or kept.digest != digest
-        if new_text or kept.ranked_at < oldest or post_id in force:
+        if kept is None:
+            new_text = created_at >= oldest
+            wanted = new_text or every
+        else:
+            new_text = kept.digest != digest
+            wanted = new_text or kept.ranked_at < oldest
+        if wanted or post_id in force:
             rows[post_id] = (digest, _rank(post_id, source))
             if new_text and post_id not in force:
                 neighbours.update(rows[post_id][1][:SIMILAR_NEIGHBOURS])
