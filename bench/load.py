@@ -8,7 +8,9 @@ For each engine pair (SQLite + Whoosh, then PostgreSQL + PostgreSQL search) in o
    500th post a thread of `--busy-thread` comments), and `--clients` bench members who can log
    in; the search index built with `flask search rebuild`;
 3. SQL statements per page kind, counted in-process through the test client, for a post with a
-   short thread and one with a long thread (the count must not grow with the thread);
+   short thread and one with a long thread (the count must not grow with the thread); with
+   `--rank-similar`, first the similar posts of every post the clients open are ranked and
+   kept (a live deployment ranks a post when it is written; a fresh corpus has none);
 4. gunicorn with `--workers` workers on loopback serving `bench.load_wsgi:app`, and locust
    (headless, `--duration` seconds per round) with `--clients` clients: first `/hello` only (the
    ceiling: the same app and workers, no database), then the page mix of `bench/locustfile.py`.
@@ -274,6 +276,23 @@ def service_times(stack: Stack, the_plan: dict, n: int = 20) -> dict[str, dict]:
     return times
 
 
+def rank_similar(stack: Stack, the_plan: dict) -> None:
+    """Rank and keep the similar posts of every post the clients open (`--rank-similar`): the
+    steady state of a live deployment, where a post is ranked when it is written. Rankings
+    already kept (a `--reuse`d corpus) are kept."""
+    from learncom.search import services
+
+    posts = the_plan["posts"] + the_plan["busy_posts"]
+    started = time.monotonic()
+    with stack.context():
+        missing = set(services.posts_without_ranking())
+        todo = [post_id for post_id in posts if post_id in missing]
+        for start in range(0, len(todo), services.SIMILAR_BATCH):
+            services.refresh_similar(todo[start:start + services.SIMILAR_BATCH], every=True)
+    say(f"  similar posts kept for the {len(posts):,} posts the clients open "
+        f"({len(todo):,} ranked now, in {time.monotonic() - started:.0f} s)")
+
+
 class Server:
     def __init__(self, stack: Stack, workers: int, log: Path, port: int | None = None, *,
                  threads: int = 1):
@@ -342,6 +361,8 @@ def measure(stack: Stack, args, data: dict) -> dict:
     the_plan = plan(stack, data["accounts"], args.busy_thread)
     plan_file = stack.workdir / "plan.json"
     plan_file.write_text(json.dumps(the_plan))
+    if args.rank_similar:
+        rank_similar(stack, the_plan)
     counts = statement_counts(stack, the_plan)
     say("  SQL statements per page: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     alone = service_times(stack, the_plan)
@@ -419,6 +440,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--dir", type=Path, help="keep the work directory here")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--rank-similar", action="store_true",
+                        help="rank the similar posts of every post the clients open before "
+                             "measuring (the steady state: a live deployment ranks a post "
+                             "when it is written)")
     parser.add_argument("--reuse", action="store_true",
                         help="with --dir: measure the corpus seeded there before (after "
                              "`flask db upgrade`) instead of seeding again")
