@@ -264,6 +264,32 @@ def test_a_shared_similar_ranking_is_cut_per_viewer_and_ranked_again_when_too_li
     assert services.similar(w["public"], w["outsider"]) == [w["members"]]
 
 
+def test_visitors_share_one_ranking_of_what_they_may_see(team_world, create_post, index,
+                                                         monkeypatch):
+    """When the shared ranking leaves too little for a viewer, the ranking of what they may
+    see is kept (per process) for everyone who sees the same posts: visitors who are not
+    logged in do not each rank the post again."""
+    from learncom.search import services
+
+    w = team_world
+    monkeypatch.setattr(services, "SIMILAR_SHARED", 2)
+    twins = [create_post(w["member"], title="Openbaar verslag over de voedselbank",
+                         body=w["public"].body, visibility="team", team="Wijkteam Noord")
+             for _ in range(2)]
+    index(*twins)
+    services._similar_cache().clear()  # noqa: SLF001
+    first = services.similar(w["public"], None)  # the two kept are team posts: its own
+    assert first == [] or all(p.visibility == "public" for p in first)
+    later = create_post(w["member"], title="Verslag over de voedselbank voor iedereen",
+                        body=w["public"].body)
+    index(later)
+    # The second visitor gets the ranking the first one made (kept for everyone who sees the
+    # same posts); a ranking made afresh would have the new public post.
+    assert services.similar(w["public"], None) == first
+    services._similar_cache().clear()  # noqa: SLF001
+    assert later in services.similar(w["public"], None)
+
+
 # -- results -----------------------------------------------------------------------------------
 
 def test_highlights_escape_the_users_text(search_app, create_user, post_factory,

@@ -380,8 +380,26 @@ def similar(post: Post, viewer, limit: int = 5) -> list[Post]:
     found = [posts[i] for i in ranked if i in posts and posts[i].hidden_at is None
              and can_view_post(viewer, posts[i])]
     if len(found) < limit and len(ranked) == SIMILAR_SHARED:
-        return _similar(text, viewer, exclude=post.id, limit=limit, cards=False)
+        return _similar_seen_by(post.id, text, digest, viewer, limit)
     return found[:limit]
+
+
+def _similar_seen_by(post_id: int, text: str, digest: str, viewer, limit: int) -> list[Post]:
+    """A ranking of only what the viewer may see, kept per process for everyone who sees the
+    same posts (`viewer_visibility`: every visitor who is not logged in, the members of the
+    same teams): on a site with many members' and team posts, visitors would otherwise rank a
+    post's similar posts again at every view."""
+    visibility = viewer_visibility(viewer)
+    cache = _similar_cache()
+    key = (post_id, digest, visibility, limit)
+    ranked = cache.get(key)
+    if ranked is None:
+        ranked = [hit.id for hit in get_backend().similar(text, visibility, exclude=post_id,
+                                                          limit=limit)]
+        cache.put(key, ranked)
+    posts = _posts(ranked, cards=False)
+    return [posts[i] for i in ranked if i in posts and posts[i].hidden_at is None
+            and can_view_post(viewer, posts[i])]
 
 
 def similar_source(post: Post) -> str:
