@@ -126,7 +126,7 @@ def test_an_anonymous_post_page_finds_its_promotions_from_the_post(create_user, 
     connection of each process gathers statistics (`extensions._analyse`); PostgreSQL keeps
     its own (autovacuum)."""
     from flask_login import AnonymousUserMixin
-    from sqlalchemy import create_engine, event, text
+    from sqlalchemy import create_engine, event
 
     from learncom.curation.services import promotions_around
     from learncom.extensions import configure_sqlite
@@ -158,7 +158,8 @@ def test_an_anonymous_post_page_finds_its_promotions_from_the_post(create_user, 
         assert "ix_posts_visibility" not in plan, plan
         assert plan.startswith("MULTI-INDEX OR"), plan
     else:
-        db.session.execute(text("ANALYZE posts"))
-        plan = " | ".join(db.session.execute(text(f"EXPLAIN {statement}"),
-                                             dict(parameters)).scalars())
+        connection = db.session.connection()
+        connection.exec_driver_sql("ANALYZE posts")
+        plan = " | ".join(row[0] for row in connection.exec_driver_sql(
+            f"EXPLAIN {statement}", parameters))
         assert "ix_posts_visibility" not in plan, plan
