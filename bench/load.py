@@ -251,7 +251,9 @@ def statement_counts(stack: Stack, the_plan: dict) -> dict[str, int]:
 def service_times(stack: Stack, the_plan: dict, n: int = 20) -> dict[str, dict]:
     """Milliseconds per page kind, one request at a time through the test client (no queue,
     no HTTP): what a page costs the worker that serves it. Each request asks for another
-    post, list or query, as the clients do, so per-post caches are cold as in the run."""
+    post, list or query, as the clients do, so per-post caches are cold as in the run.
+    "post (visitor)" is a post page for someone who is not logged in (other posts than the
+    member's): not in the clients' mix, which logs every client in."""
     urls = {
         "home": ["/"] * n,
         "list": [the_plan["lists"][i % len(the_plan["lists"])] for i in range(n)],
@@ -259,21 +261,29 @@ def service_times(stack: Stack, the_plan: dict, n: int = 20) -> dict[str, dict]:
         "post (busy)": [f"/posts/{post_id}" for post_id in the_plan["busy_posts"][-n:]],
         "search": ["/zoeken?" + urlencode({"q": q}) for q in the_plan["queries"][:n]],
     }
+    others = the_plan["posts"][:-n] or the_plan["posts"]  # a small corpus has few posts
+    visitor = {"post (visitor)": [f"/posts/{post_id}" for post_id in others[-n:]]}
     times: dict[str, dict] = {}
     with member_client(stack, the_plan) as client:
         client.get("/")  # lazy imports and first connections are not what is measured
         for kind, pages in urls.items():
-            took = []
-            for url in pages:
-                started = time.perf_counter()
-                status = client.get(url).status_code
-                took.append((time.perf_counter() - started) * 1000)
-                if status != 200:
-                    raise RuntimeError(f"{url} answered {status}")
-            took.sort()
-            times[kind] = {"mean": round(sum(took) / len(took), 1),
-                           "p50": round(took[len(took) // 2], 1), "max": round(took[-1], 1)}
+            times[kind] = _timed(client, pages)
+        times.update({kind: _timed(client.application.test_client(), pages)
+                      for kind, pages in visitor.items()})
     return times
+
+
+def _timed(client, pages: list[str]) -> dict:
+    took = []
+    for url in pages:
+        started = time.perf_counter()
+        status = client.get(url).status_code
+        took.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"{url} answered {status}")
+    took.sort()
+    return {"mean": round(sum(took) / len(took), 1), "p50": round(took[len(took) // 2], 1),
+            "max": round(took[-1], 1)}
 
 
 def rank_similar(stack: Stack, the_plan: dict) -> None:

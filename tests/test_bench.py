@@ -103,6 +103,8 @@ def test_load_bench_runs_end_to_end(tmp_path, capsys):
     assert result["mix"]["all"]["requests"] > 0
     assert result["mix"]["all"]["failures"] == 0
     assert set(result["statements"]) == {"home", "list", "post", "post (busy)", "search"}
+    assert set(result["alone_ms"]) == {"home", "list", "post", "post (busy)", "search",
+                                       "post (visitor)"}
     assert any("page mix / ceiling" in line for line in figures["goals"])
 
 
