@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import weakref
 
@@ -50,8 +51,9 @@ def _analyse(cursor) -> None:
     try:
         cursor.execute("PRAGMA analysis_limit=400")
         cursor.execute("ANALYZE")
-    except sqlite3.OperationalError:
-        pass  # busy or read-only: the statistics of the last process are still there
+    except sqlite3.OperationalError as error:
+        # Busy or read-only: the statistics the last process gathered are still there.
+        logging.getLogger(__name__).info("SQLite statistics not refreshed: %s", error)
     finally:
         cursor.execute("PRAGMA busy_timeout=15000")
 

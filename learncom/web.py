@@ -259,16 +259,13 @@ def _translations():
     """Flask-Babel's translations of the request's locale, looked up once per request and
     locale (its own lookup costs ~8 µs, and a long thread asks a few thousand times). A
     `force_locale` block or a `refresh()` changes the locale object, so the cache follows it."""
-    try:
-        ctx = g._flask_babel
-        cached = ctx.learncom_translations
-    except (AttributeError, RuntimeError):
-        cached, ctx = None, None
+    ctx = g.get("_flask_babel") if g else None
+    cached = getattr(ctx, "learncom_translations", None)
     if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):
         return cached[1]
-    translations = get_translations()
+    translations = get_translations()  # sets g._flask_babel.babel_locale in a request
     ctx = g.get("_flask_babel") if g else None
-    if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
+    if getattr(ctx, "babel_locale", None) is not None:
         ctx.learncom_translations = (ctx.babel_locale, translations)
     return translations
 

@@ -91,3 +91,14 @@ def test_counts_use_the_locale_s_digit_grouping(app):
         assert render_template_string(
             '{{ ngettext("%(num)d post", "%(num)d posts", 1) }}') == "1 bericht"
         assert render_template_string("{{ 12345|number }}") == "12.345"
+
+
+def test_the_kept_translations_follow_a_refresh(app):
+    """`flask_babel.refresh()` (a member changed their language) drops the locale: the next
+    lookup finds the translations again instead of failing or keeping the old ones."""
+    from flask_babel import refresh
+
+    with app.test_request_context():
+        assert _translations().ugettext("Reply") == "Antwoorden"
+        refresh()
+        assert _translations() is get_translations()

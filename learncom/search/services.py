@@ -375,10 +375,7 @@ def similar(post: Post, viewer, limit: int = 5) -> list[Post]:
             ranked = _rank(post.id, text)
             _keep_later({post.id: (digest, ranked)})
         cache.put(key, ranked)
-    posts = _posts(ranked, cards=False)
-    # Hidden posts are indexed under a visibility nobody searches: none here either.
-    found = [posts[i] for i in ranked if i in posts and posts[i].hidden_at is None
-             and can_view_post(viewer, posts[i])]
+    found = _shown(ranked, viewer)
     if len(found) < limit and len(ranked) == SIMILAR_SHARED:
         return _similar_seen_by(post.id, text, digest, viewer, limit)
     return found[:limit]
@@ -397,6 +394,12 @@ def _similar_seen_by(post_id: int, text: str, digest: str, viewer, limit: int) -
         ranked = [hit.id for hit in get_backend().similar(text, visibility, exclude=post_id,
                                                           limit=limit)]
         cache.put(key, ranked)
+    return _shown(ranked, viewer)
+
+
+def _shown(ranked: list[int], viewer) -> list[Post]:
+    """The ranked posts the viewer may see, in order (one statement). Hidden posts are
+    indexed under a visibility nobody searches: none here either."""
     posts = _posts(ranked, cards=False)
     return [posts[i] for i in ranked if i in posts and posts[i].hidden_at is None
             and can_view_post(viewer, posts[i])]
