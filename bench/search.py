@@ -173,10 +173,12 @@ def postgres_url(workdir: Path, given: str | None, cleanup: list, *,
 
 
 def install_engine(app) -> None:
-    """The PostgreSQL engine's tables (idempotent: a reused database gets what is new)."""
+    """The app's and the PostgreSQL engine's tables (idempotent: a reused database gets what
+    is new)."""
     from learncom.extensions import db
 
     with app.app_context():
+        db.create_all()
         if db.engine.dialect.name == "postgresql":
             from learncom.search.postgres import schema
 
