@@ -291,3 +291,27 @@ def test_the_first_request_heals_what_a_crash_left_behind(world, client, search_
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert marker.read_text() == f"{socket.gethostname()} {os.getppid()}"
+
+
+def test_a_check_in_the_background_rests_in_proportion_to_its_work(world, monkeypatch):
+    """The check at start rests after each batch of posts a multiple of the time the batch took
+    (services.HEAL_REST): a share of a core on any machine, however long the posts are. A fixed
+    pause let it take 0.4 of a core on a large corpus."""
+    import time
+    from types import SimpleNamespace
+
+    from learncom.search import documents
+
+    rests: list[float] = []
+    monkeypatch.setattr(documents, "time", SimpleNamespace(monotonic=time.monotonic,
+                                                           sleep=rests.append))
+    started = time.monotonic()
+    docs = list(documents.iter_documents(db.session, batch=1, rest=3.0))
+    took = time.monotonic() - started
+    assert len(docs) >= 2
+    assert len(rests) == len(docs)  # one rest per batch
+    assert all(r > 0 for r in rests)
+    assert 3.0 * took * 0.5 <= sum(rests) <= 3.0 * took
+    rests.clear()
+    list(documents.iter_documents(db.session, batch=1))
+    assert rests == []  # a check in the foreground never rests

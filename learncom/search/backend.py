@@ -188,9 +188,10 @@ class SearchBackend(Protocol):
         the number of posts."""
         ...
 
-    def check(self, *, pause: float = 0.0) -> CheckReport:
+    def check(self, *, rest: float = 0.0) -> CheckReport:
         """Posts missing from the index, stale in it, or in it but gone from the database
-        (`pause`: seconds to rest between batches of posts, for a check in the background)."""
+        (`rest`: after each batch of posts, rest that many times as long as it took, for a
+        check in the background)."""
         ...
 
     def ping(self) -> None:

@@ -141,11 +141,14 @@ def documents_for(session: Session, post_ids: list[int]) -> dict[int, PostDocume
 
 
 def iter_documents(session: Session, batch: int = 500, *, after: int = 0,
-                   upto: int | None = None, pause: float = 0.0) -> Iterator[PostDocument]:
+                   upto: int | None = None, rest: float = 0.0) -> Iterator[PostDocument]:
     """Every post (with `after < id <= upto`) as a document, in id order, `batch` posts at a
-    time (for rebuild and check), resting `pause` seconds between batches."""
+    time (for rebuild and check). `rest`: after each batch, rest that many times as long as the
+    batch took (a check in the background keeps to a share of a core, on any machine and
+    whatever the size of the posts)."""
     last = after
     while True:
+        started = time.monotonic()
         query = select(Post.id).where(Post.id > last)
         if upto is not None:
             query = query.where(Post.id <= upto)
@@ -158,8 +161,8 @@ def iter_documents(session: Session, batch: int = 500, *, after: int = 0,
                 yield docs[post_id]
         last = ids[-1]
         session.expunge_all()
-        if pause:
-            time.sleep(pause)
+        if rest:
+            time.sleep(rest * (time.monotonic() - started))
 
 
 @dataclass(frozen=True)
@@ -266,11 +269,11 @@ def fingerprint(doc: PostDocument) -> str:
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
-def compare(indexed: dict[int, str], session: Session, *, pause: float = 0.0) -> CheckReport:
+def compare(indexed: dict[int, str], session: Session, *, rest: float = 0.0) -> CheckReport:
     """What `check` reports, for an engine whose entries carry these fingerprints."""
     report = CheckReport()
     seen: set[int] = set()
-    for doc in iter_documents(session, pause=pause):
+    for doc in iter_documents(session, rest=rest):
         seen.add(doc.id)
         if doc.id not in indexed:
             report.missing.append(doc.id)

@@ -287,10 +287,10 @@ class PostgresBackend:
             conn.execute(text("VACUUM FULL search_vocabulary"))
         return True
 
-    def check(self, *, pause: float = 0.0) -> CheckReport:
+    def check(self, *, rest: float = 0.0) -> CheckReport:
         with Session(db.engine) as session:
             indexed = dict(session.execute(select(DOCS.c.post_id, DOCS.c.fingerprint)).all())
-            return documents.compare(indexed, session, pause=pause)
+            return documents.compare(indexed, session, rest=rest)
 
     # -- searching -------------------------------------------------------------------------
     def search(self, query: ParsedQuery, filters: Filters, visibility: Visibility, *,

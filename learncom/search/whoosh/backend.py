@@ -473,10 +473,10 @@ class WhooshBackend(SearchBackend):
         """Drain the queue until it is empty, waiting for another writer if needed."""
         return not queue.sync(self, wait=timeout).busy
 
-    def check(self, *, pause: float = 0.0) -> CheckReport:
+    def check(self, *, rest: float = 0.0) -> CheckReport:
         indexed = self.fingerprints()
         with queue.read_session() as session:
-            report = documents.compare(indexed, session, pause=pause)
+            report = documents.compare(indexed, session, rest=rest)
         report.queued = queue.pending()
         return report
 
