@@ -163,3 +163,47 @@ def test_an_anonymous_post_page_finds_its_promotions_from_the_post(create_user, 
         plan = " | ".join(row[0] for row in connection.exec_driver_sql(
             f"EXPLAIN {statement}", parameters))
         assert "ix_posts_visibility" not in plan, plan
+
+
+def test_loading_the_logged_in_member_looks_their_teams_up_by_index(create_user):
+    """Every page of a logged-in member loads them and their teams (accounts/sessions.py). With
+    the teams joined to the login session's statement, SQLite materialised every team
+    membership of every member for each request (6 ms at 13,000 memberships); they are now
+    looked up by the member's id. Neither engine may read team_members whole."""
+    from sqlalchemy import event
+
+    from learncom.accounts.sessions import load_user, start_session
+
+    for n in range(40):
+        create_user(teams=[f"Team {n % 8}", f"Team {(n + 3) % 8}"])
+    member = create_user("Anke", teams=["Team 1", "Team 2"])
+    token = start_session(member)
+    db.session.commit()
+    db.session.expunge_all()
+    seen: list = []
+
+    def capture(_conn, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        loaded = load_user(token)
+        assert [team.name for team in loaded.teams] == ["Team 1", "Team 2"]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    connection = db.session.connection()
+    sqlite = db.engine.dialect.name == "sqlite"
+    if not sqlite:  # only a missing index may make PostgreSQL read a table whole
+        connection.exec_driver_sql("ANALYZE team_members")
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    plans = []
+    for statement, parameters in seen:
+        rows = connection.exec_driver_sql(
+            f"EXPLAIN {'QUERY PLAN ' if sqlite else ''}{statement}", parameters)
+        plans.append(" | ".join(str(row[3] if sqlite else row[0]) for row in rows))
+    db.session.rollback()
+    assert any("team_members" in plan for plan in plans), plans
+    for plan in plans:
+        assert "MATERIALIZE" not in plan, plan
+        assert "SCAN team_members" not in plan, plan
+        assert "Seq Scan on team_members" not in plan, plan
