@@ -325,6 +325,19 @@ class Server:
                     raise RuntimeError(f"gunicorn did not start; see {log}") from None
                 time.sleep(0.3)
 
+    def worker_memory(self) -> list[float]:
+        """Each worker's resident memory in MB (Linux: /proc), read while it still runs."""
+        found = []
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            for pid in children.read_text().split():
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        found.append(round(int(line.split()[1]) / 1024, 1))
+        except OSError:
+            pass  # not Linux, or a worker just restarted: no figure
+        return found
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -383,10 +396,12 @@ def measure(stack: Stack, args, data: dict) -> dict:
         say(f"  serving: {server.health}")
         hello = locust(server.url, "HelloClient", args, stack.workdir / "hello", plan_file)
         mix = locust(server.url, "Member", args, stack.workdir / "mix", plan_file)
+        memory = server.worker_memory()
     finally:
         server.stop()
+    say(f"  worker memory after the mix (RSS, MB): {', '.join(map(str, memory)) or '-'}")
     return {"statements": counts, "alone_ms": alone, "hello": hello, "mix": mix,
-            "health": server.health}
+            "health": server.health, "worker_mb": memory}
 
 
 # -- report ------------------------------------------------------------------------------------

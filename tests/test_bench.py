@@ -106,6 +106,7 @@ def test_load_bench_runs_end_to_end(tmp_path, capsys):
     assert set(result["alone_ms"]) == {"home", "list", "post", "post (busy)", "search",
                                        "post (visitor)"}
     assert any("page mix / ceiling" in line for line in figures["goals"])
+    assert len(result["worker_mb"]) == 2 and all(mb > 10 for mb in result["worker_mb"])
 
 
 def test_soak_loses_no_acknowledged_write(request, tmp_path, capsys):
