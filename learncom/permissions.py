@@ -313,8 +313,9 @@ def require(allowed: Callable[..., bool], *objects, hide: bool = False) -> None:
 
 
 def can(name: str, *objects) -> bool:
-    """For templates: ``can("edit_post", post)``, for the logged-in viewer."""
-    return RULES[name](current_user, *objects)
+    """For templates: ``can("edit_post", post)``, for the logged-in viewer (resolved once: the
+    rules read it several times, and a long thread asks a few thousand times)."""
+    return RULES[name](current_user._get_current_object(), *objects)
 
 
 def register(app) -> None:

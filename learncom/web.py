@@ -259,7 +259,10 @@ def _translations():
     """Flask-Babel's translations of the request's locale, looked up once per request and
     locale (its own lookup costs ~8 µs, and a long thread asks a few thousand times). A
     `force_locale` block or a `refresh()` changes the locale object, so the cache follows it."""
-    ctx = g.get("_flask_babel") if g else None
+    try:
+        ctx = g.get("_flask_babel")
+    except RuntimeError:  # outside an app context
+        ctx = None
     cached = getattr(ctx, "learncom_translations", None)
     if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):
         return cached[1]
