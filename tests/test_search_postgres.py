@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from learncom import create_app
 from learncom.extensions import db
 from learncom.posts.models import Post
+from learncom.search.backend import Filters
 from learncom.search.services import check, get_backend
 from tests import search_fixtures
 from tests.conftest import make_config
@@ -297,7 +298,14 @@ def test_pairs_keep_the_distance_of_stop_words_and_phrases_use_them(search_app, 
 
 CENSUS_QUERIES = [("buurtkamer", {}), ("buurt*", {}), ('"samen aanbellen"', {}),
                   ("buurtkamer", {"kind": "lesson"}), ("tag:eenzaamheid aanbellen", {}),
-                  ("buurtkamer OR aanbellen", {}), ("aanbellen -buurtkamer", {})]
+                  ("buurtkamer OR aanbellen", {}), ("aanbellen -buurtkamer", {}),
+                  # Facet filters come from the census's bitmaps, over the same matches.
+                  ("buurtkamer", {"tag": "armoede"}), ("buurtkamer", {"neighbourhood": "zuilen"}),
+                  ("aanbellen", {"kind": "lesson", "tag": "eenzaamheid"}),
+                  ("buurtkamer", {"kind": "experiment", "status": "running"}),
+                  ("buurtkamer OR aanbellen", {"neighbourhood": "overvecht"}),
+                  ("buurtkamer", Filters(kind="nonsense")), ("buurtkamer", Filters(tag="!!!")),
+                  ("aanbellen", Filters(neighbourhood="???", author_kind="professional"))]
 
 
 def _viewers(people):
@@ -632,5 +640,43 @@ def test_a_repeat_skips_the_ranking_until_a_document_changes(search_app, create_
         second = create_post(author, title="Zwerfafval in het park")
         assert found(colleague) == {first.id, second.id}
         assert len(ranked) == 2
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_a_facet_click_reuses_the_matches_of_the_search(search_app, create_user, create_post):
+    """A search's matches are read once: clicking a kind, tag, status or neighbourhood after it
+    applies the census's facet bitmaps to the kept matches (at 100,000 posts reading a common
+    word's matches again took 12-40 ms), with the same answer as counting in SQL."""
+    from sqlalchemy import event
+
+    from learncom.search import search
+
+    author = create_user("Anke")
+    lesson = create_post(author, title="Zwerfafval opruimen met de buurt", kind="lesson",
+                         tags=("buurt",))
+    other = create_post(author, title="Zwerfafval en vrijwilligers", tags=("vrijwilligers",),
+                        neighbourhood="Zuilen")
+    matched: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if "array_agg(search_documents.post_id)" in statement:
+            matched.append(statement)
+
+    def found(**filters) -> tuple[set[int], int, dict]:
+        answer = search("zwerfafval", filters or None, 1, None)
+        db.session.commit()
+        return {hit.id for hit in answer.hits}, answer.total, answer.facets
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        everything = found()
+        assert everything[:2] == ({lesson.id, other.id}, 2)
+        assert len(matched) == 1
+        assert found(kind="lesson")[:2] == ({lesson.id}, 1)
+        assert found(tag="vrijwilligers")[:2] == ({other.id}, 1)
+        assert found(neighbourhood="zuilen")[:2] == ({other.id}, 1)
+        assert found(kind="lesson", neighbourhood="zuilen")[:2] == (set(), 0)
+        assert len(matched) == 1  # every click came from the kept matches
     finally:
         event.remove(db.engine, "before_cursor_execute", note)

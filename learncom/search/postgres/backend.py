@@ -31,6 +31,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC
 
 from markupsafe import Markup, escape
@@ -77,6 +78,7 @@ from learncom.search.postgres.census import Census, Counted, members
 from learncom.search.postgres.query import (
     DOCS,
     Analyser,
+    Compiled,
     Compiler,
     matches,
     texts_to_analyse,
@@ -301,32 +303,40 @@ class PostgresBackend:
         if not compiled.searchable:
             return EngineResults(hits=[], total=0)
         self.census.load(conn)  # once per process, outside the time limit
-        key = (repr(query), repr(filters))
+        # The census keeps the matches without the facet filters (it applies those from its
+        # bitmaps); a ranked page is kept for the whole search.
+        unfaceted = replace(filters, kind=None, status=None, tag=None, neighbourhood=None)
+        key = (repr(query), repr(unfaceted))
+        page_key = (repr(query), repr(filters))
         try:
             with _time_limit(conn, self.time_limit):
-                results = self._find(conn, (*key, "and"), compiled.conditions, visibility,
-                                     compiled.terms, compiled.exact, page, per_page, sort)
+                results = self._find(conn, (*key, "and"), (*page_key, "and"), compiled,
+                                     visibility, page, per_page, sort)
                 if results.total == 0 and compiled.either is not None:
-                    results = self._find(conn, (*key, "or"), compiled.either, visibility,
-                                         compiled.terms, compiled.exact, page, per_page, sort)
+                    results = self._find(conn, (*key, "or"), (*page_key, "or"), compiled,
+                                         visibility, page, per_page, sort, either=True)
                     results.fallback = True
         except TimedOut:
             return EngineResults(hits=[], total=0, timed_out=True)
         results.highlighter = PostgresHighlighter(compiled.terms)
         return results
 
-    def _find(self, conn, key, conditions: list, visibility: Visibility, terms: str | None,
-              exact: str | None, page: int, per_page: int, sort: str) -> EngineResults:
+    def _find(self, conn, key, page_key, compiled: Compiled, visibility: Visibility,
+              page: int, per_page: int, sort: str, *, either: bool = False) -> EngineResults:
         """The census's counts and the page among its matches, answered again when a change
         committed meanwhile (`Census.settled`): all of it then describes one state of the
         documents. Under a stream of changes, or when the census cannot answer, one SQL
-        statement does it all."""
+        statement does it all. `either`: the words OR-ed (the fallback when AND finds
+        nothing)."""
+        conditions = compiled.either if either else compiled.conditions
+        unfaceted = compiled.either_unfaceted if either else compiled.unfaceted
+        terms, exact = compiled.terms, compiled.exact
         for _attempt in range(SETTLE_ATTEMPTS):
-            counted = self.census.count(conn, key, conditions, visibility)
+            counted = self.census.count(conn, key, unfaceted, visibility, compiled.facets)
             if counted is None:
                 break
-            page_key = (key, visibility, page, per_page, sort)
-            kept = self.pages.get(page_key)
+            kept_key = (page_key, visibility, page, per_page, sort)
+            kept = self.pages.get(kept_key)
             if kept is not None and kept[0] == counted.generation:
                 return EngineResults(hits=list(kept[1]), total=counted.total,
                                      facets=counted.facets)
@@ -336,7 +346,7 @@ class PostgresBackend:
                 hits = [EngineHit(row.post_id, float(row.score or 0.0))
                         for row in conn.execute(statement)]
             if self.census.settled(conn, counted):
-                self.pages.put(page_key, (counted.generation, tuple(hits)))
+                self.pages.put(kept_key, (counted.generation, tuple(hits)))
                 return EngineResults(hits=hits, total=counted.total, facets=counted.facets)
         return self._run(conn, [visibility_condition(visibility), *conditions], terms,
                          exact, page, per_page, sort)

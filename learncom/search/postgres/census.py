@@ -222,14 +222,19 @@ class Census:
             facets.add(conn.execute(_ROWS))
             self._facets = facets
 
-    def count(self, conn, key, conditions: list, visibility: Visibility) -> Counted | None:
-        """Total and facet counts of the matches of `conditions` (AND-ed; not visibility)
-        that `visibility` may see. None when the census cannot answer exactly (not loaded,
-        or this transaction wrote documents itself)."""
+    def count(self, conn, key, conditions: list, visibility: Visibility,
+              facets: Iterable[tuple[str, str | None]] = ()) -> Counted | None:
+        """Total and facet counts of the matches of `conditions` (AND-ed; not visibility) that
+        have these facet values (`(facet, value)`; a value None matches nothing) and that
+        `visibility` may see. The facets come from the bitmaps, so the matches are kept (and
+        read) once for a search and every facet clicked after it. None when the census cannot
+        answer exactly (not loaded, or this transaction wrote documents itself)."""
         with self._lock:
             if self._facets is None or not self._sync(conn):
                 return None
             found = self._match(conn, key, conditions)
+            for name, value in facets:
+                found &= self._facets.values[name].get(value, 0) if value else 0
             visible = found & self._facets.allowed(visibility)
             return Counted(total=visible.bit_count(), facets=self._facets.count(visible),
                            bits=visible, generation=self._generation)

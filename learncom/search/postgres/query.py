@@ -217,6 +217,12 @@ class _Group:
 class Compiled:
     conditions: list = field(default_factory=list)  # besides visibility
     either: list | None = None  # the same with the text groups OR-ed (when AND finds nothing)
+    # The UI's kind, status, tag and neighbourhood filters as (facet, value as the documents
+    # store it, or None: matches nothing), and `conditions`/`either` without them: the census
+    # applies these from its facet bitmaps, so a click on a facet reuses the search's matches.
+    facets: list[tuple[str, str | None]] = field(default_factory=list)
+    unfaceted: list = field(default_factory=list)
+    either_unfaceted: list | None = None
     terms: str | None = None  # every positive text part OR-ed: ranking the head, highlights
     exact: str | None = None  # the same without compound expansions: ranks a word above the
     # compounds it starts
@@ -252,16 +258,21 @@ class Compiler:
                                 if isinstance(c, Word | Phrase)) if t is not None]
         negative_fields = [f for f in (self.field(c) for c in query.excluded
                                        if isinstance(c, FieldFilter)) if f is not None]
-        restrictions = field_groups + [not_(f) for f in negative_fields] + self.filters(filters)
+        facets = self.facet_filters(filters)
+        faceted = [condition for _name, _value, condition in facets]
+        unfaceted = field_groups + [not_(f) for f in negative_fields] + self.filters(filters)
         compiled = Compiled(terms=_any(self.positive), exact=_any(self.exact),
-                            searchable=bool(groups or restrictions or negative))
+                            searchable=bool(groups or faceted or unfaceted or negative),
+                            facets=[(name, value) for name, value, _condition in facets])
         # Excluded words join the document's tsquery; excluded phrases are a condition each.
         nots = [f"!{_paren(t.document)}" for t in negative if t.pairs is None]
         not_phrases = [not_(t.condition()) for t in negative if t.pairs is not None]
-        compiled.conditions = restrictions + _and(groups, nots) + not_phrases
+        compiled.unfaceted = unfaceted + _and(groups, nots) + not_phrases
+        compiled.conditions = faceted + compiled.unfaceted
         if len(groups) > 1:
             either = _group(texts, fields_any)
-            compiled.either = restrictions + _and([either], nots) + not_phrases
+            compiled.either_unfaceted = unfaceted + _and([either], nots) + not_phrases
+            compiled.either = faceted + compiled.either_unfaceted
         return compiled
 
     # -- text ------------------------------------------------------------------------------
@@ -343,18 +354,30 @@ class Compiler:
             return false()
         return DOCS.c[name] == normalised
 
-    def filters(self, filters: Filters) -> list:
+    def facet_filters(self, filters: Filters) -> list[tuple[str, str | None, object]]:
+        """The UI filters that are facets: (facet, value as stored or None, condition)."""
         found = []
-        for name in ("kind", "status", "author_kind"):
+        for name in ("kind", "status"):
             value = getattr(filters, name)
             if value:
                 normalised = normalise_value(name, value)
-                found.append(DOCS.c[name] == normalised if normalised else false())
+                found.append((name, normalised,
+                              DOCS.c[name] == normalised if normalised else false()))
         if filters.tag:
-            tag = self.field(FieldFilter("tag", filters.tag))
-            found.append(tag if tag is not None else false())
+            tag = normalise_tag(filters.tag) or None
+            found.append(("tag", tag, DOCS.c.tags.contains([tag]) if tag else false()))
         if filters.neighbourhood:
-            found.append(DOCS.c.neighbourhood == slugify(filters.neighbourhood))
+            slug = slugify(filters.neighbourhood) or None
+            found.append(("neighbourhood", slug,
+                          DOCS.c.neighbourhood == slug if slug else false()))
+        return found
+
+    def filters(self, filters: Filters) -> list:
+        """The UI filters that are not facets (see `facet_filters`)."""
+        found = []
+        if filters.author_kind:
+            normalised = normalise_value("author_kind", filters.author_kind)
+            found.append(DOCS.c.author_kind == normalised if normalised else false())
         if filters.after or filters.before:
             found.append(_dates(filters.after, filters.before))
         return found
