@@ -327,15 +327,15 @@ class Server:
 
     def worker_memory(self) -> list[float]:
         """Each worker's resident memory in MB (Linux: /proc), read while it still runs."""
-        found = []
+        found: list[float] = []
         try:
             children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
             for pid in children.read_text().split():
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        found.append(round(int(line.split()[1]) / 1024, 1))
-        except OSError:
-            pass  # not Linux, or a worker just restarted: no figure
+                status = Path(f"/proc/{pid}/status").read_text().splitlines()
+                found += [round(int(line.split()[1]) / 1024, 1) for line in status
+                          if line.startswith("VmRSS:")]
+        except OSError:  # not Linux, or a worker restarted meanwhile: the figures read so far
+            return found
         return found
 
     def stop(self) -> None:
