@@ -77,6 +77,7 @@ from learncom.search.caches import SharedCache
 from learncom.search.postgres.census import Census, Counted, members
 from learncom.search.postgres.query import (
     DOCS,
+    FACET_FILTERS,
     Analyser,
     Compiled,
     Compiler,
@@ -305,7 +306,7 @@ class PostgresBackend:
         self.census.load(conn)  # once per process, outside the time limit
         # The census keeps the matches without the facet filters (it applies those from its
         # bitmaps); a ranked page is kept for the whole search.
-        unfaceted = replace(filters, kind=None, status=None, tag=None, neighbourhood=None)
+        unfaceted = replace(filters, **dict.fromkeys(FACET_FILTERS))
         key = (repr(query), repr(unfaceted))
         page_key = (repr(query), repr(filters))
         try:

@@ -213,6 +213,10 @@ class _Group:
     other: object = None
 
 
+# The UI filters the census answers from its facet bitmaps (`Compiler.facet_filters`).
+FACET_FILTERS = ("kind", "status", "tag", "neighbourhood")
+
+
 @dataclass
 class Compiled:
     conditions: list = field(default_factory=list)  # besides visibility
