@@ -660,7 +660,7 @@ def test_a_facet_click_reuses_the_matches_of_the_search(search_app, create_user,
     matched: list[str] = []
 
     def note(_conn, _cursor, statement, *_args):
-        if "array_agg(search_documents.post_id)" in statement:
+        if "int4send(search_documents.post_id)" in statement:
             matched.append(statement)
 
     def found(**filters) -> tuple[set[int], int, dict]:

@@ -41,14 +41,16 @@ than the census).
 
 from __future__ import annotations
 
+import sys
 import threading
+from array import array
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import repeat
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import LargeBinary, and_, func, literal, select, text
 
 from learncom.search.backend import Visibility
 from learncom.search.postgres.query import DOCS
@@ -322,8 +324,16 @@ class Census:
         self._held -= self._sets.pop(key).size
 
     @staticmethod
-    def _ids(conn, conditions: list) -> list[int]:
-        statement = select(func.array_agg(DOCS.c.post_id))
+    def _ids(conn, conditions: list) -> array:
+        """The matching post ids, sent as one bytea of 4-byte integers (`int4send`, network
+        order): for a word in 90,000 posts, an `array_agg` in text took 12 ms more to send
+        and parse."""
+        statement = select(func.string_agg(func.int4send(DOCS.c.post_id),
+                                           literal(b"", LargeBinary)))
         if conditions:
             statement = statement.where(and_(*conditions))
-        return conn.execute(statement).scalar() or []
+        ids = array("i")
+        ids.frombytes(conn.execute(statement).scalar() or b"")
+        if sys.byteorder == "little":
+            ids.byteswap()
+        return ids
