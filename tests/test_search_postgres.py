@@ -66,6 +66,10 @@ def test_the_migration_and_install_build_the_same_schema(database_url, tmp_path)
         assert migrated == installed
         assert {name for name, _def in migrated["indexes"]} >= {
             "ix_search_documents_document", "ix_search_vocabulary_trigrams"}
+        # Every search reads a GIN index's whole pending list: kept small (schema.py).
+        gin = [definition for _name, definition in migrated["indexes"] if "USING gin" in definition]
+        assert len(gin) == 6
+        assert all("gin_pending_list_limit='256'" in definition for definition in gin), gin
     finally:
         drop_database(database_url, "search_migrated")
         drop_database(database_url, "search_installed")

@@ -22,10 +22,16 @@
                       exact (census.py); rows of transactions that ended over a day ago are
                       dropped by the trigger
 
-Migrations 0009 and 0015 create the same objects (tests/test_search_postgres.py compares them);
-the test suite, which builds its schema with `create_all`, calls `install`. The tables are not
-models: the models stay portable, and `migrations/env.py` leaves these tables out of
-autogenerate.
+Every GIN index keeps a pending list of at most 256 kB (`PENDING_LIMIT`) instead of
+PostgreSQL's 4 MB: a write appends its entries there, and every search reads all of them. A
+comment rewrites its post's whole document (~900 entries with the pairs), so the 4 MB list was
+always nearly full; at 100,000 posts after 400 comments the search p95 was 80 ms with it and
+66 ms at 256 kB, the writes' p95 31 and 36 ms (bench/README.md).
+
+Migrations 0009, 0015 and 0020 create the same objects (tests/test_search_postgres.py
+compares them); the test suite, which builds its schema with `create_all`, calls `install`. The
+tables are not models: the models stay portable, and `migrations/env.py` leaves these tables
+out of autogenerate.
 """
 
 from __future__ import annotations
@@ -101,6 +107,13 @@ PAIRS_AND_CHANGES = (
     "FOR EACH STATEMENT EXECUTE FUNCTION search_changed()",
 )
 
+# Added by migration 0020 (copied there): small GIN pending lists, see the module docstring.
+PENDING_LIMIT = tuple(
+    f"ALTER INDEX {index} SET (gin_pending_list_limit = 256)"
+    for index in ("ix_search_documents_document", "ix_search_documents_head",
+                  "ix_search_documents_people", "ix_search_documents_tags",
+                  "ix_search_documents_pairs", "ix_search_vocabulary_trigrams"))
+
 STATEMENTS = (
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -146,6 +159,7 @@ STATEMENTS = (
     "CREATE INDEX IF NOT EXISTS ix_search_vocabulary_trigrams ON search_vocabulary "
     "USING gin (word gin_trgm_ops)",
     *PAIRS_AND_CHANGES,
+    *PENDING_LIMIT,
 )
 
 
