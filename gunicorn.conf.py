@@ -9,8 +9,8 @@ logger_class = "learncom.accesslog.RedactingLogger"
 #: Objects allocated before the youngest generation is collected (Python's default: 700). A
 #: page allocates tens of thousands; at 700 the collector ran many times within one request,
 #: moved the request's own objects into the older generations, and so set off a full collection
-#: every few dozen requests, each 120-150 ms with the search index open (bench/README.md, "The
-#: garbage collector under load": +20 % pages per second at 100,000 posts).
+#: every few dozen requests, each 120-150 ms with the Whoosh index open (bench/README.md, "The
+#: garbage collector under load": +20 % pages per second on SQLite + Whoosh at 100,000 posts).
 GC_THRESHOLDS = (20_000, 20, 10)
 
 
