@@ -328,14 +328,13 @@ class Server:
     def worker_memory(self) -> list[float]:
         """Each worker's resident memory in MB (Linux: /proc), read while it still runs."""
         found: list[float] = []
-        try:
+        # Not Linux, or a worker restarted meanwhile: the figures read so far.
+        with contextlib.suppress(OSError):
             children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
             for pid in children.read_text().split():
                 status = Path(f"/proc/{pid}/status").read_text().splitlines()
                 found += [round(int(line.split()[1]) / 1024, 1) for line in status
                           if line.startswith("VmRSS:")]
-        except OSError:  # not Linux, or a worker restarted meanwhile: the figures read so far
-            return found
         return found
 
     def stop(self) -> None:

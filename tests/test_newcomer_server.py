@@ -20,7 +20,7 @@ def csrf_token(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
-def wait_for_link(log, pattern: str, seconds: float = 20) -> str:
+def wait_for_log(log, pattern: str, seconds: float = 20) -> str:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         found = re.search(pattern, log.read_text())
@@ -44,7 +44,7 @@ def test_register_and_confirm_from_the_server_log(app, database_url, tmp_path):
             "email": "nieuw@example.org", "password": PASSWORD, "password_again": PASSWORD})
         assert response.status_code == 200 and 'id="register-sent"' in response.text
 
-        link = wait_for_link(server_log, re.escape(site) + r"/account/bevestigen/\S+")
+        link = wait_for_log(server_log, re.escape(site) + r"/account/bevestigen/\S+")
         printed = server_log.read_text()
         assert "To: nieuw@example.org" in printed and "Bevestig je account" in printed
         token = link.rsplit("/", 1)[1]
@@ -84,7 +84,7 @@ def test_each_worker_tunes_its_garbage_collector(app, database_url, tmp_path):
     log = tmp_path / "server.log"
     with gunicorn(app_environment(database_url, tmp_path), log, workers=2) as site:
         assert requests.get(f"{site}/healthz", timeout=30).status_code == 200
-        wait_for_link(log, r"(?s)garbage collector.*garbage collector")
+        wait_for_log(log, r"(?s)garbage collector.*garbage collector")
     lines = [line for line in log.read_text().splitlines() if "garbage collector" in line]
     assert len(lines) == 2, lines
     for line in lines:
